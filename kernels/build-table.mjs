@@ -1,0 +1,12 @@
+// Every kernel module the build makes, and every parameter struct whose offsets it emits.
+// target 'portable': sm_80 machine code + compute_80 PTX in one fatbin (newer GPUs JIT the PTX).
+// target 'sm90a': Hopper machine code only (wgmma, setmaxnreg need the 'a' target).
+export const modules = [
+  { name: 'test_kernels', sources: ['kernels/test/test_kernels.cu'], target: 'portable' },
+  { name: 'tma_copy_sm90', sources: ['kernels/test/tma_copy_sm90.cu'], target: 'sm90a' },
+];
+
+export const paramStructs = [
+  { header: 'kernels/test/test_params.h', struct: 'IotaParams' },
+  { header: 'kernels/test/test_params.h', struct: 'TmaCopyParams' },
+];

@@ -1,0 +1,45 @@
+// mbarrier wrappers (PTX ISA 9.7.13.15, "Parallel Synchronization and Communication Instructions: mbarrier").
+// Only kernels/common/ holds asm(); kernels call these by name.
+#pragma once
+#include <cstdint>
+
+namespace fa {
+
+__device__ __forceinline__ uint32_t smemAddress(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// mbarrier.init: arrivals expected per phase (9.7.13.15.9).
+__device__ __forceinline__ void mbarrierInit(uint64_t* bar, uint32_t arrivals) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smemAddress(bar)), "r"(arrivals) : "memory");
+}
+
+// fence.mbarrier_init: makes initialized barriers visible to the async proxy (TMA) (9.7.13.4).
+__device__ __forceinline__ void fenceBarrierInit() {
+  asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+}
+
+// mbarrier.arrive.expect_tx: arrive once and expect `bytes` of asynchronous transactions (9.7.13.15.11).
+__device__ __forceinline__ void mbarrierArriveExpectTx(uint64_t* bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smemAddress(bar)), "r"(bytes) : "memory");
+}
+
+// mbarrier.arrive: plain arrival (9.7.13.15.13).
+__device__ __forceinline__ void mbarrierArrive(uint64_t* bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smemAddress(bar)) : "memory");
+}
+
+// mbarrier.try_wait.parity in a loop: returns once the phase with parity `phase` has completed (9.7.13.15.16).
+__device__ __forceinline__ void mbarrierWait(uint64_t* bar, uint32_t phase) {
+  asm volatile(
+      "{\n"
+      ".reg .pred done;\n"
+      "WAIT_%=:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra WAIT_%=;\n"
+      "}\n" ::"r"(smemAddress(bar)),
+      "r"(phase)
+      : "memory");
+}
+
+}  // namespace fa

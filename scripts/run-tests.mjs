@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Runs the compiled test suite (dist/test) with node's test runner. Node 20 has no --test globs,
+// so the files are listed here. FLASH_ATTN_REQUIRE_GPU=1 turns GPU skips into failures.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = join(root, 'dist', 'test');
+const filter = process.argv.slice(2);
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.test.js'))
+  .filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)))
+  .sort()
+  .map((f) => join(dir, f));
+if (files.length === 0) {
+  console.error(`no test files in ${dir}${filter.length ? ` matching ${filter.join(', ')}` : ''}`);
+  process.exit(1);
+}
+console.log(`flash-attn-ts tests: ${files.length} files${process.env.FLASH_ATTN_REQUIRE_GPU === '1' ? ' (GPU required)' : ''}`);
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);

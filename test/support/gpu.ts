@@ -1,0 +1,30 @@
+/**
+ * GPU test gate. GPU tests skip, with the reason printed, on machines without a CUDA device; with
+ * FLASH_ATTN_REQUIRE_GPU=1 they run anyway and fail with that reason, so a GPU run cannot pass by
+ * skipping everything.
+ */
+import { test } from 'node:test';
+
+/** The context node:test passes to a test function (not exported by name in @types/node 20). */
+export type TestContext = Parameters<NonNullable<Parameters<typeof test>[0]>>[0];
+import { isAvailable, unavailableReason } from '../../src/cuda/index.js';
+
+/** Whether a CUDA device can be used, and why not when it cannot. */
+export const gpu: { readonly available: boolean; readonly reason: string } = isAvailable()
+  ? { available: true, reason: '' }
+  : { available: false, reason: `no CUDA device: ${unavailableReason() ?? 'unknown reason'}` };
+
+const gpuRequired = process.env.FLASH_ATTN_REQUIRE_GPU === '1';
+
+/** Registers a node:test test that needs a CUDA device (see the file comment for the skip rule). */
+export function gpuTest(name: string, fn: (t: TestContext) => void | Promise<void>): void {
+  if (gpu.available) {
+    test(name, fn);
+  } else if (gpuRequired) {
+    test(name, () => {
+      throw new Error(`FLASH_ATTN_REQUIRE_GPU=1 but ${gpu.reason}`);
+    });
+  } else {
+    test(name, { skip: gpu.reason }, fn);
+  }
+}
