@@ -18,6 +18,7 @@ import {
   encodeElement,
   hostArrayName,
   isDType,
+  roundToDType,
 } from './dtype.js';
 import { Rng } from './random.js';
 import * as cuda from '../cuda/index.js';
@@ -83,6 +84,9 @@ class DeviceStorage extends Storage {
 }
 
 const leakBackstop = new FinalizationRegistry<Storage>((s) => s.release());
+
+/** Tensor.rand gives up redrawing after this many draws in a row round to `high` (a range with no value below it). */
+const MAX_RAND_REDRAWS = 32;
 
 function parseDevice(spec: DeviceSpec | undefined, fn: string): { location: Location; device: number } {
   if (spec === undefined || spec === 'cpu') return { location: 'cpu', device: -1 };
@@ -160,6 +164,7 @@ export class Tensor {
     const dtype = opts.dtype ?? 'float32';
     Tensor.checkDType(dtype, 'Tensor.fromData');
     checkDims(dims, 'Tensor.fromData');
+    parseDevice(opts.device, 'Tensor.fromData');
     const n = product(dims);
     if (data.length !== n) {
       throw new RangeError(
@@ -230,6 +235,8 @@ export class Tensor {
   /** Normal draws, mean + std * N(0, 1), from a seeded generator (default seed 0). */
   static randn(dims: readonly number[], opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
     checkDims(dims, 'Tensor.randn');
+    Tensor.checkDType(opts.dtype ?? 'float32', 'Tensor.randn');
+    parseDevice(opts.device, 'Tensor.randn');
     const rng = new Rng(opts.seed ?? 0);
     const mean = opts.mean ?? 0;
     const std = opts.std ?? 1;
@@ -241,11 +248,22 @@ export class Tensor {
   /** Uniform draws in [low, high) from a seeded generator (default seed 0). */
   static rand(dims: readonly number[], opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
     checkDims(dims, 'Tensor.rand');
+    const dtype = opts.dtype ?? 'float32';
+    Tensor.checkDType(dtype, 'Tensor.rand');
+    parseDevice(opts.device, 'Tensor.rand');
     const rng = new Rng(opts.seed ?? 0);
     const low = opts.low ?? 0;
     const high = opts.high ?? 1;
     const vals = new Float64Array(product(dims));
-    for (let i = 0; i < vals.length; i++) vals[i] = low + (high - low) * rng.uniform();
+    for (let i = 0; i < vals.length; i++) {
+      // Rounding to the dtype carries draws within half an ulp of `high` up to it (1 in 512 for
+      // bfloat16 on [0, 1)); redraw those so the range stays half-open.
+      let v = roundToDType(low + (high - low) * rng.uniform(), dtype);
+      for (let tries = 0; v >= high && high > low && tries < MAX_RAND_REDRAWS; tries++) {
+        v = roundToDType(low + (high - low) * rng.uniform(), dtype);
+      }
+      vals[i] = v;
+    }
     return Tensor.fromData(vals, dims, opts);
   }
 
@@ -305,6 +323,7 @@ export class Tensor {
 
   /** True when the elements are laid out row-major with no gaps. */
   isContiguous(): boolean {
+    if (this.numel === 0) return true; // no element to be out of place, whatever the strides
     let s = 1;
     for (let i = this.dims.length - 1; i >= 0; i--) {
       const d = this.dims[i]!;
@@ -407,7 +426,7 @@ export class Tensor {
     if (product(want) !== n) {
       throw new RangeError(`Tensor.view: [${dims.join(', ')}] has ${product(want)} elements, tensor [${this.dims.join(', ')}] has ${n}`);
     }
-    const strides = viewStrides(this.dims, this.strides, want);
+    const strides = n === 0 ? contiguousStrides(want) : viewStrides(this.dims, this.strides, want);
     if (!strides) {
       throw new Error(
         `Tensor.view: dims [${this.dims.join(', ')}] with strides [${this.strides.join(', ')}] cannot be viewed as [${want.join(', ')}] without a copy; call contiguous() first`,
@@ -554,6 +573,7 @@ export class Tensor {
 
   /** Values as a nested plain array, for printing small tensors. Host tensors only. */
   toArray(): unknown[] | number {
+    this.assertLive('toArray');
     const flat = this.toFloat64Array();
     const build = (d: number, off: number): unknown[] | number => {
       if (d === this.ndim) return flat[off]!;
