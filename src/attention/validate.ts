@@ -1,0 +1,476 @@
+/**
+ * Validation of the public attention API's arguments and resolution of its options.
+ *
+ * Every check runs before anything is allocated or enqueued. Each error names the public
+ * function, the argument, what was expected and what was received, e.g.
+ * "flashAttnFunc: k must have 4 dims [batch, seqlenK, headsKV, headDim], got [2, 128, 64]".
+ * test/validation.test.ts holds one test per message.
+ *
+ * Window semantics are FlashAttention's: a bound at least as wide as the key length (the longest
+ * key length, maxSeqlenK, for varlen) is resolved to -1 (unbounded), then causal sets the right
+ * bound to 0 whatever was given. `causal` in the result is true exactly when the resolved mask is
+ * the bottom-right causal one (left unbounded, right 0), as FlashAttention decides its kernel.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import type { AttentionProblem, VarlenProblem } from './problem.js';
+import type { AttentionOptions, ResolvedAttention, VarlenOptions } from './types.js';
+
+/** Raised for every invalid argument of the public attention API. */
+export class AttentionArgumentError extends Error {
+  /** The public function that was called, e.g. 'flashAttnFunc'. */
+  readonly fn: string;
+  /** The argument at fault, e.g. 'k', 'windowSize', 'cuSeqlensQ'. */
+  readonly argument: string;
+  constructor(fn: string, argument: string, message: string) {
+    super(`${fn}: ${message}`);
+    this.name = 'AttentionArgumentError';
+    this.fn = fn;
+    this.argument = argument;
+  }
+}
+
+/** Input dtypes the attention forward accepts today. */
+export const ATTENTION_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
+/** Largest head dim any backend handles (FlashAttention's limit). */
+export const MAX_HEAD_DIM = 256;
+/** Head dims must be multiples of this: 16-byte vector loads of 16-bit elements on the GPU. */
+export const HEAD_DIM_MULTIPLE = 8;
+
+const DENSE_OPTION_KEYS = [
+  'softmaxScale',
+  'causal',
+  'windowSize',
+  'softcap',
+  'returnLse',
+  'deterministic',
+  'out',
+  'stream',
+] as const;
+const VARLEN_OPTION_KEYS = [...DENSE_OPTION_KEYS, 'cuSeqlensQ', 'cuSeqlensK', 'maxSeqlenQ', 'maxSeqlenK', 'sequsedK'] as const;
+
+/** How the caller named q, k and v (packed functions pass one tensor for several). */
+export interface ArgNames {
+  q: string;
+  k: string;
+  v: string;
+}
+export const PLAIN_NAMES: ArgNames = { q: 'q', k: 'k', v: 'v' };
+
+/** A validated problem before its outputs exist: api.ts allocates them (or takes opts.out). */
+export type ValidatedProblem = Omit<AttentionProblem, 'out' | 'lse'> & {
+  /** The caller's preallocated output, already checked against the problem. */
+  out: Tensor | undefined;
+  returnLse: boolean;
+};
+
+// ---- formatting ---------------------------------------------------------------------------------
+
+/** A short, unambiguous rendering of a received value for error messages. */
+export function describe(x: unknown): string {
+  if (x === undefined) return 'undefined';
+  if (x === null) return 'null';
+  if (typeof x === 'number') return Object.is(x, -0) ? '-0' : String(x);
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'boolean' || typeof x === 'bigint') return String(x);
+  if (typeof x === 'function') return 'a function';
+  if (x instanceof Tensor) return x.isDisposed ? 'a disposed Tensor' : x.toString();
+  if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
+  const ctor = (x as object).constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+function dimsStr(dims: readonly number[]): string {
+  return `[${dims.join(', ')}]`;
+}
+
+function deviceStr(t: Tensor): string {
+  return t.location === 'cpu' ? 'cpu' : `cuda:${t.device}`;
+}
+
+// ---- single-tensor checks -----------------------------------------------------------------------
+
+function checkTensor(fn: string, name: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new AttentionArgumentError(fn, name, `${name} must be a Tensor, got ${describe(x)}`);
+  if (x.isDisposed) throw new AttentionArgumentError(fn, name, `${name} must be a live Tensor, got a disposed one`);
+}
+
+function checkRank(fn: string, name: string, t: Tensor, layout: string): void {
+  const want = layout.split(',').length;
+  if (t.ndim !== want) {
+    throw new AttentionArgumentError(fn, name, `${name} must have ${want} dims ${layout}, got ${dimsStr(t.dims)}`);
+  }
+}
+
+function checkInputDType(fn: string, name: string, t: Tensor): void {
+  if (ATTENTION_DTYPES.includes(t.dtype)) return;
+  const float8 = t.dtype.startsWith('float8') ? ' (float8 inputs are not supported yet)' : '';
+  throw new AttentionArgumentError(fn, name, `${name} dtype must be float32, float16 or bfloat16${float8}, got ${t.dtype}`);
+}
+
+function checkLastDimContiguous(fn: string, name: string, t: Tensor): void {
+  if (t.strides[t.ndim - 1] !== 1) {
+    throw new AttentionArgumentError(
+      fn,
+      name,
+      `${name} must have a contiguous last dim (stride 1), got strides ${dimsStr(t.strides)} for dims ${dimsStr(t.dims)}`,
+    );
+  }
+}
+
+function checkAtLeastOne(fn: string, name: string, what: string, value: number, note = ''): void {
+  if (value < 1) throw new AttentionArgumentError(fn, name, `${name} ${what} must be at least 1${note}, got ${value}`);
+}
+
+function checkEqual(fn: string, name: string, what: string, value: number, other: string, want: number): void {
+  if (value !== want) throw new AttentionArgumentError(fn, name, `${name} ${what} must equal ${other} ${want}, got ${value}`);
+}
+
+function checkHeadDim(fn: string, name: string, what: string, d: number): void {
+  if (d % HEAD_DIM_MULTIPLE !== 0 || d < HEAD_DIM_MULTIPLE || d > MAX_HEAD_DIM) {
+    throw new AttentionArgumentError(
+      fn,
+      name,
+      `${name} ${what} must be a multiple of ${HEAD_DIM_MULTIPLE} between ${HEAD_DIM_MULTIPLE} and ${MAX_HEAD_DIM}, got ${d}`,
+    );
+  }
+}
+
+// ---- options ------------------------------------------------------------------------------------
+
+function checkOptionsObject(fn: string, name: string, opts: unknown, known: readonly string[]): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) {
+    throw new AttentionArgumentError(fn, name, `${name} must be an options object, got ${describe(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key) && (opts as Record<string, unknown>)[key] !== undefined) {
+      throw new AttentionArgumentError(
+        fn,
+        name,
+        `${name} must only have the options ${known.join(', ')}, got unknown option ${JSON.stringify(key)}`,
+      );
+    }
+  }
+  return opts as Record<string, unknown>;
+}
+
+function checkBoolean(fn: string, name: string, x: unknown): boolean {
+  if (x === undefined) return false;
+  if (typeof x !== 'boolean') throw new AttentionArgumentError(fn, name, `${name} must be a boolean, got ${describe(x)}`);
+  return x;
+}
+
+/**
+ * Resolves user options into the form every implementation receives.
+ * @param seqlenK key length the window is resolved against (varlen: maxSeqlenK)
+ */
+export function resolveOptions(
+  fn: string,
+  opts: Pick<AttentionOptions, 'softmaxScale' | 'causal' | 'windowSize' | 'softcap'>,
+  headDim: number,
+  seqlenK: number,
+): ResolvedAttention {
+  const scale = opts.softmaxScale ?? 1 / Math.sqrt(headDim);
+  if (typeof scale !== 'number' || !Number.isFinite(scale)) {
+    throw new AttentionArgumentError(fn, 'softmaxScale', `softmaxScale must be a finite number, got ${describe(scale)}`);
+  }
+  const causal = checkBoolean(fn, 'causal', opts.causal);
+  const softcap = opts.softcap ?? 0;
+  if (typeof softcap !== 'number' || !Number.isFinite(softcap) || softcap < 0) {
+    throw new AttentionArgumentError(fn, 'softcap', `softcap must be a finite number >= 0 (0 = off), got ${describe(softcap)}`);
+  }
+  const w: unknown = opts.windowSize ?? [-1, -1];
+  const isBound = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= -1;
+  if (!Array.isArray(w) || w.length !== 2 || !isBound(w[0]) || !isBound(w[1])) {
+    throw new AttentionArgumentError(
+      fn,
+      'windowSize',
+      `windowSize must be [left, right] with integers >= -1 (-1 = unbounded), got ${describe(w)}`,
+    );
+  }
+  // `+ 0` turns a caller's -0 into 0, so the resolved bounds print and compare as plain integers.
+  const windowLeft = w[0] >= seqlenK ? -1 : w[0] + 0;
+  const windowRight = causal ? 0 : w[1] >= seqlenK ? -1 : w[1] + 0;
+  return {
+    softmaxScale: scale,
+    causal: windowLeft < 0 && windowRight === 0,
+    windowLeft,
+    windowRight,
+    softcap,
+  };
+}
+
+function checkOut(fn: string, out: unknown, dims: readonly number[], q: Tensor): Tensor | undefined {
+  if (out === undefined) return undefined;
+  checkTensor(fn, 'out', out);
+  if (out.ndim !== dims.length || out.dims.some((d, i) => d !== dims[i])) {
+    throw new AttentionArgumentError(fn, 'out', `out must have dims ${dimsStr(dims)}, got ${dimsStr(out.dims)}`);
+  }
+  if (out.dtype !== q.dtype) {
+    throw new AttentionArgumentError(fn, 'out', `out dtype must be ${q.dtype} (the inputs' dtype), got ${out.dtype}`);
+  }
+  if (out.location !== q.location || out.device !== q.device) {
+    throw new AttentionArgumentError(fn, 'out', `out must be on the inputs' device ${deviceStr(q)}, got ${deviceStr(out)}`);
+  }
+  checkLastDimContiguous(fn, 'out', out);
+  return out;
+}
+
+// ---- dense --------------------------------------------------------------------------------------
+
+const DENSE_LAYOUT = {
+  q: '[batch, seqlenQ, heads, headDim]',
+  k: '[batch, seqlenK, headsKV, headDim]',
+  v: '[batch, seqlenK, headsKV, headDimV]',
+};
+const VARLEN_LAYOUT = {
+  q: '[totalQ, heads, headDim]',
+  k: '[totalK, headsKV, headDim]',
+  v: '[totalK, headsKV, headDimV]',
+};
+
+/** Checks that apply to q, k, v alike, in both layouts. */
+function checkInputs(fn: string, names: ArgNames, q: unknown, k: unknown, v: unknown, layout: typeof DENSE_LAYOUT): [Tensor, Tensor, Tensor] {
+  checkTensor(fn, names.q, q);
+  checkTensor(fn, names.k, k);
+  checkTensor(fn, names.v, v);
+  checkRank(fn, names.q, q, layout.q);
+  checkRank(fn, names.k, k, layout.k);
+  checkRank(fn, names.v, v, layout.v);
+  checkInputDType(fn, names.q, q);
+  for (const [name, t] of [
+    [names.k, k],
+    [names.v, v],
+  ] as const) {
+    if (t.dtype !== q.dtype) {
+      throw new AttentionArgumentError(fn, name, `${name} dtype must match ${names.q} dtype ${q.dtype}, got ${t.dtype}`);
+    }
+    if (t.location !== q.location || t.device !== q.device) {
+      throw new AttentionArgumentError(fn, name, `${name} must be on ${names.q}'s device ${deviceStr(q)}, got ${deviceStr(t)}`);
+    }
+  }
+  return [q, k, v];
+}
+
+/** Shape checks shared by dense and varlen once the leading (batch/sequence) dims are checked. */
+function checkHeads(fn: string, names: ArgNames, q: Tensor, k: Tensor, v: Tensor): void {
+  const h = q.ndim - 2; // heads dim index
+  const dimNote = (i: number): string => `(dim ${i})`;
+  checkAtLeastOne(fn, names.q, `heads ${dimNote(h)}`, q.dims[h]!);
+  checkAtLeastOne(fn, names.k, `headsKV ${dimNote(h)}`, k.dims[h]!);
+  checkEqual(fn, names.v, `headsKV ${dimNote(h)}`, v.dims[h]!, `${names.k} headsKV`, k.dims[h]!);
+  if (q.dims[h]! % k.dims[h]! !== 0) {
+    throw new AttentionArgumentError(
+      fn,
+      names.k,
+      `${names.k} headsKV ${dimNote(h)} must divide ${names.q} heads ${q.dims[h]}, got ${k.dims[h]}`,
+    );
+  }
+  const d = q.ndim - 1;
+  checkHeadDim(fn, names.q, `headDim ${dimNote(d)}`, q.dims[d]!);
+  checkEqual(fn, names.k, `headDim ${dimNote(d)}`, k.dims[d]!, `${names.q} headDim`, q.dims[d]!);
+  checkHeadDim(fn, names.v, `headDimV ${dimNote(d)}`, v.dims[d]!);
+  checkLastDimContiguous(fn, names.q, q);
+  checkLastDimContiguous(fn, names.k, k);
+  checkLastDimContiguous(fn, names.v, v);
+}
+
+/**
+ * Validates flashAttnFunc-style arguments (also used by the packed variants, whose views are
+ * named after the packed tensor in messages).
+ */
+export function validateDense(
+  fn: string,
+  names: ArgNames,
+  qIn: unknown,
+  kIn: unknown,
+  vIn: unknown,
+  optsIn: unknown,
+): ValidatedProblem {
+  const opts = checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS) as AttentionOptions;
+  const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, DENSE_LAYOUT);
+  checkAtLeastOne(fn, names.q, 'batch (dim 0)', q.dims[0]!, ' (empty batch)');
+  checkEqual(fn, names.k, 'batch (dim 0)', k.dims[0]!, `${names.q} batch`, q.dims[0]!);
+  checkEqual(fn, names.v, 'batch (dim 0)', v.dims[0]!, `${names.q} batch`, q.dims[0]!);
+  checkAtLeastOne(fn, names.q, 'seqlenQ (dim 1)', q.dims[1]!);
+  checkAtLeastOne(fn, names.k, 'seqlenK (dim 1)', k.dims[1]!);
+  checkEqual(fn, names.v, 'seqlenK (dim 1)', v.dims[1]!, `${names.k} seqlenK`, k.dims[1]!);
+  checkHeads(fn, names, q, k, v);
+  const [batch, seqlenQ, heads, headDim] = q.dims as [number, number, number, number];
+  const seqlenK = k.dims[1]!;
+  const headDimV = v.dims[3]!;
+  const params = resolveOptions(fn, opts, headDim, seqlenK);
+  const returnLse = checkBoolean(fn, 'returnLse', opts.returnLse);
+  checkBoolean(fn, 'deterministic', opts.deterministic);
+  const out = checkOut(fn, opts.out, [batch, seqlenQ, heads, headDimV], q);
+  return {
+    fn,
+    q,
+    k,
+    v,
+    out,
+    returnLse,
+    batch,
+    seqlenQ,
+    seqlenK,
+    heads,
+    headsKV: k.dims[2]!,
+    headDim,
+    headDimV,
+    params,
+    stream: opts.stream,
+  };
+}
+
+/** qkv [batch, seqlen, 3, heads, headDim]: checks the packing before it is split into views. */
+export function checkQkvPacked(fn: string, qkv: unknown): asserts qkv is Tensor {
+  checkTensor(fn, 'qkv', qkv);
+  checkRank(fn, 'qkv', qkv, '[batch, seqlen, 3, heads, headDim]');
+  if (qkv.dims[2] !== 3) {
+    throw new AttentionArgumentError(fn, 'qkv', `qkv dim 2 must be 3 (q, k, v), got dims ${dimsStr(qkv.dims)}`);
+  }
+}
+
+/** kv [batch, seqlenK, 2, headsKV, headDim]: checks the packing before it is split into views. */
+export function checkKvPacked(fn: string, kv: unknown): asserts kv is Tensor {
+  checkTensor(fn, 'kv', kv);
+  checkRank(fn, 'kv', kv, '[batch, seqlenK, 2, headsKV, headDim]');
+  if (kv.dims[2] !== 2) {
+    throw new AttentionArgumentError(fn, 'kv', `kv dim 2 must be 2 (k, v), got dims ${dimsStr(kv.dims)}`);
+  }
+}
+
+// ---- varlen -------------------------------------------------------------------------------------
+
+/** Host copy of a small int32 index tensor (a device-to-host copy for cuda tensors). */
+function readInt32(t: Tensor): Int32Array {
+  const host = t.location === 'cpu' ? t : t.toHost();
+  return Int32Array.from(host.data as Int32Array);
+}
+
+function checkIndexTensor(fn: string, name: string, x: unknown, q: Tensor, layout: string, want: number | undefined): Tensor {
+  checkTensor(fn, name, x);
+  if (x.dtype !== 'int32') throw new AttentionArgumentError(fn, name, `${name} dtype must be int32, got ${x.dtype}`);
+  if (x.location !== q.location || x.device !== q.device) {
+    throw new AttentionArgumentError(fn, name, `${name} must be on q's device ${deviceStr(q)}, got ${deviceStr(x)}`);
+  }
+  if (want === undefined) {
+    if (x.ndim !== 1 || x.dims[0]! < 2) {
+      throw new AttentionArgumentError(fn, name, `${name} must have 1 dim ${layout} with batch >= 1 (empty batch), got dims ${dimsStr(x.dims)}`);
+    }
+  } else if (x.ndim !== 1 || x.dims[0] !== want) {
+    throw new AttentionArgumentError(fn, name, `${name} must have dims [${want}] (${layout}), got ${dimsStr(x.dims)}`);
+  }
+  if (!x.isContiguous()) {
+    throw new AttentionArgumentError(fn, name, `${name} must be contiguous (stride 1), got strides ${dimsStr(x.strides)}`);
+  }
+  return x;
+}
+
+/** Checks cumulative lengths and returns the longest sequence. */
+function checkCumulative(fn: string, name: string, cu: Int32Array, total: number, tensorName: string): number {
+  if (cu[0] !== 0) throw new AttentionArgumentError(fn, name, `${name}[0] must be 0, got ${cu[0]}`);
+  let longest = 0;
+  for (let i = 1; i < cu.length; i++) {
+    const len = cu[i]! - cu[i - 1]!;
+    if (len < 0) {
+      throw new AttentionArgumentError(
+        fn,
+        name,
+        `${name} must be non-decreasing, got ${name}[${i}] = ${cu[i]} after ${name}[${i - 1}] = ${cu[i - 1]}`,
+      );
+    }
+    longest = Math.max(longest, len);
+  }
+  const last = cu[cu.length - 1]!;
+  if (last !== total) {
+    throw new AttentionArgumentError(
+      fn,
+      name,
+      `${name} last entry must equal ${tensorName} total rows (dim 0) ${total}, got ${name}[${cu.length - 1}] = ${last}`,
+    );
+  }
+  return longest;
+}
+
+function checkMaxSeqlen(fn: string, name: string, x: unknown, longest: number, what: string): number {
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < longest) {
+    throw new AttentionArgumentError(fn, name, `${name} must be an integer >= the longest ${what} sequence ${longest}, got ${describe(x)}`);
+  }
+  return x;
+}
+
+/** Validates flashAttnVarlenFunc arguments and reads the small index tensors to the host once. */
+export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unknown, optsIn: unknown): ValidatedProblem {
+  if (optsIn === undefined || optsIn === null || typeof optsIn !== 'object') {
+    throw new AttentionArgumentError(
+      fn,
+      'varlenOpts',
+      `varlenOpts must be an object with cuSeqlensQ, cuSeqlensK, maxSeqlenQ and maxSeqlenK, got ${describe(optsIn)}`,
+    );
+  }
+  const opts = checkOptionsObject(fn, 'varlenOpts', optsIn, VARLEN_OPTION_KEYS) as unknown as VarlenOptions;
+  const names = PLAIN_NAMES;
+  const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, VARLEN_LAYOUT);
+  checkAtLeastOne(fn, 'q', 'total rows (dim 0)', q.dims[0]!, ' (empty batch)');
+  checkAtLeastOne(fn, 'k', 'total rows (dim 0)', k.dims[0]!, ' (empty batch)');
+  checkEqual(fn, 'v', 'total rows (dim 0)', v.dims[0]!, 'k total rows', k.dims[0]!);
+  checkHeads(fn, names, q, k, v);
+  const [totalQ, heads, headDim] = q.dims as [number, number, number];
+  const totalK = k.dims[0]!;
+  const headDimV = v.dims[2]!;
+
+  const cuQ = checkIndexTensor(fn, 'cuSeqlensQ', opts.cuSeqlensQ, q, '[batch + 1]', undefined);
+  const batch = cuQ.dims[0]! - 1;
+  const cuK = checkIndexTensor(fn, 'cuSeqlensK', opts.cuSeqlensK, q, '[batch + 1], as cuSeqlensQ', batch + 1);
+  const sequsedK =
+    opts.sequsedK === undefined ? undefined : checkIndexTensor(fn, 'sequsedK', opts.sequsedK, q, '[batch]', batch);
+  const host: VarlenProblem['host'] = { cuSeqlensQ: readInt32(cuQ), cuSeqlensK: readInt32(cuK) };
+  const longestQ = checkCumulative(fn, 'cuSeqlensQ', host.cuSeqlensQ, totalQ, 'q');
+  const longestK = checkCumulative(fn, 'cuSeqlensK', host.cuSeqlensK, totalK, 'k');
+  if (sequsedK) {
+    const used = readInt32(sequsedK);
+    for (let b = 0; b < batch; b++) {
+      const lenK = host.cuSeqlensK[b + 1]! - host.cuSeqlensK[b]!;
+      if (used[b]! < 0 || used[b]! > lenK) {
+        throw new AttentionArgumentError(
+          fn,
+          'sequsedK',
+          `sequsedK[${b}] must be in [0, ${lenK}] (that sequence's key length), got ${used[b]}`,
+        );
+      }
+    }
+    host.sequsedK = used;
+  }
+  const maxSeqlenQ = checkMaxSeqlen(fn, 'maxSeqlenQ', opts.maxSeqlenQ, longestQ, 'query');
+  const maxSeqlenK = checkMaxSeqlen(fn, 'maxSeqlenK', opts.maxSeqlenK, longestK, 'key');
+
+  // FlashAttention resolves windows against the longest key sequence (maxSeqlenK >= 1 here: k has
+  // rows and cuSeqlensK ends at their count).
+  const params = resolveOptions(fn, opts, headDim, maxSeqlenK);
+  const returnLse = checkBoolean(fn, 'returnLse', opts.returnLse);
+  checkBoolean(fn, 'deterministic', opts.deterministic);
+  const out = checkOut(fn, opts.out, [totalQ, heads, headDimV], q);
+  const varlen: VarlenProblem = { cuSeqlensQ: cuQ, cuSeqlensK: cuK, maxSeqlenQ, maxSeqlenK, host };
+  if (sequsedK) varlen.sequsedK = sequsedK;
+  return {
+    fn,
+    q,
+    k,
+    v,
+    out,
+    returnLse,
+    batch,
+    seqlenQ: totalQ,
+    seqlenK: totalK,
+    heads,
+    headsKV: k.dims[1]!,
+    headDim,
+    headDimV,
+    varlen,
+    params,
+    stream: opts.stream,
+  };
+}
