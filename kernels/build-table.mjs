@@ -4,9 +4,12 @@
 export const modules = [
   { name: 'test_kernels', sources: ['kernels/test/test_kernels.cu'], target: 'portable' },
   { name: 'tma_copy_sm90', sources: ['kernels/test/tma_copy_sm90.cu'], target: 'sm90a' },
+  // Hopper forward: the kernels listed in kernels/sm90/attn_fwd_sm90_instances.h (one table).
+  { name: 'attn_fwd_sm90', sources: ['kernels/attn_fwd_sm90.cu'], target: 'sm90a' },
 ];
 
 export const paramStructs = [
   { header: 'kernels/test/test_params.h', struct: 'IotaParams' },
   { header: 'kernels/test/test_params.h', struct: 'TmaCopyParams' },
+  { header: 'kernels/sm90/attn_fwd_sm90_params.h', struct: 'AttnFwdSm90Params' },
 ];

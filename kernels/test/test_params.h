@@ -3,14 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#ifdef __CUDACC__
-#include <cuda.h>
-typedef CUtensorMap TensorMapBytes;
-#else
-struct alignas(64) TensorMapBytes {
-  uint64_t opaque[16];
-};
-#endif
+#include "common/tensor_map_bytes.h"
 
 // out[i] = start + i * step, i < count.
 struct IotaParams {

@@ -1,0 +1,81 @@
+// FlashAttention-3-style forward for Hopper (sm_90a). One CTA per (128 query rows, head, batch):
+//
+//   warpgroup 0  producer   24 registers   one thread: TMA Q once, K and V through 2-stage rings
+//   warpgroup 1  consumer  240 registers   query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
+//   warpgroup 2  consumer  240 registers   query rows 64..127:  O += P V (wgmma RS), epilogue
+//
+// Roles live in kernels/sm90/: mainloop_producer.cuh, mainloop_consumer.cuh, softmax.cuh, mask.cuh,
+// epilogue.cuh, tile_scheduler.cuh; tile sizes and shared-memory layout in attn_fwd_sm90_traits.h;
+// the kernels built in attn_fwd_sm90_instances.h. Launch: grid [ceil(seqlenQ / 128), heads, batch],
+// block 384, dynamic shared memory Traits::kSmemBytes.
+#include "common/mbarrier.cuh"
+#include "common/tma.cuh"
+#include "common/warpgroup.cuh"
+#include "sm90/attn_fwd_sm90_instances.h"
+#include "sm90/attn_fwd_sm90_params.h"
+#include "sm90/attn_fwd_sm90_traits.h"
+#include "sm90/epilogue.cuh"
+#include "sm90/mainloop_consumer.cuh"
+#include "sm90/mainloop_producer.cuh"
+#include "sm90/mask.cuh"
+#include "sm90/softmax.cuh"
+#include "sm90/tile_scheduler.cuh"
+
+namespace fa::sm90 {
+
+template <class T>
+__device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
+  extern __shared__ uint8_t smemRaw[];
+  // A launch with less shared memory than the layout needs would corrupt memory silently.
+  if (dynamicSmemBytes() < static_cast<uint32_t>(T::kSmemBytes)) __trap();
+  const SharedTiles<T> smem(smemRaw);
+  const Tile tile = staticTile<T>();
+  const BlockRange range = keyBlockRange<T>(p, tile.mBlock);
+  const int warpgroup = threadIdx.x / 128;
+
+  if (threadIdx.x == 0) {
+    tmaPrefetchDescriptor(&p.tmQ);
+    tmaPrefetchDescriptor(&p.tmK);
+    tmaPrefetchDescriptor(&p.tmV);
+    tmaPrefetchDescriptor(&p.tmO);
+    mbarrierInit(smem.barQ, 1);
+    for (int s = 0; s < T::kStages; ++s) {
+      mbarrierInit(&smem.fullK[s], 1);
+      mbarrierInit(&smem.fullV[s], 1);
+      mbarrierInit(&smem.emptyK[s], T::kConsumerWarpgroups);
+      mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups);
+    }
+    fenceBarrierInit();
+  }
+  __syncthreads();
+
+  if (warpgroup == 0) {
+    warpgroupRegistersDecrease<T::kProducerRegisters>();
+    if (threadIdx.x == 0) {
+      const MainloopProducer<T> producer{p, smem, tile.head / p.headGroup, tile.batch};
+      producer.run(tile, range);
+    }
+  } else {
+    warpgroupRegistersIncrease<T::kConsumerRegisters>();
+    const int wg = warpgroup - 1;
+    const MainloopConsumer<T> consumer(p, smem, wg);
+    float o[T::kHeadDim / 2];
+#pragma unroll
+    for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
+    OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
+    consumer.run(tile, range, o, softmax);
+    float invSum[2], lse[2];
+    softmax.finalize(invSum, lse);
+    storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+  }
+}
+
+}  // namespace fa::sm90
+
+#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, name)                     \
+  extern "C" __global__ void __launch_bounds__(                                                             \
+      fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong>::kThreads, 1)                     \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
+    fa::sm90::attnFwdSm90<fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong>>(p);           \
+  }
+ATTN_FWD_SM90_INSTANCES(FA_ATTN_FWD_SM90_KERNEL)

@@ -1,0 +1,43 @@
+// Parameters of the Hopper attention forward kernels (kernels/attn_fwd_sm90.cu), passed by value as
+// one `const __grid_constant__` struct. Shared with TypeScript: src/attention/sm90.ts writes the
+// same layout, and the build emits sizeof/offsetof of every field (ATTN_FWD_SM90_PARAMS_FIELDS) so
+// a test compares the two. Plain host C++: fixed-width types only, every field naturally aligned.
+#pragma once
+#include <cstdint>
+#include "common/tensor_map_bytes.h"
+
+struct AttnFwdSm90Params {
+  // Rank-5 TMA views of q/k/v/out [batch, seqlen, heads, headDim] (dims innermost first):
+  // {64, seqlen, headDim / 64, heads, batch}, byte strides {row, 128, head, batch}, 128-byte
+  // swizzle, so one box lands as headDim / 64 column chunks of [rows x 128 B] (the wgmma K-major layout).
+  // q box {64, kBlockM, headDim / 64, 1, 1}; k and v {64, kBlockN, headDim / 64, 1, 1}; out {64, 64, 1, 1, 1}
+  // (each consumer warpgroup stores its 64 rows one chunk at a time).
+  TensorMapBytes tmQ;
+  TensorMapBytes tmK;
+  TensorMapBytes tmV;
+  TensorMapBytes tmO;
+  // float32 [batch, heads, seqlenQ] (query stride 1), natural log. Null: not written.
+  float* lse;
+  int64_t lseBatchStride;  // elements
+  int64_t lseHeadStride;   // elements
+  int32_t batch;
+  int32_t seqlenQ;
+  int32_t seqlenK;
+  int32_t heads;
+  // heads / headsKV: query head h reads KV head h / headGroup (GQA/MQA).
+  int32_t headGroup;
+  // Local window [left, right], -1 = unbounded; causal is [-1, 0]. Query i sees keys j with
+  // i + seqlenK - seqlenQ - left <= j <= i + seqlenK - seqlenQ + right. Read only by the windowed kernels.
+  int32_t windowLeft;
+  int32_t windowRight;
+  // exp2 domain: p = exp2(s * scoreScaleLog2 - max * scoreScaleLog2). Without softcap s = q.k and
+  // scoreScaleLog2 = softmaxScale * log2(e); with softcap s = tanh(q.k * softcapPreScale) with
+  // softcapPreScale = softmaxScale / softcap and scoreScaleLog2 = softcap * log2(e).
+  float scoreScaleLog2;
+  // 0: no softcap.
+  float softcapPreScale;
+};
+
+#define ATTN_FWD_SM90_PARAMS_FIELDS(X)                                                                  \
+  X(tmQ) X(tmK) X(tmV) X(tmO) X(lse) X(lseBatchStride) X(lseHeadStride) X(batch) X(seqlenQ) X(seqlenK) \
+  X(heads) X(headGroup) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale)

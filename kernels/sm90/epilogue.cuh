@@ -1,0 +1,58 @@
+// Epilogue of one consumer warpgroup: O / rowSum converted to 16 bits into its own 64 rows of the
+// Q tile (Q is no longer read once its last S GEMM completed), in the 128B-swizzled chunk layout
+// of the O tensor map, then TMA-stored one 64-column chunk at a time (rows past seqlenQ are
+// clipped by the copy engine). LSE goes out from registers.
+#pragma once
+#include "common/tma.cuh"
+#include "common/warpgroup.cuh"
+#include "sm90/attn_fwd_sm90_params.h"
+#include "sm90/attn_fwd_sm90_traits.h"
+#include "sm90/mainloop_consumer.cuh"
+#include "sm90/tile_scheduler.cuh"
+
+namespace fa::sm90 {
+
+template <class T>
+__device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const SharedTiles<T>& smem, const Tile& tile,
+                                            int wg, const float (&o)[T::kHeadDim / 2], const float (&invSum)[2],
+                                            const float (&lse)[2]) {
+  using Element = typename T::Element;
+  const int tid = threadIdx.x % 128;
+  const int r = 16 * (tid / 32) + (tid % 32) / 4;
+  const int c = 2 * (tid % 4);
+  uint8_t* tileO = smem.q;
+#pragma unroll
+  for (int j = 0; j < T::kHeadDim / 8; ++j)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = wg * T::kRowsPerWarpgroup + r + 8 * h;  // row of the 128-row tile
+      const int col = 8 * j + c;
+      // Chunks are 1024-aligned, so the 128B swizzle XORs the 16-byte index with row % 8. A quad's
+      // 8 rows then land in 8 different 16-byte bank groups: conflict-free 4-byte stores.
+      uint32_t off = (col / 64) * (T::kBlockM * 128) + row * 128 + (col % 64) * 2;
+      off ^= (row % 8) << 4;
+      *reinterpret_cast<uint32_t*>(tileO + off) =
+          packPair<Element>(o[4 * j + 2 * h] * invSum[h], o[4 * j + 2 * h + 1] * invSum[h]);
+    }
+  fenceProxyAsyncShared();  // each writer, before the barrier, so the TMA store sees the stores
+  namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
+  const int firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
+  if (tid == 0 && firstRow < p.seqlenQ) {
+#pragma unroll
+    for (int chunk = 0; chunk < T::kChunks; ++chunk)
+      tmaStore5d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, 0, firstRow, chunk,
+                 tile.head, tile.batch);
+    bulkCommitGroup();
+    bulkWaitGroupRead0();  // shared memory must stay valid until the copy engine has read it
+  }
+  if (p.lse != nullptr && c == 0) {
+    float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = firstRow + r + 8 * h;
+      if (row < p.seqlenQ) lseRow[row] = lse[h];
+    }
+  }
+}
+
+}  // namespace fa::sm90

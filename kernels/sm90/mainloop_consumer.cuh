@@ -1,0 +1,202 @@
+// Consumer warpgroups of the Hopper forward: each owns 64 query rows and keeps S, P and O in
+// registers. S = Q K^T is an SS wgmma (both operands K-major in shared memory); O += P V is an RS
+// wgmma (P from registers, V read MN-major with trans-b). Softmax in the exp2 domain.
+#pragma once
+#include "common/fast_math.cuh"
+#include "common/mbarrier.cuh"
+#include "common/warpgroup.cuh"
+#include "common/wgmma.cuh"
+#include "sm90/attn_fwd_sm90_params.h"
+#include "sm90/attn_fwd_sm90_traits.h"
+#include "sm90/mask.cuh"
+#include "sm90/softmax.cuh"
+#include "sm90/tile_scheduler.cuh"
+
+namespace fa::sm90 {
+
+template <typename Element>
+__device__ __forceinline__ uint32_t packPair(float lo, float hi);
+template <>
+__device__ __forceinline__ uint32_t packPair<__nv_bfloat16>(float lo, float hi) {
+  return packBfloat162(lo, hi);
+}
+template <>
+__device__ __forceinline__ uint32_t packPair<__half>(float lo, float hi) {
+  return packHalf2(lo, hi);
+}
+
+template <class T>
+struct MainloopConsumer {
+  using Element = typename T::Element;
+  static constexpr int kAccS = T::kBlockN / 2;   // S fragment: 64 x kBlockN f32 over 128 threads
+  static constexpr int kAccO = T::kHeadDim / 2;  // O fragment: 64 x headDim
+  static constexpr int kQkSteps = T::kHeadDim / 16;
+  static constexpr int kPvSteps = T::kBlockN / 16;
+  static constexpr uint32_t kRowBytes = 128;              // one swizzled chunk row
+  static constexpr uint32_t kSwizzleAtomBytes = 8 * 128;  // 8 rows: the SBO of every descriptor here
+
+  const AttnFwdSm90Params& p;
+  const SharedTiles<T>& smem;
+  int wg;         // consumer warpgroup 0 or 1
+  int tid;        // thread in the warpgroup
+  int rowInWg;    // r = 16 * warp + lane / 4: this thread's rows are r and r + 8
+  int colInBlock; // 2 * (lane % 4): its first column in each group of 8
+
+  __device__ __forceinline__ MainloopConsumer(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_, int wg_)
+      : p(p_), smem(smem_), wg(wg_) {
+    tid = threadIdx.x % 128;
+    rowInWg = 16 * (tid / 32) + (tid % 32) / 4;
+    colInBlock = 2 * (tid % 4);
+  }
+
+  // S = Q_wg K^T. K-major, 128B swizzle: a k16 step is +32 B inside a chunk, then the next chunk.
+  __device__ __forceinline__ void gemmQK(float (&s)[kAccS], int kStage) const {
+    const uint32_t q = smemAddress(smem.q) + wg * T::kRowsPerWarpgroup * kRowBytes;
+    const uint32_t k = smemAddress(smem.kStage(kStage));
+#pragma unroll
+    for (int kk = 0; kk < kQkSteps; ++kk) {
+      const uint32_t inChunk = (kk % 4) * 32;
+      const uint64_t descQ = wgmmaDescriptor128B(q + (kk / 4) * (T::kBlockM * kRowBytes) + inChunk, 16, kSwizzleAtomBytes);
+      const uint64_t descK = wgmmaDescriptor128B(k + (kk / 4) * (T::kBlockN * kRowBytes) + inChunk, 16, kSwizzleAtomBytes);
+      Wgmma<T::kBlockN, Element>::ss(s, descQ, descK, kk > 0 ? 1u : 0u);
+    }
+  }
+
+  // O += P V. V [keys][headDim] row-major is the MN-major B: LBO = next 64 columns (chunk), SBO =
+  // next 8 keys, a k16 step (16 keys) = +2048 B.
+  __device__ __forceinline__ void gemmPV(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage) const {
+    const uint32_t v = smemAddress(smem.vStage(vStage));
+#pragma unroll
+    for (int kk = 0; kk < kPvSteps; ++kk) {
+      const uint64_t descV = wgmmaDescriptor128B(v + kk * 16 * kRowBytes, T::kBlockN * kRowBytes, kSwizzleAtomBytes);
+      Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, 1u);
+    }
+  }
+
+  // The accumulator of a 64 x 16 slice is exactly the A-operand fragment: no shuffles for 16-bit P.
+  __device__ __forceinline__ static void convertP(uint32_t (&pa)[kPvSteps][4], const float (&s)[kAccS]) {
+#pragma unroll
+    for (int kk = 0; kk < kPvSteps; ++kk)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) pa[kk][i] = packPair<Element>(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
+  }
+
+  // One thread per warpgroup releases a stage; the wgmma that read it has completed (wait_group).
+  __device__ __forceinline__ void release(uint64_t* emptyBar) const {
+    if (tid == 0) mbarrierArrive(emptyBar);
+  }
+
+  // Pingpong: this warpgroup's turn to issue GEMMs, and handing the turn to the other one.
+  __device__ __forceinline__ void schedulerSync() const {
+    if constexpr (T::kPingpong) namedBarrierSync(kBarrierSchedulerWg0 + wg, 2 * 128);
+  }
+  __device__ __forceinline__ void schedulerArrive() const {
+    if constexpr (T::kPingpong) namedBarrierArrive(kBarrierSchedulerWg0 + (1 - wg), 2 * 128);
+  }
+
+  __device__ __forceinline__ void scoreMod(float (&s)[kAccS], int n, const ScoreMask<T>& mask) const {
+    if (p.softcapPreScale != 0.f) applySoftcap(s, p.softcapPreScale);
+    if (mask.needed(n)) mask.apply(s, n, colInBlock);
+  }
+
+  // Runs the key blocks of `range`; o and softmax come back ready for finalize (o zeroed by the caller).
+  __device__ __forceinline__ void run(const Tile& tile, const BlockRange& range, float (&o)[kAccO],
+                                      OnlineSoftmax<kAccS>& softmax) const {
+    // Warpgroup 0 takes the first turn; the matching sync is the last thing it does below.
+    if constexpr (T::kPingpong) {
+      if (wg == 0) namedBarrierArrive(kBarrierSchedulerWg0, 2 * 128);
+    }
+    if (!range.empty()) {
+      const int wgFirstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
+      const ScoreMask<T> mask(p, wgFirstRow, wgFirstRow + rowInWg);
+      PipelineState<T::kStages> ks, vs;
+      float s[kAccS];
+      uint32_t pa[kPvSteps][4];
+      float oScale[2];
+      mbarrierWait(smem.barQ, 0);
+
+      if constexpr (T::kIntraWgOverlap) {
+        int n = range.nMax - 1;
+        mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+        schedulerSync();
+        wgmmaFence();
+        gemmQK(s, ks.stage);
+        wgmmaCommitGroup();
+        schedulerArrive();
+        wgmmaWaitGroup<0>();
+        registerFence(s);
+        release(&smem.emptyK[ks.stage]);
+        ks.advance();
+        scoreMod(s, n, mask);
+        softmax.template update<true>(s, oScale);
+        convertP(pa, s);
+        for (--n; n >= range.nMin; --n) {
+          mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+          schedulerSync();
+          wgmmaFence();
+          gemmQK(s, ks.stage);
+          wgmmaCommitGroup();
+          mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+          wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
+          gemmPV(o, pa, vs.stage);
+          wgmmaCommitGroup();
+          schedulerArrive();
+          wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
+          registerFence(s);
+          release(&smem.emptyK[ks.stage]);
+          ks.advance();
+          scoreMod(s, n, mask);
+          softmax.template update<false>(s, oScale);
+          wgmmaWaitGroup<0>();  // P V done: only now may O and P be rewritten
+          registerFence(o);
+          release(&smem.emptyV[vs.stage]);
+          vs.advance();
+          rescaleRows(o, oScale);
+          convertP(pa, s);
+        }
+        mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+        wgmmaFence();
+        gemmPV(o, pa, vs.stage);
+        wgmmaCommitGroup();
+        wgmmaWaitGroup<0>();
+        registerFence(o);
+        release(&smem.emptyV[vs.stage]);
+      } else {
+        for (int n = range.nMax - 1; n >= range.nMin; --n) {
+          mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+          schedulerSync();
+          wgmmaFence();
+          gemmQK(s, ks.stage);
+          wgmmaCommitGroup();
+          schedulerArrive();
+          wgmmaWaitGroup<0>();
+          registerFence(s);
+          release(&smem.emptyK[ks.stage]);
+          ks.advance();
+          scoreMod(s, n, mask);
+          if (n == range.nMax - 1) {
+            softmax.template update<true>(s, oScale);
+          } else {
+            softmax.template update<false>(s, oScale);
+            rescaleRows(o, oScale);
+          }
+          convertP(pa, s);
+          mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+          wgmmaFence();
+          gemmPV(o, pa, vs.stage);
+          wgmmaCommitGroup();
+          wgmmaWaitGroup<0>();
+          registerFence(o);
+          release(&smem.emptyV[vs.stage]);
+          vs.advance();
+        }
+      }
+    }
+    if constexpr (T::kPingpong) {
+      // Consumes the other warpgroup's last hand-over, so both named barriers end balanced.
+      if (wg == 0) namedBarrierSync(kBarrierSchedulerWg0, 2 * 128);
+    }
+  }
+};
+
+}  // namespace fa::sm90

@@ -1,0 +1,90 @@
+// Online softmax over the m64nN accumulator fragment of one consumer warpgroup (exp2 domain).
+// Each thread holds rows r and r + 8 (h = 0, 1); a row's values are spread over the 4 lanes of a
+// quad, so row maxima are reduced with two xor-shuffles and row sums only once, at the end.
+#pragma once
+#include <cmath>
+#include "common/fast_math.cuh"
+
+namespace fa::sm90 {
+
+constexpr float kLn2 = 0.6931471805599453f;
+constexpr float kTwoLog2e = 2.8853900817779268f;  // 2 / ln(2)
+
+// Softcap: s <- tanh(s * preScale), as 1 - 2 / (2^(2x log2 e) + 1) with two MUFU ops. Its absolute
+// error (~1e-7) stays far below 16-bit rounding; tanh.approx (relative error 2^-11) would not.
+template <int kAcc>
+__device__ __forceinline__ void applySoftcap(float (&s)[kAcc], float preScale) {
+#pragma unroll
+  for (int i = 0; i < kAcc; ++i) s[i] = 1.f - 2.f * rcpApprox(ex2Approx(s[i] * preScale * kTwoLog2e) + 1.f);
+}
+
+template <int kAcc>
+struct OnlineSoftmax {
+  float rowMax[2];  // in score units; -inf while the row has seen no visible key
+  float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
+  float scaleLog2;
+
+  __device__ __forceinline__ explicit OnlineSoftmax(float scaleLog2_) : scaleLog2(scaleLog2_) {
+    rowMax[0] = rowMax[1] = -INFINITY;
+    rowSum[0] = rowSum[1] = 0.f;
+  }
+
+  // New row maxima from block scores s, then s <- exp2((s - max) * scaleLog2) and the row sums.
+  // oScale[h] is the factor the output row must be multiplied by (unused when kFirst).
+  template <bool kFirst>
+  __device__ __forceinline__ void update(float (&s)[kAcc], float (&oScale)[2]) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float mx = rowMax[h];
+#pragma unroll
+      for (int j = 0; j < kAcc / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      // -inf - -inf is NaN: a row with no visible key yet subtracts 0, so its p = exp2(-inf) = 0.
+      const float mScaled = mx == -INFINITY ? 0.f : mx * scaleLog2;
+      if constexpr (!kFirst) {
+        oScale[h] = ex2Approx(rowMax[h] * scaleLog2 - mScaled);
+        rowSum[h] *= oScale[h];
+      }
+      rowMax[h] = mx;
+      float sum = 0.f;
+#pragma unroll
+      for (int j = 0; j < kAcc / 4; ++j)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          float& x = s[4 * j + 2 * h + e];
+          x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
+          sum += x;
+        }
+      rowSum[h] += sum;
+    }
+  }
+
+  // Row sums over the quad; invSum (1 for an empty row, whose output is already 0, and for NaN so
+  // that it propagates) and the natural-log LSE (-inf for an empty row).
+  __device__ __forceinline__ void finalize(float (&invSum)[2], float (&lse)[2]) const {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float sum = rowSum[h];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      const bool empty = sum == 0.f || sum != sum;
+      invSum[h] = empty ? 1.f : 1.f / sum;
+      lse[h] = sum == 0.f ? -INFINITY : (rowMax[h] * scaleLog2 + log2f(sum)) * kLn2;
+    }
+  }
+};
+
+// o[4j + 2h + e] belongs to row h.
+template <int kAcc>
+__device__ __forceinline__ void rescaleRows(float (&o)[kAcc], const float (&scale)[2]) {
+#pragma unroll
+  for (int j = 0; j < kAcc / 4; ++j) {
+    o[4 * j + 0] *= scale[0];
+    o[4 * j + 1] *= scale[0];
+    o[4 * j + 2] *= scale[1];
+    o[4 * j + 3] *= scale[1];
+  }
+}
+
+}  // namespace fa::sm90

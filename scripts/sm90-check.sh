@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Device-side self-check of the Hopper forward kernels without Node: runs the standalone checker
+# (kernels/test/attn_fwd_sm90_check.cu, built on this machine into .device-build/), prints the
+# SASS opcode summary of one kernel, and times PyTorch SDPA (cuDNN) at the same points.
+#   here:   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
+#             -o .device-build/attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
+#   device: bash scripts/sm90-check.sh [check|bench|sass|race|cudnn ...]   (default: all but race)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.device-build/attn_fwd_sm90_check
+OUT=${OUT:-/tmp}
+steps=${*:-check sass bench cudnn}
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
+for step in $steps; do
+  case $step in
+    check) timeout 200 $BIN --check 2>&1 | tee "$OUT/check.log" ;;
+    bench) timeout 120 $BIN --bench 2>&1 | tee "$OUT/bench.log" ;;
+    race)
+      timeout 200 compute-sanitizer --tool racecheck $BIN --check --small 2>&1 | tail -8
+      timeout 200 compute-sanitizer --tool synccheck $BIN --check --small 2>&1 | tail -4 ;;
+    sass)
+      cuobjdump --dump-sass $BIN > "$OUT/sass.txt" 2>&1
+      awk '/Function : attn_fwd_sm90_bf16_hd128$/{f=1;next} /Function :/{f=0} f' "$OUT/sass.txt" > "$OUT/sass_hd128.txt"
+      echo "--- attn_fwd_sm90_bf16_hd128 opcode histogram"
+      grep -oE "/\*[0-9a-f]{4}\*/ +[A-Z][A-Z0-9_.]*" "$OUT/sass_hd128.txt" | awk '{print $2}' | sort | uniq -c | sort -rn | head -40
+      echo "--- GMMA / sync sequence"
+      grep -oE "(HGMMA\.[0-9x]+\.[A-Z0-9.]+[^;]*gsb0|HGMMA\.[0-9x]+|WARPGROUP\.[A-Z.]+[^;]*|BAR\.[A-Z.]+ [^;]*|SYNCS\.[A-Z0-9.]+|UTMA[A-Z0-9.]+|USETMAXREG[A-Z.]*)" "$OUT/sass_hd128.txt" | uniq -c | head -70 ;;
+    cudnn)
+      timeout 120 python3 - <<'PY'
+import torch, torch.nn.functional as F
+from torch.nn.attention import sdpa_kernel, SDPBackend
+print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version())
+def bench(fn, iters=15, warm=3):
+    for _ in range(warm): fn()
+    torch.cuda.synchronize()
+    st = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]; en = [torch.cuda.Event(enable_timing=True) for _ in range(iters)]
+    for i in range(iters): st[i].record(); fn(); en[i].record()
+    torch.cuda.synchronize()
+    ts = sorted(s.elapsed_time(e) for s, e in zip(st, en)); return ts[len(ts) // 2]
+for S in (8192, 16384):
+    for causal in (False, True):
+        for hd, H in ((64, 32), (128, 16), (256, 8)):
+            B = 16384 // S
+            q = torch.randn(B, H, S, hd, device="cuda", dtype=torch.bfloat16); k = torch.randn_like(q); v = torch.randn_like(q)
+            with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+                t = bench(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal))
+            print(f"cudnn hdim {hd} seqlen {S} causal {causal}: {t:.3f} ms {4*B*H*S*S*hd/(2 if causal else 1)/t/1e9:.1f} TFLOP/s")
+PY
+      ;;
+  esac
+done

@@ -1,0 +1,256 @@
+/**
+ * The Hopper GPU backend ('sm90'): launches the FlashAttention-3-class forward kernels of
+ * kernels/attn_fwd_sm90.cu (TMA, wgmma, warp specialization; sm_90a machine code only).
+ *
+ * Takes dense float16/bfloat16 problems with headDim = headDimV in {64, 128, 256}, any seqlenQ and
+ * seqlenK, GQA/MQA, causal and local windows, softcap, LSE, strided (packed) inputs whose strides
+ * are multiples of 8 elements. Everything else (varlen, other head dims, empty problems) is left to
+ * the portable 'sm80' backend: supports() names the reason.
+ *
+ * Inputs reach the kernel as TMA tensor maps: a rank-5 view {64, seqlen, headDim / 64, heads, batch}
+ * of each [batch, seqlen, heads, headDim] tensor with a 128-byte swizzle, so one box of `rows`
+ * lands in shared memory as headDim / 64 column chunks of [rows x 128 B], the K-major layout wgmma
+ * reads (kernels/sm90/attn_fwd_sm90_params.h).
+ */
+import * as cuda from '../cuda/index.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type AttentionBackend, registerBackend } from './dispatch.js';
+import type { AttentionProblem } from './problem.js';
+
+/** Module name in kernels/build-table.mjs. */
+export const SM90_MODULE = 'attn_fwd_sm90';
+
+/** Query rows per CTA: two consumer warpgroups of 64 (kernels/sm90/attn_fwd_sm90_traits.h). */
+export const SM90_BLOCK_M = 128;
+/** Keys per K/V tile, per head dim (TileN in attn_fwd_sm90_traits.h; the reasons are there). */
+export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 128, 256: 80 };
+/** One producer warpgroup and two consumer warpgroups. */
+export const SM90_THREADS = 384;
+const STAGES = 2;
+const BARRIER_BYTES = 8 * (1 + 4 * STAGES);
+/** The kernel rounds its dynamic shared memory base up to the 128B-swizzle repeat (1024 B). */
+const SMEM_ALIGN = 1024;
+/** Column chunk of a 128-byte-swizzled tile: 128 B of 16-bit elements. */
+const CHUNK_COLS = 64;
+/** The copy engine needs 16-byte aligned addresses and strides: 8 elements of 16 bits. */
+const TMA_ALIGN_BYTES = 16;
+const ELEMENT_BYTES = 2;
+/** Rows of O each consumer warpgroup stores per TMA box. */
+const O_STORE_ROWS = 64;
+/** gridDim.y (heads) and gridDim.z (batch) limits. */
+const MAX_GRID_YZ = 65535;
+const LOG2E = Math.LOG2E;
+
+/** Dynamic shared memory of the kernel for `headDim` (Traits::kSmemBytes): Q, 2 K and 2 V stages, barriers. */
+export function sm90SharedMemoryBytes(headDim: number): number {
+  const blockN = SM90_BLOCK_N[headDim];
+  if (blockN === undefined) throw new RangeError(`sm90SharedMemoryBytes: headDim must be 64, 128 or 256, got ${headDim}`);
+  return (SM90_BLOCK_M + 2 * STAGES * blockN) * headDim * ELEMENT_BYTES + BARRIER_BYTES + SMEM_ALIGN;
+}
+
+/**
+ * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window (kernels/sm90/attn_fwd_sm90_instances.h).
+ * `windowed` selects the kernels with the causal / local mask.
+ */
+export function sm90KernelName(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean): string {
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}`;
+}
+
+/** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
+export const ATTN_FWD_SM90_PARAMS = cuda.defineStruct('AttnFwdSm90Params', [
+  ['tmQ', 'tensormap'],
+  ['tmK', 'tensormap'],
+  ['tmV', 'tensormap'],
+  ['tmO', 'tensormap'],
+  ['lse', 'ptr'],
+  ['lseBatchStride', 'i64'],
+  ['lseHeadStride', 'i64'],
+  ['batch', 'i32'],
+  ['seqlenQ', 'i32'],
+  ['seqlenK', 'i32'],
+  ['heads', 'i32'],
+  ['headGroup', 'i32'],
+  ['windowLeft', 'i32'],
+  ['windowRight', 'i32'],
+  ['scoreScaleLog2', 'f32'],
+  ['softcapPreScale', 'f32'],
+] as const);
+
+function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
+  return d === 'float16' || d === 'bfloat16';
+}
+
+/** The names of the kernels the build made, or undefined when the module was not built. */
+function builtKernelNames(): Set<string> | undefined {
+  const m = cuda.kernelManifest()?.modules.find((x) => x.name === SM90_MODULE);
+  return m ? new Set(m.functions.map((f) => f.name)) : undefined;
+}
+
+/** Why the copy engine cannot read a [batch, seqlen, heads, headDim] view, or undefined. */
+function tmaLayoutReason(name: string, t: Tensor): string | undefined {
+  if (t.strides[3] !== 1) return `${name} needs a contiguous last dim, got strides [${t.strides.join(', ')}]`;
+  for (let i = 0; i < 3; i++) {
+    if (t.dims[i]! > 1 && (t.strides[i]! * ELEMENT_BYTES) % TMA_ALIGN_BYTES !== 0) {
+      return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${t.strides.join(', ')}]`;
+    }
+  }
+  if (t.devicePointer() % BigInt(TMA_ALIGN_BYTES) !== 0n) {
+    return `${name} must start at a 16-byte aligned address (element offset ${t.offset})`;
+  }
+  return undefined;
+}
+
+/**
+ * Why the sm90 kernels cannot run `p`, or undefined when they can (dispatch has already checked
+ * that the device is compute capability 9.x). Each reason is one short clause.
+ */
+export function sm90Supports(p: AttentionProblem): string | undefined {
+  if (p.varlen) return 'varlen batches are not implemented in the sm90 kernels yet';
+  if (!isSm90DType(p.q.dtype)) return `needs float16 or bfloat16 inputs, got ${p.q.dtype}`;
+  if (p.headDimV !== p.headDim) return `needs headDimV == headDim, got ${p.headDimV} and ${p.headDim}`;
+  if (SM90_BLOCK_N[p.headDim] === undefined) return `has kernels for head dims 64, 128 and 256, got ${p.headDim}`;
+  if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
+    return 'empty problems (a zero dim) are left to the portable path';
+  }
+  if (p.heads > MAX_GRID_YZ || p.batch > MAX_GRID_YZ) {
+    return `supports at most ${MAX_GRID_YZ} heads and sequences, got ${p.heads} and ${p.batch}`;
+  }
+  if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
+    // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
+    return `needs softmaxScale > 0 without softcap, got ${p.params.softmaxScale}`;
+  }
+  const names = builtKernelNames();
+  if (!names) return `kernel module ${SM90_MODULE} was not built`;
+  const name = sm90KernelName(p.q.dtype, p.headDim, isWindowed(p));
+  if (!names.has(name)) return `kernel ${name} was not built`;
+  for (const [n, t] of [['q', p.q], ['k', p.k], ['v', p.v], ['out', p.out]] as const) {
+    if (t.location !== 'cuda' || t.device !== p.q.device) return `${n} must be on cuda:${p.q.device}`;
+    const why = tmaLayoutReason(n, t);
+    if (why) return why;
+  }
+  if (p.lse) {
+    if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
+    if (p.lse.strides[2] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
+  }
+  const smem = sm90SharedMemoryBytes(p.headDim);
+  const props = cuda.getDeviceProperties(p.q.device);
+  if (smem > props.maxSharedMemoryPerBlockOptin) {
+    return `head dim ${p.headDim} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
+  }
+  return undefined;
+}
+
+/**
+ * The window the kernel sees. A bound no row can reach is no bound (left >= seqlenK: every key is
+ * at or after diag - left; right >= seqlenQ: every key is at or before diag + right), so such
+ * problems run the unmasked kernel and the kernel's int32 window arithmetic stays far from overflow.
+ */
+function kernelWindow(p: AttentionProblem): [number, number] {
+  const left = p.params.windowLeft >= p.seqlenK ? -1 : p.params.windowLeft;
+  const right = p.params.causal ? 0 : p.params.windowRight >= p.seqlenQ ? -1 : p.params.windowRight;
+  return [left, right];
+}
+
+function isWindowed(p: AttentionProblem): boolean {
+  const [left, right] = kernelWindow(p);
+  return left >= 0 || right >= 0;
+}
+
+const kernelCache = new Map<string, cuda.Kernel>();
+
+function kernelFor(name: string, device: number): cuda.Kernel {
+  const key = `${device}:${name}`;
+  let k = kernelCache.get(key);
+  if (!k) {
+    k = cuda.loadBuiltKernel(SM90_MODULE, name, device);
+    kernelCache.set(key, k);
+  }
+  return k;
+}
+
+/** Encoded maps by layout: the allocator hands the same addresses back, so repeated shapes hit. */
+const mapCache = new Map<string, Uint8Array>();
+const MAP_CACHE_LIMIT = 256;
+
+/**
+ * The rank-5 TMA view {64, seqlen, headDim / 64, heads, batch} of a [batch, seqlen, heads, headDim]
+ * tensor, box {64, rows, chunks, 1, 1}. Strides of size-1 dims are never used by the copy engine;
+ * they are replaced by 16 so that any view of such a dim passes the driver's multiple-of-16 rule.
+ */
+function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
+  const [batch, seqlen, heads, headDim] = t.dims as [number, number, number, number];
+  const strideBytes = (i: number): number => (t.dims[i]! === 1 ? TMA_ALIGN_BYTES : t.strides[i]! * ELEMENT_BYTES);
+  const addr = t.devicePointer();
+  const key = `${t.device}:${addr}:${t.dtype}:${t.dims.join(',')}:${strideBytes(0)},${strideBytes(1)},${strideBytes(2)}:${rows}:${chunks}`;
+  let map = mapCache.get(key);
+  if (!map) {
+    map = cuda.encodeTensorMapTiled(
+      {
+        dataType: t.dtype === 'float16' ? 'float16' : 'bfloat16',
+        globalAddress: addr,
+        globalDims: [CHUNK_COLS, seqlen, headDim / CHUNK_COLS, heads, batch],
+        globalStridesBytes: [strideBytes(1), CHUNK_COLS * ELEMENT_BYTES, strideBytes(2), strideBytes(0)],
+        boxDims: [CHUNK_COLS, rows, chunks, 1, 1],
+        swizzle: '128B',
+        l2Promotion: '128B',
+      },
+      t.device,
+    );
+    if (mapCache.size >= MAP_CACHE_LIMIT) mapCache.delete(mapCache.keys().next().value!);
+    mapCache.set(key, map);
+  }
+  return map;
+}
+
+/** One writer reused across calls: every field is rewritten each time and launch() copies the bytes. */
+const writer = ATTN_FWD_SM90_PARAMS.writer();
+
+/**
+ * Enqueues the forward on p.stream: writes p.out [batch, seqlenQ, heads, headDim] and, when given,
+ * p.lse float32 [batch, heads, seqlenQ] (natural log; -inf for a row that sees no key, whose
+ * output is 0). Call only when sm90Supports(p) is undefined.
+ */
+export function sm90Forward(p: AttentionProblem): void {
+  const dtype = p.q.dtype as 'float16' | 'bfloat16';
+  const d = p.headDim;
+  const blockN = SM90_BLOCK_N[d]!;
+  const chunks = d / CHUNK_COLS;
+  const [windowLeft, windowRight] = kernelWindow(p);
+  const kernel = kernelFor(sm90KernelName(dtype, d, windowLeft >= 0 || windowRight >= 0), p.q.device);
+  const { softmaxScale, softcap } = p.params;
+
+  const w = writer;
+  w.tensormap('tmQ', tensorMap(p.q, SM90_BLOCK_M, chunks));
+  w.tensormap('tmK', tensorMap(p.k, blockN, chunks));
+  w.tensormap('tmV', tensorMap(p.v, blockN, chunks));
+  // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time.
+  w.tensormap('tmO', tensorMap(p.out, O_STORE_ROWS, 1));
+  if (p.lse) {
+    w.ptr('lse', p.lse.devicePointer()).i64('lseBatchStride', p.lse.strides[0]!).i64('lseHeadStride', p.lse.strides[1]!);
+  } else {
+    w.ptr('lse', 0n).i64('lseBatchStride', 0).i64('lseHeadStride', 0);
+  }
+  w.i32('batch', p.batch).i32('seqlenQ', p.seqlenQ).i32('seqlenK', p.seqlenK);
+  w.i32('heads', p.heads).i32('headGroup', p.heads / p.headsKV);
+  w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
+  // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
+  w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
+  w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
+  kernel.launch(
+    [Math.ceil(p.seqlenQ / SM90_BLOCK_M), p.heads, p.batch],
+    [SM90_THREADS, 1, 1],
+    sm90SharedMemoryBytes(d),
+    w.bytes,
+    p.stream,
+  );
+}
+
+export const sm90Backend: AttentionBackend = {
+  name: 'sm90',
+  supports: sm90Supports,
+  forward: sm90Forward,
+};
+
+// Registered whenever the module was built; dispatch still checks the device's compute capability.
+if (cuda.hasBuiltModule(SM90_MODULE)) registerBackend(sm90Backend);
