@@ -34,3 +34,4 @@ export { type Dim3, Kernel, MAX_PARAM_BYTES, Module, hasBuiltModule, loadBuiltKe
 export { type FieldType, type StructLayout, type StructWriter, defineStruct } from './params.js';
 export { type BuiltModule, type KernelManifest, kernelManifest, kernelsDir } from './kernels-dir.js';
 export { TENSOR_MAP_BYTES, type TiledTensorMapSpec, encodeTensorMapTiled } from './tensormap.js';
+export * as cublasLt from './cublaslt.js';
