@@ -6,10 +6,15 @@ export const modules = [
   { name: 'tma_copy_sm90', sources: ['kernels/test/tma_copy_sm90.cu'], target: 'sm90a' },
   // Hopper forward: the kernels listed in kernels/sm90/attn_fwd_sm90_instances.h (one table).
   { name: 'attn_fwd_sm90', sources: ['kernels/attn_fwd_sm90.cu'], target: 'sm90a' },
+  { name: 'nn_ops', sources: ['kernels/nn/nn_ops.cu'], target: 'portable' },
 ];
 
 export const paramStructs = [
   { header: 'kernels/test/test_params.h', struct: 'IotaParams' },
   { header: 'kernels/test/test_params.h', struct: 'TmaCopyParams' },
   { header: 'kernels/sm90/attn_fwd_sm90_params.h', struct: 'AttnFwdSm90Params' },
+  { header: 'kernels/nn/nn_params.h', struct: 'EmbeddingParams' },
+  { header: 'kernels/nn/nn_params.h', struct: 'NormParams' },
+  { header: 'kernels/nn/nn_params.h', struct: 'ElementwiseParams' },
+  { header: 'kernels/nn/nn_params.h', struct: 'UniformInitParams' },
 ];
