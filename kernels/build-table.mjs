@@ -6,6 +6,8 @@ export const modules = [
   { name: 'tma_copy_sm90', sources: ['kernels/test/tma_copy_sm90.cu'], target: 'sm90a' },
   // Hopper forward: the kernels listed in kernels/sm90/attn_fwd_sm90_instances.h (one table).
   { name: 'attn_fwd_sm90', sources: ['kernels/attn_fwd_sm90.cu'], target: 'sm90a' },
+  // Portable forward (sm_80 SASS + PTX): the kernels listed in kernels/sm80/attn_fwd_sm80_configs.h.
+  { name: 'attn_fwd_sm80', sources: ['kernels/attn_fwd_sm80.cu'], target: 'portable' },
   { name: 'nn_ops', sources: ['kernels/nn/nn_ops.cu'], target: 'portable' },
 ];
 
@@ -13,6 +15,7 @@ export const paramStructs = [
   { header: 'kernels/test/test_params.h', struct: 'IotaParams' },
   { header: 'kernels/test/test_params.h', struct: 'TmaCopyParams' },
   { header: 'kernels/sm90/attn_fwd_sm90_params.h', struct: 'AttnFwdSm90Params' },
+  { header: 'kernels/attn_fwd_params.h', struct: 'AttnFwdParams' },
   { header: 'kernels/nn/nn_params.h', struct: 'EmbeddingParams' },
   { header: 'kernels/nn/nn_params.h', struct: 'NormParams' },
   { header: 'kernels/nn/nn_params.h', struct: 'ElementwiseParams' },

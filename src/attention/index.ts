@@ -39,3 +39,5 @@ export {
 export { CPU_TILE_M, CPU_TILE_N, type CpuAttentionStats, attentionForwardCpu, cpuAttentionStats } from './cpu.js';
 // Registers the Hopper backend (sm90) with dispatch when its kernels were built.
 import './sm90.js';
+// Registers the portable backend (sm80) with dispatch when its kernels were built.
+import './sm80.js';
