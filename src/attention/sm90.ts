@@ -35,6 +35,7 @@ const SMEM_ALIGN = 1024;
 const CHUNK_COLS = 64;
 /** The copy engine needs 16-byte aligned addresses and strides: 8 elements of 16 bits. */
 const TMA_ALIGN_BYTES = 16;
+const TMA_ALIGN_BIGINT = BigInt(TMA_ALIGN_BYTES);
 const ELEMENT_BYTES = 2;
 /** Rows of O each consumer warpgroup stores per TMA box. */
 const O_STORE_ROWS = 64;
@@ -81,6 +82,15 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
+/** Kernel names by (dtype, head dim, windowed), formatted once: calls happen per attention call. */
+const kernelNames = new Map<number, string>();
+function kernelNameOf(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean): string {
+  const key = headDim * 4 + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
+  let name = kernelNames.get(key);
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed)));
+  return name;
+}
+
 /** The names of the kernels the build made, or undefined when the module was not built. */
 let builtNames: Set<string> | null | undefined;
 function builtKernelNames(): Set<string> | undefined {
@@ -99,7 +109,7 @@ function tmaLayoutReason(name: string, t: Tensor): string | undefined {
       return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${t.strides.join(', ')}]`;
     }
   }
-  if (t.devicePointer() % BigInt(TMA_ALIGN_BYTES) !== 0n) {
+  if (t.devicePointer() % TMA_ALIGN_BIGINT !== 0n) {
     return `${name} must start at a 16-byte aligned address (element offset ${t.offset})`;
   }
   return undefined;
@@ -131,8 +141,9 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   }
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
-  const name = sm90KernelName(p.q.dtype, p.headDim, isWindowed(p));
-  if (!names.has(name)) return `kernel ${name} was not built`;
+  if (!names.has(kernelNameOf(p.q.dtype, p.headDim, isWindowed(p)))) {
+    return `kernel ${sm90KernelName(p.q.dtype, p.headDim, isWindowed(p))} was not built`;
+  }
   const why = tmaInputReason('q', p.q, p.q.device) ?? tmaInputReason('k', p.k, p.q.device) ??
     tmaInputReason('v', p.v, p.q.device) ?? tmaInputReason('out', p.out, p.q.device);
   if (why) return why;
@@ -164,14 +175,16 @@ function isWindowed(p: AttentionProblem): boolean {
   return left >= 0 || right >= 0;
 }
 
-const kernelCache = new Map<string, cuda.Kernel>();
+/** Loaded kernels per device, by name. */
+const kernelCache = new Map<number, Map<string, cuda.Kernel>>();
 
 function kernelFor(name: string, device: number): cuda.Kernel {
-  const key = `${device}:${name}`;
-  let k = kernelCache.get(key);
+  let byName = kernelCache.get(device);
+  if (!byName) kernelCache.set(device, (byName = new Map()));
+  let k = byName.get(name);
   if (!k) {
     k = cuda.loadBuiltKernel(SM90_MODULE, name, device);
-    kernelCache.set(key, k);
+    byName.set(name, k);
   }
   return k;
 }
@@ -194,13 +207,18 @@ const mapCache = new Map<number, CachedMap[]>();
 let mapCacheEntries = 0;
 const MAP_CACHE_LIMIT = 256;
 
-function sameMap(e: CachedMap, t: Tensor, sb: readonly number[], rows: number, chunks: number): boolean {
+function sameMap(e: CachedMap, t: Tensor, sb0: number, sb1: number, sb2: number, rows: number, chunks: number): boolean {
   const d = t.dims;
   return (
     e.device === t.device && e.dtype === t.dtype && e.rows === rows && e.chunks === chunks &&
     e.dims[0] === d[0] && e.dims[1] === d[1] && e.dims[2] === d[2] && e.dims[3] === d[3] &&
-    e.strideBytes[0] === sb[0] && e.strideBytes[1] === sb[1] && e.strideBytes[2] === sb[2]
+    e.strideBytes[0] === sb0 && e.strideBytes[1] === sb1 && e.strideBytes[2] === sb2
   );
+}
+
+/** Byte stride of dim i for the map; size-1 dims get 16 (never used, but must pass the driver's rule). */
+function mapStrideBytes(t: Tensor, i: number): number {
+  return t.dims[i] === 1 ? TMA_ALIGN_BYTES : t.strides[i]! * ELEMENT_BYTES;
 }
 
 /**
@@ -209,15 +227,17 @@ function sameMap(e: CachedMap, t: Tensor, sb: readonly number[], rows: number, c
  * they are replaced by 16 so that any view of such a dim passes the driver's multiple-of-16 rule.
  */
 function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
-  const [batch, seqlen, heads, headDim] = t.dims as [number, number, number, number];
-  const strideBytes = (i: number): number => (t.dims[i]! === 1 ? TMA_ALIGN_BYTES : t.strides[i]! * ELEMENT_BYTES);
-  const sb: [number, number, number] = [strideBytes(0), strideBytes(1), strideBytes(2)];
+  const sb0 = mapStrideBytes(t, 0);
+  const sb1 = mapStrideBytes(t, 1);
+  const sb2 = mapStrideBytes(t, 2);
   const addr = t.devicePointer();
   const key = Number(addr); // device addresses are far below 2^53
   const list = mapCache.get(key);
   if (list) {
-    for (const e of list) if (sameMap(e, t, sb, rows, chunks)) return e.map;
+    for (const e of list) if (sameMap(e, t, sb0, sb1, sb2, rows, chunks)) return e.map;
   }
+  const [batch, seqlen, heads, headDim] = t.dims as [number, number, number, number];
+  const sb: [number, number, number] = [sb0, sb1, sb2];
   const map = cuda.encodeTensorMapTiled(
     {
       dataType: t.dtype === 'float16' ? 'float16' : 'bfloat16',
@@ -255,7 +275,7 @@ export function sm90Forward(p: AttentionProblem): void {
   const blockN = SM90_BLOCK_N[d]!;
   const chunks = d / CHUNK_COLS;
   const [windowLeft, windowRight] = kernelWindow(p);
-  const kernel = kernelFor(sm90KernelName(dtype, d, windowLeft >= 0 || windowRight >= 0), p.q.device);
+  const kernel = kernelFor(kernelNameOf(dtype, d, windowLeft >= 0 || windowRight >= 0), p.q.device);
   const { softmaxScale, softcap } = p.params;
 
   const w = writer;

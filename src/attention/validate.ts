@@ -96,8 +96,12 @@ function checkTensor(fn: string, name: string, x: unknown): asserts x is Tensor 
   if (x.isDisposed) throw new AttentionArgumentError(fn, name, `${name} must be a live Tensor, got a disposed one`);
 }
 
+/** Dims each layout string names, counted once (validation runs on every call). */
+const layoutRanks = new Map<string, number>();
+
 function checkRank(fn: string, name: string, t: Tensor, layout: string): void {
-  const want = layout.split(',').length;
+  let want = layoutRanks.get(layout);
+  if (want === undefined) layoutRanks.set(layout, (want = layout.split(',').length));
   if (t.ndim !== want) {
     throw new AttentionArgumentError(fn, name, `${name} must have ${want} dims ${layout}, got ${dimsStr(t.dims)}`);
   }
@@ -119,20 +123,26 @@ function checkLastDimContiguous(fn: string, name: string, t: Tensor): void {
   }
 }
 
-function checkAtLeastOne(fn: string, name: string, what: string, value: number, note = ''): void {
-  if (value < 1) throw new AttentionArgumentError(fn, name, `${name} ${what} must be at least 1${note}, got ${value}`);
+/** A message part, built only when a check fails: formatting on every call cost microseconds. */
+type Label = string | (() => string);
+const label = (l: Label): string => (typeof l === 'string' ? l : l());
+
+function checkAtLeastOne(fn: string, name: string, what: Label, value: number, note = ''): void {
+  if (value < 1) throw new AttentionArgumentError(fn, name, `${name} ${label(what)} must be at least 1${note}, got ${value}`);
 }
 
-function checkEqual(fn: string, name: string, what: string, value: number, other: string, want: number): void {
-  if (value !== want) throw new AttentionArgumentError(fn, name, `${name} ${what} must equal ${other} ${want}, got ${value}`);
+function checkEqual(fn: string, name: string, what: Label, value: number, other: Label, want: number): void {
+  if (value !== want) {
+    throw new AttentionArgumentError(fn, name, `${name} ${label(what)} must equal ${label(other)} ${want}, got ${value}`);
+  }
 }
 
-function checkHeadDim(fn: string, name: string, what: string, d: number): void {
+function checkHeadDim(fn: string, name: string, what: Label, d: number): void {
   if (d % HEAD_DIM_MULTIPLE !== 0 || d < HEAD_DIM_MULTIPLE || d > MAX_HEAD_DIM) {
     throw new AttentionArgumentError(
       fn,
       name,
-      `${name} ${what} must be a multiple of ${HEAD_DIM_MULTIPLE} between ${HEAD_DIM_MULTIPLE} and ${MAX_HEAD_DIM}, got ${d}`,
+      `${name} ${label(what)} must be a multiple of ${HEAD_DIM_MULTIPLE} between ${HEAD_DIM_MULTIPLE} and ${MAX_HEAD_DIM}, got ${d}`,
     );
   }
 }
@@ -258,9 +268,9 @@ function checkInputs(fn: string, names: ArgNames, q: unknown, k: unknown, v: unk
 function checkHeads(fn: string, names: ArgNames, q: Tensor, k: Tensor, v: Tensor): void {
   const h = q.ndim - 2; // heads dim index
   const dimNote = (i: number): string => `(dim ${i})`;
-  checkAtLeastOne(fn, names.q, `heads ${dimNote(h)}`, q.dims[h]!);
-  checkAtLeastOne(fn, names.k, `headsKV ${dimNote(h)}`, k.dims[h]!);
-  checkEqual(fn, names.v, `headsKV ${dimNote(h)}`, v.dims[h]!, `${names.k} headsKV`, k.dims[h]!);
+  checkAtLeastOne(fn, names.q, () => `heads ${dimNote(h)}`, q.dims[h]!);
+  checkAtLeastOne(fn, names.k, () => `headsKV ${dimNote(h)}`, k.dims[h]!);
+  checkEqual(fn, names.v, () => `headsKV ${dimNote(h)}`, v.dims[h]!, () => `${names.k} headsKV`, k.dims[h]!);
   if (q.dims[h]! % k.dims[h]! !== 0) {
     throw new AttentionArgumentError(
       fn,
@@ -269,9 +279,9 @@ function checkHeads(fn: string, names: ArgNames, q: Tensor, k: Tensor, v: Tensor
     );
   }
   const d = q.ndim - 1;
-  checkHeadDim(fn, names.q, `headDim ${dimNote(d)}`, q.dims[d]!);
-  checkEqual(fn, names.k, `headDim ${dimNote(d)}`, k.dims[d]!, `${names.q} headDim`, q.dims[d]!);
-  checkHeadDim(fn, names.v, `headDimV ${dimNote(d)}`, v.dims[d]!);
+  checkHeadDim(fn, names.q, () => `headDim ${dimNote(d)}`, q.dims[d]!);
+  checkEqual(fn, names.k, () => `headDim ${dimNote(d)}`, k.dims[d]!, () => `${names.q} headDim`, q.dims[d]!);
+  checkHeadDim(fn, names.v, () => `headDimV ${dimNote(d)}`, v.dims[d]!);
   checkLastDimContiguous(fn, names.q, q);
   checkLastDimContiguous(fn, names.k, k);
   checkLastDimContiguous(fn, names.v, v);
@@ -292,11 +302,11 @@ export function validateDense(
   const opts = checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS) as AttentionOptions;
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, DENSE_LAYOUT);
   checkAtLeastOne(fn, names.q, 'batch (dim 0)', q.dims[0]!, ' (empty batch)');
-  checkEqual(fn, names.k, 'batch (dim 0)', k.dims[0]!, `${names.q} batch`, q.dims[0]!);
-  checkEqual(fn, names.v, 'batch (dim 0)', v.dims[0]!, `${names.q} batch`, q.dims[0]!);
+  checkEqual(fn, names.k, 'batch (dim 0)', k.dims[0]!, () => `${names.q} batch`, q.dims[0]!);
+  checkEqual(fn, names.v, 'batch (dim 0)', v.dims[0]!, () => `${names.q} batch`, q.dims[0]!);
   checkAtLeastOne(fn, names.q, 'seqlenQ (dim 1)', q.dims[1]!);
   checkAtLeastOne(fn, names.k, 'seqlenK (dim 1)', k.dims[1]!);
-  checkEqual(fn, names.v, 'seqlenK (dim 1)', v.dims[1]!, `${names.k} seqlenK`, k.dims[1]!);
+  checkEqual(fn, names.v, 'seqlenK (dim 1)', v.dims[1]!, () => `${names.k} seqlenK`, k.dims[1]!);
   checkHeads(fn, names, q, k, v);
   const [batch, seqlenQ, heads, headDim] = q.dims as [number, number, number, number];
   const seqlenK = k.dims[1]!;
