@@ -40,6 +40,7 @@ import {
 } from '../src/attention/sm80.js';
 import '../src/attention/index.js';
 import { type TestContext, gpuTest } from './support/gpu.js';
+import { problemShell } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DTYPES = ['bfloat16', 'float16'] as const;
@@ -134,35 +135,14 @@ test('head dims that are not compiled run on the next compiled size', () => {
   assert.equal(sm80KernelName(64, 'float16'), 'attn_fwd_sm80_hdim64_fp16');
 });
 
-/** A problem shell for supports(): the reasons checked here come before any device is touched. */
-function shell(over: Partial<AttentionProblem>): AttentionProblem {
-  const q = Tensor.zeros([1, 4, 1, 64], { dtype: 'bfloat16' });
-  return {
-    fn: 'flashAttnFunc',
-    q,
-    k: q,
-    v: q,
-    out: q,
-    lse: undefined,
-    batch: 1,
-    seqlenQ: 4,
-    seqlenK: 4,
-    heads: 1,
-    headsKV: 1,
-    headDim: 64,
-    headDimV: 64,
-    params: { softmaxScale: 0.125, causal: false, windowLeft: -1, windowRight: -1, softcap: 0 },
-    ...over,
-  };
-}
 
 test('supports() names what the sm80 kernels do not take', () => {
-  assert.match(sm80Supports(shell({ q: Tensor.zeros([1, 4, 1, 64]) }))!, /needs float16 or bfloat16 inputs, got float32/);
-  assert.match(sm80Supports(shell({ headDimV: 128 }))!, /needs headDimV == headDim, got 128 and 64/);
-  assert.match(sm80Supports(shell({ headDim: 264, headDimV: 264 }))!, /multiple of 8 up to 256, got 264/);
-  assert.match(sm80Supports(shell({ heads: 70000 }))!, /at most 65535 heads/);
+  assert.match(sm80Supports(problemShell({ q: Tensor.zeros([1, 4, 1, 64]) }))!, /needs float16 or bfloat16 inputs, got float32/);
+  assert.match(sm80Supports(problemShell({ headDimV: 128 }))!, /needs headDimV == headDim, got 128 and 64/);
+  assert.match(sm80Supports(problemShell({ headDim: 264, headDimV: 264 }))!, /multiple of 8 up to 256, got 264/);
+  assert.match(sm80Supports(problemShell({ heads: 70000 }))!, /at most 65535 heads/);
   // Host tensors pass every shape check and stop at the device (or at the missing build).
-  assert.match(sm80Supports(shell({}))!, /inputs are on the cpu|was not built/);
+  assert.match(sm80Supports(problemShell({}))!, /inputs are on the cpu|was not built/);
 });
 
 // ---- on a GPU (compute capability >= 8.0) -------------------------------------------------------

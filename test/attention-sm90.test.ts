@@ -33,6 +33,7 @@ import {
 } from '../src/attention/sm90.js';
 import '../src/attention/index.js';
 import { type TestContext, gpuTest } from './support/gpu.js';
+import { problemShell } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HEAD_DIMS = [64, 128, 256] as const;
@@ -107,39 +108,18 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   assert.throws(() => sm90SharedMemoryBytes(96), /headDim must be 64, 128 or 256, got 96/);
 });
 
-/** A problem shell for supports(): the reasons checked here come before any tensor is touched. */
-function shell(over: Partial<AttentionProblem>): AttentionProblem {
-  const q = Tensor.zeros([1, 4, 1, 64], { dtype: 'bfloat16' });
-  return {
-    fn: 'flashAttnFunc',
-    q,
-    k: q,
-    v: q,
-    out: q,
-    lse: undefined,
-    batch: 1,
-    seqlenQ: 4,
-    seqlenK: 4,
-    heads: 1,
-    headsKV: 1,
-    headDim: 64,
-    headDimV: 64,
-    params: { softmaxScale: 0.125, causal: false, windowLeft: -1, windowRight: -1, softcap: 0 },
-    ...over,
-  };
-}
 
 test('supports() names what the sm90 kernels do not take', () => {
   const f32 = Tensor.zeros([1, 4, 1, 64]);
-  assert.match(sm90Supports(shell({ q: f32 }))!, /needs float16 or bfloat16 inputs, got float32/);
-  assert.match(sm90Supports(shell({ headDim: 96, headDimV: 96 }))!, /head dims 64, 128 and 256, got 96/);
-  assert.match(sm90Supports(shell({ headDimV: 128 }))!, /needs headDimV == headDim, got 128 and 64/);
-  assert.match(sm90Supports(shell({ seqlenK: 0 }))!, /empty problems/);
+  assert.match(sm90Supports(problemShell({ q: f32 }))!, /needs float16 or bfloat16 inputs, got float32/);
+  assert.match(sm90Supports(problemShell({ headDim: 96, headDimV: 96 }))!, /head dims 64, 128 and 256, got 96/);
+  assert.match(sm90Supports(problemShell({ headDimV: 128 }))!, /needs headDimV == headDim, got 128 and 64/);
+  assert.match(sm90Supports(problemShell({ seqlenK: 0 }))!, /empty problems/);
   assert.match(
-    sm90Supports(shell({ params: { softmaxScale: -1, causal: false, windowLeft: -1, windowRight: -1, softcap: 0 } }))!,
+    sm90Supports(problemShell({ params: { softmaxScale: -1, causal: false, windowLeft: -1, windowRight: -1, softcap: 0 } }))!,
     /needs softmaxScale > 0 without softcap, got -1/,
   );
-  const varlen = shell({});
+  const varlen = problemShell({});
   varlen.varlen = {
     cuSeqlensQ: Tensor.zeros([2], { dtype: 'int32' }),
     cuSeqlensK: Tensor.zeros([2], { dtype: 'int32' }),
