@@ -19,7 +19,6 @@ import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { flashAttnFunc, flashAttnQkvpackedFunc } from '../src/attention/api.js';
 import { BACKEND_ENV, getBackend } from '../src/attention/dispatch.js';
-import type { AttentionProblem } from '../src/attention/problem.js';
 import { acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
 import type { AttentionOptions } from '../src/attention/types.js';
 import { resolveOptions } from '../src/attention/validate.js';
