@@ -1,4 +1,4 @@
-// FlashAttention-3-style forward for Hopper (sm_90a). One CTA per (128 query rows, head, batch):
+// FlashAttention-3-style forward for Hopper (sm_90a). A CTA loops over tiles of (128 query rows, head, batch):
 //
 //   warpgroup 0  producer   24 registers   one thread: TMA Q once, K and V through 2-stage rings
 //   warpgroup 1  consumer  240 registers   query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
@@ -6,8 +6,11 @@
 //
 // Roles live in kernels/sm90/: mainloop_producer.cuh, mainloop_consumer.cuh, softmax.cuh, mask.cuh,
 // epilogue.cuh, tile_scheduler.cuh; tile sizes and shared-memory layout in attn_fwd_sm90_traits.h;
-// the kernels built in attn_fwd_sm90_instances.h. Launch: grid [ceil(seqlenQ / 128), heads, batch],
-// block 384, dynamic shared memory Traits::kSmemBytes.
+// the kernels built in attn_fwd_sm90_instances.h. Launch: block 384, dynamic shared memory
+// Traits::kSmemBytes; grid [min(#SMs, work units)] for the persistent kernels (Traits::kPersistent,
+// the default; every kernel of the table), where a unit is a tile, or a pair of query blocks in the
+// windowed kernels (tile_scheduler.cuh); [ceil(seqlenQ / 128), heads, batch] for kPersistent =
+// false (the v1 ablation, built only into the checker).
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -29,8 +32,6 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
   // A launch with less shared memory than the layout needs would corrupt memory silently.
   if (dynamicSmemBytes() < static_cast<uint32_t>(T::kSmemBytes)) __trap();
   const SharedTiles<T> smem(smemRaw);
-  const Tile tile = staticTile<T>();
-  const BlockRange range = keyBlockRange<T>(p, tile.mBlock);
   const int warpgroup = threadIdx.x / 128;
 
   if (threadIdx.x == 0) {
@@ -39,6 +40,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     tmaPrefetchDescriptor(&p.tmV);
     tmaPrefetchDescriptor(&p.tmO);
     mbarrierInit(smem.barQ, 1);
+    mbarrierInit(smem.emptyQ, T::kConsumerWarpgroups);
     for (int s = 0; s < T::kStages; ++s) {
       mbarrierInit(&smem.fullK[s], 1);
       mbarrierInit(&smem.fullV[s], 1);
@@ -49,24 +51,37 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
   }
   __syncthreads();
 
+  // Every role walks the same tile sequence (tile_scheduler.cuh); the K/V ring states carry over
+  // from tile to tile, and the one-shot barriers (Q full, Q/O free) use parity = tile count & 1.
+  TileScheduler<T> scheduler(p);
   if (warpgroup == 0) {
     warpgroupRegistersDecrease<T::kProducerRegisters>();
     if (threadIdx.x == 0) {
-      const MainloopProducer<T> producer{p, smem, tile.head / p.headGroup, tile.batch};
-      producer.run(tile, range);
+      const MainloopProducer<T> producer{p, smem};
+      PipelineState<T::kStages> k, v;
+      for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
+        const Tile tile = scheduler.tile();
+        producer.run(tile, keyBlockRange<T>(p, tile.mBlock), k, v, iteration);
+      }
     }
   } else {
     warpgroupRegistersIncrease<T::kConsumerRegisters>();
     const int wg = warpgroup - 1;
     const MainloopConsumer<T> consumer(p, smem, wg);
-    float o[T::kHeadDim / 2];
+    PipelineState<T::kStages> ks, vs;
+    for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
+      const Tile tile = scheduler.tile();
+      // Q is loaded for every tile, empty ones included: the epilogue writes O over the Q tile.
+      mbarrierWait(smem.barQ, iteration & 1);
+      float o[T::kHeadDim / 2];
 #pragma unroll
-    for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
-    OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
-    consumer.run(tile, range, o, softmax);
-    float invSum[2], lse[2];
-    softmax.finalize(invSum, lse);
-    storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+      for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
+      OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
+      consumer.run(tile, keyBlockRange<T>(p, tile.mBlock), o, softmax, ks, vs);
+      float invSum[2], lse[2];
+      softmax.finalize(invSum, lse);
+      storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+    }
   }
 }
 

@@ -34,7 +34,8 @@ enum NamedBarrierId : uint32_t {
 };
 
 // kBlockNOverride (0: TileN) exists for tile-size experiments (kernels/test/attn_fwd_sm90_check.cu).
-template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_, int kBlockNOverride = 0>
+template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
+          bool kPersistent_ = true, int kBlockNOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -45,6 +46,8 @@ struct Traits {
   static constexpr bool kIntraWgOverlap = kIntraWgOverlap_;
   // The two consumer warpgroups take turns issuing GEMMs, so one's softmax hides under the other's GEMMs.
   static constexpr bool kPingpong = kPingpong_;
+  // Grid = min(#SMs, #work units), each CTA loops over units (tile_scheduler.cuh); false: one CTA per tile (v1).
+  static constexpr bool kPersistent = kPersistent_;
 
   static constexpr int kConsumerWarpgroups = 2;
   static constexpr int kRowsPerWarpgroup = 64;  // one m64 wgmma
@@ -72,7 +75,7 @@ struct Traits {
   static constexpr int kOffsetK = kOffsetQ + kQBytes;
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
   static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
-  static constexpr int kBarrierCount = 1 + 4 * kStages;  // Q, full/empty K, full/empty V
+  static constexpr int kBarrierCount = 2 + 4 * kStages;  // Q full, Q/O free, full/empty K, full/empty V
   static constexpr int kSmemAlign = 1024;
   // Dynamic shared memory is only 16-byte aligned: ask for the slack to round the base up.
   static constexpr int kSmemBytes = kOffsetBarriers + 8 * kBarrierCount + kSmemAlign;
@@ -99,6 +102,9 @@ struct SharedTiles {
   uint8_t* k;  // [kStages][kChunks][kBlockN][128 B]
   uint8_t* v;  // [kStages][kChunks][kBlockN][128 B]
   uint64_t* barQ;
+  // Q/O tile free: one arrival per consumer warpgroup once its O store has left shared memory; the
+  // producer waits on it before loading the next tile's Q over the O of the previous one.
+  uint64_t* emptyQ;
   uint64_t* fullK;   // [kStages], 1 arrival + bytes
   uint64_t* emptyK;  // [kStages], one arrival per consumer warpgroup
   uint64_t* fullV;
@@ -112,7 +118,8 @@ struct SharedTiles {
     v = base + T::kOffsetV;
     uint64_t* bars = reinterpret_cast<uint64_t*>(base + T::kOffsetBarriers);
     barQ = bars;
-    fullK = bars + 1;
+    emptyQ = bars + 1;
+    fullK = bars + 2;
     emptyK = fullK + T::kStages;
     fullV = emptyK + T::kStages;
     emptyV = fullV + T::kStages;

@@ -1,7 +1,8 @@
 // Epilogue of one consumer warpgroup: O / rowSum converted to 16 bits into its own 64 rows of the
 // Q tile (Q is no longer read once its last S GEMM completed), in the 128B-swizzled chunk layout
 // of the O tensor map, then TMA-stored one 64-column chunk at a time (rows past seqlenQ are
-// clipped by the copy engine). LSE goes out from registers.
+// clipped by the copy engine). LSE goes out from registers. Ends with this warpgroup's arrival on
+// the Q/O-free barrier.
 #pragma once
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -45,6 +46,10 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
     bulkCommitGroup();
     bulkWaitGroupRead0();  // shared memory must stay valid until the copy engine has read it
   }
+  // This warpgroup's rows of the Q/O tile are free again: the producer may load the next Q there.
+  // (The other 127 threads wrote their O before the named barrier above; tid 0 has seen the store
+  // read them.)
+  if (tid == 0) mbarrierArrive(smem.emptyQ);
   if (p.lse != nullptr && c == 0) {
     float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride;
 #pragma unroll

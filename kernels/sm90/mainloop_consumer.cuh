@@ -100,8 +100,11 @@ struct MainloopConsumer {
   }
 
   // Runs the key blocks of `range`; o and softmax come back ready for finalize (o zeroed by the caller).
+  // ks and vs carry the K/V ring state from tile to tile (the producer's advance in step). The
+  // caller has waited for Q (barQ).
   __device__ __forceinline__ void run(const Tile& tile, const BlockRange& range, float (&o)[kAccO],
-                                      OnlineSoftmax<kAccS>& softmax) const {
+                                      OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
+                                      PipelineState<T::kStages>& vs) const {
     // Warpgroup 0 takes the first turn; the matching sync is the last thing it does below.
     if constexpr (T::kPingpong) {
       if (wg == 0) namedBarrierArrive(kBarrierSchedulerWg0, 2 * 128);
@@ -109,11 +112,9 @@ struct MainloopConsumer {
     if (!range.empty()) {
       const int wgFirstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
       const ScoreMask<T> mask(p, wgFirstRow, wgFirstRow + rowInWg);
-      PipelineState<T::kStages> ks, vs;
       float s[kAccS];
       uint32_t pa[kPvSteps][4];
       float oScale[2];
-      mbarrierWait(smem.barQ, 0);
 
       if constexpr (T::kIntraWgOverlap) {
         int n = range.nMax - 1;
@@ -161,6 +162,7 @@ struct MainloopConsumer {
         wgmmaWaitGroup<0>();
         registerFence(o);
         release(&smem.emptyV[vs.stage]);
+        vs.advance();  // the state outlives the tile
       } else {
         for (int n = range.nMax - 1; n >= range.nMin; --n) {
           mbarrierWait(&smem.fullK[ks.stage], ks.phase);

@@ -28,7 +28,8 @@ export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 12
 /** One producer warpgroup and two consumer warpgroups. */
 export const SM90_THREADS = 384;
 const STAGES = 2;
-const BARRIER_BYTES = 8 * (1 + 4 * STAGES);
+/** Q full, Q/O free, then full/empty for each K and V stage. */
+const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
 /** The kernel rounds its dynamic shared memory base up to the 128B-swizzle repeat (1024 B). */
 const SMEM_ALIGN = 1024;
 /** Column chunk of a 128-byte-swizzled tile: 128 B of 16-bit elements. */
@@ -39,8 +40,8 @@ const TMA_ALIGN_BIGINT = BigInt(TMA_ALIGN_BYTES);
 const ELEMENT_BYTES = 2;
 /** Rows of O each consumer warpgroup stores per TMA box. */
 const O_STORE_ROWS = 64;
-/** gridDim.y (heads) and gridDim.z (batch) limits. */
-const MAX_GRID_YZ = 65535;
+/** The kernels index tiles (query blocks x heads x batch) with int32. */
+const MAX_TILES = 2 ** 31 - 1;
 const LOG2E = Math.LOG2E;
 
 /** Dynamic shared memory of the kernel for `headDim` (Traits::kSmemBytes): Q, 2 K and 2 V stages, barriers. */
@@ -132,8 +133,8 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
-  if (p.heads > MAX_GRID_YZ || p.batch > MAX_GRID_YZ) {
-    return `supports at most ${MAX_GRID_YZ} heads and sequences, got ${p.heads} and ${p.batch}`;
+  if (Math.ceil(p.seqlenQ / SM90_BLOCK_M) * p.heads * p.batch > MAX_TILES) {
+    return `supports at most ${MAX_TILES} tiles of ${SM90_BLOCK_M} query rows, got ${Math.ceil(p.seqlenQ / SM90_BLOCK_M)} x ${p.heads} heads x ${p.batch} sequences`;
   }
   if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
     // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
@@ -173,6 +174,14 @@ function kernelWindow(p: AttentionProblem): [number, number] {
 function isWindowed(p: AttentionProblem): boolean {
   const [left, right] = kernelWindow(p);
   return left >= 0 || right >= 0;
+}
+
+/** Streaming multiprocessors per device (the persistent grid size), read once. */
+const smCounts = new Map<number, number>();
+function smCountOf(device: number): number {
+  let n = smCounts.get(device);
+  if (n === undefined) smCounts.set(device, (n = cuda.getDeviceProperties(device).smCount));
+  return n;
 }
 
 /** Loaded kernels per device, by name. */
@@ -275,7 +284,8 @@ export function sm90Forward(p: AttentionProblem): void {
   const blockN = SM90_BLOCK_N[d]!;
   const chunks = d / CHUNK_COLS;
   const [windowLeft, windowRight] = kernelWindow(p);
-  const kernel = kernelFor(kernelNameOf(dtype, d, windowLeft >= 0 || windowRight >= 0), p.q.device);
+  const windowed = windowLeft >= 0 || windowRight >= 0;
+  const kernel = kernelFor(kernelNameOf(dtype, d, windowed), p.q.device);
   const { softmaxScale, softcap } = p.params;
 
   const w = writer;
@@ -295,8 +305,13 @@ export function sm90Forward(p: AttentionProblem): void {
   // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
   w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
   w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
+  // Persistent kernels: one CTA per SM (one fits per SM: 384 threads at 168 registers, up to
+  // 225 KB of shared memory), each looping over work units; fewer when there are fewer units. A
+  // unit is a tile, or for the windowed kernels a pair of query blocks (kernels/sm90/tile_scheduler.cuh).
+  const mBlocks = Math.ceil(p.seqlenQ / SM90_BLOCK_M);
+  const units = (windowed ? Math.ceil(mBlocks / 2) : mBlocks) * p.heads * p.batch;
   kernel.launch(
-    [Math.ceil(p.seqlenQ / SM90_BLOCK_M), p.heads, p.batch],
+    [Math.min(smCountOf(p.q.device), units), 1, 1],
     [SM90_THREADS, 1, 1],
     sm90SharedMemoryBytes(d),
     w.bytes,
