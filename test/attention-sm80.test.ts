@@ -182,6 +182,8 @@ interface Case {
   qStd?: number;
   /** Puts one NaN into q[0, nanRow, 0, 1]. */
   nanRow?: number;
+  /** Checks the LSE by this relative tolerance instead of the acceptance rule (huge logits only, see below). */
+  lseRelTol?: number;
 }
 
 function describeCase(c: Case, seed: number): string {
@@ -203,7 +205,7 @@ interface Ran {
  * Runs a validated problem on the backend dispatch selects (forced to sm80), into out and LSE
  * tensors poisoned with NaN, and applies the acceptance rule to both.
  */
-function runAndCheck(vp: ValidatedProblem, what: string, varlen?: ReferenceVarlen): Ran {
+function runAndCheck(vp: ValidatedProblem, what: string, varlen?: ReferenceVarlen, lseRelTol?: number): Ran {
   const device = `cuda:${vp.q.device}` as const;
   const out = Tensor.full(outDimsOf(vp), NaN, { dtype: vp.q.dtype, device });
   const lse = Tensor.full(lseDimsOf(vp), NaN, { dtype: 'float32', device });
@@ -220,8 +222,15 @@ function runAndCheck(vp: ValidatedProblem, what: string, varlen?: ReferenceVarle
     const naive = attentionNaiveLowPrecision(vp.q, vp.k, vp.v, vp.params, dtype, varlen);
     const o = acceptanceCheck(actualOut, ref.out, naive.out);
     assert.ok(o.ok, `${what}: out: ${o.message}`);
-    const l = acceptanceCheck(actualLse, ref.lse, naive.lse);
-    assert.ok(l.ok, `${what}: lse: ${l.message}`);
+    if (lseRelTol === undefined) {
+      const l = acceptanceCheck(actualLse, ref.lse, naive.lse);
+      assert.ok(l.ok, `${what}: lse: ${l.message}`);
+    } else {
+      for (let i = 0; i < ref.lse.length; i++) {
+        const err = Math.abs(actualLse[i]! - ref.lse[i]!);
+        assert.ok(err <= lseRelTol * Math.abs(ref.lse[i]!), `${what}: lse[${i}] = ${actualLse[i]}, reference ${ref.lse[i]}`);
+      }
+    }
     return { out: actualOut, lse: actualLse };
   } finally {
     out.dispose();
@@ -242,7 +251,7 @@ function checkCase(c: Case): Ran {
   const k = Tensor.randn([b, c.sk, hk, c.d], { dtype: c.dtype, device: 'cuda', seed: seed + 1 });
   const v = Tensor.randn([b, c.sk, hk, c.d], { dtype: c.dtype, device: 'cuda', seed: seed + 2 });
   try {
-    return runAndCheck(validateDense('flashAttnFunc', PLAIN_NAMES, q, k, v, c.opts ?? {}), what);
+    return runAndCheck(validateDense('flashAttnFunc', PLAIN_NAMES, q, k, v, c.opts ?? {}), what, undefined, c.lseRelTol);
   } finally {
     for (const x of [qHost, q, k, v]) x.dispose();
   }
@@ -336,9 +345,17 @@ gpuTest('sm80: NaN in q propagates to the rows it touches only', (t) => {
 
 gpuTest('sm80: very large logits (softcap off) stay finite', (t) => {
   if (!requireSm80(t)) return;
-  const a = checkCase({ dtype: 'float16', sq: 200, sk: 333, d: 64, qStd: 300 });
-  const b = checkCase({ dtype: 'bfloat16', sq: 200, sk: 333, d: 128, qStd: 3000, opts: { causal: true } });
-  for (const x of [...a.out, ...b.out, ...a.lse, ...b.lse]) assert.ok(Number.isFinite(x), `non-finite ${x}`);
+  // At |LSE| ~ 1e4 one float32 ulp (~1e-3) is far above the rule's 1e-5 slack, and the kernel's
+  // tensor-core score sums (fp32, in mma's order) and the naive float32 loop differ by a few ulps of
+  // scores ~1e5: on the H100 the LSE missed 2x the naive error by up to 20% on 1 of 400 rows in some
+  // draws (errors 3.7e-3..5.5e-3 at 1.2e4, relative <= 4.5e-7). Out keeps the full rule; the LSE
+  // here must be within 1e-6 relative (about 8 float32 ulps). Several fresh draws per run.
+  const lseRelTol = 1e-6;
+  for (let i = 0; i < 4; i++) {
+    const a = checkCase({ dtype: 'float16', sq: 200, sk: 333, d: 64, qStd: 300, lseRelTol });
+    const b = checkCase({ dtype: 'bfloat16', sq: 200, sk: 333, d: 128, qStd: 3000, opts: { causal: true }, lseRelTol });
+    for (const x of [...a.out, ...b.out, ...a.lse, ...b.lse]) assert.ok(Number.isFinite(x), `non-finite ${x}`);
+  }
 });
 
 gpuTest('sm80: varlen batches with cuSeqlens and sequsedK, including an empty key set', (t) => {

@@ -158,6 +158,10 @@ interface Case {
   headsKV: number;
   d: number;
   opts?: AttentionOptions;
+  /** Standard deviation of q (default 1): large values make huge logits. */
+  qStd?: number;
+  /** Checks the LSE by this relative tolerance instead of the acceptance rule (huge logits only, see below). */
+  lseRelTol?: number;
 }
 
 /** Fresh inputs every run; the seed is in every failure message. */
@@ -176,7 +180,7 @@ function checkCase(c: Case): { lse: Float64Array; out: Float64Array } {
   const seed = freshSeed();
   const what = describeCase(c, seed);
   const dev = { dtype: c.dtype, device: 'cuda' } as const;
-  const q = Tensor.randn([c.batch, c.sq, c.heads, c.d], { ...dev, seed });
+  const q = Tensor.randn([c.batch, c.sq, c.heads, c.d], { ...dev, seed, std: c.qStd ?? 1 });
   const k = Tensor.randn([c.batch, c.sk, c.headsKV, c.d], { ...dev, seed: seed + 1 });
   const v = Tensor.randn([c.batch, c.sk, c.headsKV, c.d], { ...dev, seed: seed + 2 });
   const out = Tensor.full([c.batch, c.sq, c.heads, c.d], NaN, dev); // poisoned
@@ -190,8 +194,15 @@ function checkCase(c: Case): { lse: Float64Array; out: Float64Array } {
     const naive = attentionNaiveLowPrecision(q, k, v, resolved, c.dtype);
     const o = acceptanceCheck(actualOut, ref.out, naive.out);
     assert.ok(o.ok, `${what}: out: ${o.message}`);
-    const l = acceptanceCheck(actualLse, ref.lse, naive.lse);
-    assert.ok(l.ok, `${what}: lse: ${l.message}`);
+    if (c.lseRelTol === undefined) {
+      const l = acceptanceCheck(actualLse, ref.lse, naive.lse);
+      assert.ok(l.ok, `${what}: lse: ${l.message}`);
+    } else {
+      for (let i = 0; i < ref.lse.length; i++) {
+        const err = Math.abs(actualLse[i]! - ref.lse[i]!);
+        assert.ok(err <= c.lseRelTol * Math.abs(ref.lse[i]!), `${what}: lse[${i}] = ${actualLse[i]}, reference ${ref.lse[i]}`);
+      }
+    }
     return { out: actualOut, lse: actualLse };
   } finally {
     for (const x of [q, k, v, out]) x.dispose();
@@ -217,6 +228,20 @@ gpuTest('sm90: awkward seqlens 1, 17, 127, 128, 129, 1000 (bf16, head dim 128)',
   }
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 1, sk: 17, heads: 1, headsKV: 1, d: 128 });
   checkCase({ dtype: 'float16', batch: 1, sq: 17, sk: 1, heads: 1, headsKV: 1, d: 64 });
+});
+
+gpuTest('sm90: very large logits (softcap off) stay finite', (t) => {
+  if (!requireSm90(t)) return;
+  // At |LSE| ~ 1e4 one float32 ulp (~1e-3) is far above the rule's 1e-5 slack, and wgmma's fp32
+  // score sums and the naive float32 loop differ by a few ulps of scores ~1e5: on the H100 the LSE
+  // missed 2x the naive error by ~6% on 1 of 400 rows in 1 of 5 runs (3.8e-3 at 1.2e4, relative
+  // 3.2e-7). Out keeps the full rule; the LSE here must be within 1e-6 relative (about 8 ulps).
+  const lseRelTol = 1e-6;
+  for (let i = 0; i < 4; i++) {
+    const a = checkCase({ dtype: 'float16', batch: 1, sq: 200, sk: 333, heads: 2, headsKV: 2, d: 64, qStd: 300, lseRelTol });
+    const b = checkCase({ dtype: 'bfloat16', batch: 1, sq: 200, sk: 333, heads: 2, headsKV: 2, d: 128, qStd: 3000, opts: { causal: true }, lseRelTol });
+    for (const x of [...a.out, ...b.out, ...a.lse, ...b.lse]) assert.ok(Number.isFinite(x), `non-finite ${x}`);
+  }
 });
 
 gpuTest('sm90: seqlen 4097, causal (float16, head dim 64)', (t) => {
