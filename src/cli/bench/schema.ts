@@ -3,7 +3,7 @@
  * bench/peers.py alike (bench/README.md documents it field by field). A breaking change bumps the
  * version; readers refuse versions they do not know.
  */
-import type { Direction } from './flops.js';
+import type { BenchConfig } from './grid.js';
 import type { MsStats } from './stats.js';
 
 export const BENCH_SCHEMA = 'flash-attn-bench/1';
@@ -64,22 +64,16 @@ export interface TflopsRecord {
   best: number | null;
 }
 
-/** One grid point of one implementation. */
-export interface BenchRun {
+/**
+ * One grid point of one implementation: the point's fields (BenchConfig; seqlen is the query
+ * length) with any dtype name a peer reports, then what ran and what it measured.
+ */
+export interface BenchRun extends Omit<BenchConfig, 'dtype'> {
   /** 'ours', 'cudnn', 'fa2', 'fa3' */
   impl: string;
   /** What ran: 'sm90' | 'sm80' | 'cpu' for ours, 'torch.sdpa CUDNN_ATTENTION' for a peer. */
   backend: string;
   dtype: string;
-  direction: Direction;
-  headDim: number;
-  causal: boolean;
-  /** Query length. */
-  seqlen: number;
-  seqlenK: number;
-  batch: number;
-  heads: number;
-  headsKV: number;
   /** FLOPs of one call (src/cli/bench/flops.ts). */
   flops: number;
   /** Input sets rotated through (1: the set alone exceeds the rotation size). */
