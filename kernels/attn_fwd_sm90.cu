@@ -52,7 +52,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
   __syncthreads();
 
   // Every role walks the same tile sequence (tile_scheduler.cuh); the K/V ring states carry over
-  // from tile to tile, and the one-shot barriers (Q full, Q/O free) use parity = tile count & 1.
+  // from tile to tile, and the one-shot barriers (Q full, Q free) use parity = tile count & 1.
   TileScheduler<T> scheduler(p);
   if (warpgroup == 0) {
     warpgroupRegistersDecrease<T::kProducerRegisters>();
@@ -82,6 +82,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       softmax.finalize(invSum, lse);
       storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
     }
+    finishOutputStores<T>();
   }
 }
 

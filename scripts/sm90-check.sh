@@ -4,7 +4,10 @@
 # SASS opcode summary of one kernel, and times PyTorch SDPA (cuDNN) at the same points.
 #   here:   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
 #             -o .device-build/attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
-#   device: bash scripts/sm90-check.sh [check|bench|sass|race|cudnn ...]   (default: all but race)
+#   device: bash scripts/sm90-check.sh [check|bench|sass|race|cudnn|profile ...]   (default: all but race
+#           and profile). profile: Nsight Compute (full set, SASS-level source counters) of one launch of
+#           $PROFILE_KERNEL (default attn_fwd_sm90_bf16_hd128) at $PROFILE_SEQLEN (16384), and of cuDNN's
+#           fused attention at the same shape, into $OUT/prof_*.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.device-build/attn_fwd_sm90_check
@@ -25,6 +28,25 @@ for step in $steps; do
       grep -oE "/\*[0-9a-f]{4}\*/ +[A-Z][A-Z0-9_.]*" "$OUT/sass_hd128.txt" | awk '{print $2}' | sort | uniq -c | sort -rn | head -40
       echo "--- GMMA / sync sequence"
       grep -oE "(HGMMA\.[0-9x]+\.[A-Z0-9.]+[^;]*gsb0|HGMMA\.[0-9x]+|WARPGROUP\.[A-Z.]+[^;]*|BAR\.[A-Z.]+ [^;]*|SYNCS\.[A-Z0-9.]+|UTMA[A-Z0-9.]+|USETMAXREG[A-Z.]*)" "$OUT/sass_hd128.txt" | uniq -c | head -70 ;;
+    profile)
+      K=${PROFILE_KERNEL:-attn_fwd_sm90_bf16_hd128}; S=${PROFILE_SEQLEN:-16384}
+      timeout 300 ncu --clock-control none -k "regex:^${K}\$" --launch-skip 200 --launch-count 1 --set full \
+        --import-source yes -f -o "$OUT/prof_${K}_$S" $BIN --kernels=$K --seqlens=$S --passes=1 --profile=4 2>&1 | tail -3
+      ncu -i "$OUT/prof_${K}_$S.ncu-rep" --page details > "$OUT/prof_${K}_$S.details.txt" 2>&1
+      ncu -i "$OUT/prof_${K}_$S.ncu-rep" --page source --print-source sass --csv > "$OUT/prof_${K}_$S.sass.csv" 2>&1
+      H=$((2048 / $(echo "$K" | sed -E 's/.*_hd([0-9]+).*/\1/'))); C=$([[ $K == *window* ]] && echo True || echo False)
+      cat > /tmp/cudnn_one.py <<PY
+import torch, torch.nn.functional as F
+from torch.nn.attention import sdpa_kernel, SDPBackend
+S, H, D = $S, $H, 2048 // $H
+q = torch.randn(16384 // S, H, S, D, device="cuda", dtype=torch.bfloat16); k = torch.randn_like(q); v = torch.randn_like(q)
+with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+    for _ in range(4): F.scaled_dot_product_attention(q, k, v, is_causal=$C)
+torch.cuda.synchronize()
+PY
+      timeout 300 ncu --clock-control none -k "regex:(?i)(sdpa|fmha|flash|attn|fprop)" --launch-skip 2 --launch-count 1 \
+        --set full -f -o "$OUT/prof_cudnn_$S" python3 /tmp/cudnn_one.py 2>&1 | tail -3
+      ncu -i "$OUT/prof_cudnn_$S.ncu-rep" --page details > "$OUT/prof_cudnn_$S.details.txt" 2>&1 ;;
     cudnn)
       timeout 120 python3 - <<'PY'
 import torch, torch.nn.functional as F

@@ -103,7 +103,10 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   for (const m of src.matchAll(/struct TileN<(\d+)>\s*\{\s*static constexpr int value = (\d+);/g)) cpp[Number(m[1])] = Number(m[2]);
   assert.deepEqual(cpp, { ...SM90_BLOCK_N });
   for (const d of HEAD_DIMS) assert.ok(sm90SharedMemoryBytes(d) <= H100_SMEM_PER_BLOCK, `head dim ${d}: ${sm90SharedMemoryBytes(d)} bytes`);
-  // Q, 2 K and 2 V stages; 10 mbarriers (Q full, Q/O free, full/empty per stage); alignment slack.
+  // Q, O (its own tile where it fits), 2 K and 2 V stages; 10 mbarriers (Q full, Q free,
+  // full/empty per stage); alignment slack. Head dim 256 has no room for O: it overwrites Q.
+  assert.equal(sm90SharedMemoryBytes(64), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes(128), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(256), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
   assert.throws(() => sm90SharedMemoryBytes(96), /headDim must be 64, 128 or 256, got 96/);
 });

@@ -33,9 +33,10 @@ enum NamedBarrierId : uint32_t {
   kBarrierSchedulerWg0 = 3,  // + consumer warpgroup index: pingpong turn of that warpgroup (256)
 };
 
-// kBlockNOverride (0: TileN) exists for tile-size experiments (kernels/test/attn_fwd_sm90_check.cu).
+// kBlockNOverride (0: TileN), kStagesOverride (0: 2) and kSeparateOAllowed = false exist for
+// experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
-          bool kPersistent_ = true, int kBlockNOverride = 0>
+          bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -53,7 +54,7 @@ struct Traits {
   static constexpr int kRowsPerWarpgroup = 64;  // one m64 wgmma
   static constexpr int kBlockM = kConsumerWarpgroups * kRowsPerWarpgroup;
   static constexpr int kBlockN = kBlockNOverride ? kBlockNOverride : TileN<kHeadDim>::value;
-  static constexpr int kStages = 2;
+  static constexpr int kStages = kStagesOverride ? kStagesOverride : 2;
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
   // 128 * (24 + 2 * 240) = 64512 <= 65536 registers per SM; more would deadlock setmaxnreg.inc.
   static constexpr int kProducerRegisters = 24;
@@ -69,17 +70,25 @@ struct Traits {
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;
   static constexpr int kKBytes = kBlockN * kHeadDim * 2;
   static constexpr int kVBytes = kBlockN * kHeadDim * 2;
-  // Layout from the 1024-aligned base: Q (reused for O), K stages, V stages, then the mbarriers.
+  static constexpr int kBarrierCount = 2 + 4 * kStages;  // Q full, Q free, full/empty K, full/empty V
+  static constexpr int kSmemAlign = 1024;
+  static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
+  // O gets its own tile where it fits (head dims 64 and 128; 256 has no room): Q is then free as
+  // soon as the tile's last S GEMM completed, so the next tile's Q loads under the last P V and
+  // the epilogue. Otherwise O overwrites Q and the next Q waits for the O store to leave.
+  // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
+  static constexpr bool kSeparateO =
+      kSeparateOAllowed &&
+      2 * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount + kSmemAlign <= kMaxSmemBytes;
+  // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static constexpr int kOffsetQ = 0;
-  static constexpr int kOffsetK = kOffsetQ + kQBytes;
+  static constexpr int kOffsetO = kSeparateO ? kQBytes : kOffsetQ;
+  static constexpr int kOffsetK = kQBytes * (kSeparateO ? 2 : 1);
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
   static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
-  static constexpr int kBarrierCount = 2 + 4 * kStages;  // Q full, Q/O free, full/empty K, full/empty V
-  static constexpr int kSmemAlign = 1024;
-  // Dynamic shared memory is only 16-byte aligned: ask for the slack to round the base up.
   static constexpr int kSmemBytes = kOffsetBarriers + 8 * kBarrierCount + kSmemAlign;
-  static_assert(kSmemBytes <= 232448, "more than the 227 KB of shared memory an H100 block may use");
+  static_assert(kSmemBytes <= kMaxSmemBytes, "more than the 227 KB of shared memory an H100 block may use");
 };
 
 // Stage index and phase parity of a circular buffer of mbarrier-guarded stages.
@@ -98,12 +107,13 @@ struct PipelineState {
 // Pointers into the CTA's shared memory.
 template <class T>
 struct SharedTiles {
-  uint8_t* q;  // [kChunks][kBlockM][128 B]; each consumer warpgroup's O overwrites its own rows at the end
+  uint8_t* q;  // [kChunks][kBlockM][128 B]
+  uint8_t* o;  // same layout; == q unless T::kSeparateO (each consumer warpgroup writes its own rows)
   uint8_t* k;  // [kStages][kChunks][kBlockN][128 B]
   uint8_t* v;  // [kStages][kChunks][kBlockN][128 B]
   uint64_t* barQ;
-  // Q/O tile free: one arrival per consumer warpgroup once its O store has left shared memory; the
-  // producer waits on it before loading the next tile's Q over the O of the previous one.
+  // Q tile free: one arrival per consumer warpgroup, once its last S GEMM completed (T::kSeparateO)
+  // or once its O store has left the Q tile; the producer waits on it before loading the next Q.
   uint64_t* emptyQ;
   uint64_t* fullK;   // [kStages], 1 arrival + bytes
   uint64_t* emptyK;  // [kStages], one arrival per consumer warpgroup
@@ -114,6 +124,7 @@ struct SharedTiles {
     uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw) + T::kSmemAlign - 1) &
                                                ~static_cast<uintptr_t>(T::kSmemAlign - 1));
     q = base + T::kOffsetQ;
+    o = base + T::kOffsetO;
     k = base + T::kOffsetK;
     v = base + T::kOffsetV;
     uint64_t* bars = reinterpret_cast<uint64_t*>(base + T::kOffsetBarriers);

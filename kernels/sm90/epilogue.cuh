@@ -1,8 +1,10 @@
 // Epilogue of one consumer warpgroup: O / rowSum converted to 16 bits into its own 64 rows of the
-// Q tile (Q is no longer read once its last S GEMM completed), in the 128B-swizzled chunk layout
-// of the O tensor map, then TMA-stored one 64-column chunk at a time (rows past seqlenQ are
-// clipped by the copy engine). LSE goes out from registers. Ends with this warpgroup's arrival on
-// the Q/O-free barrier.
+// O tile (its own tile when T::kSeparateO, else the Q tile, which is no longer read once the last
+// S GEMM completed), in the 128B-swizzled chunk layout of the O tensor map, then TMA-stored one
+// 64-column chunk at a time (rows past seqlenQ are clipped by the copy engine). LSE goes out from
+// registers. Without a separate O tile it ends with this warpgroup's arrival on the Q-free barrier;
+// with one, the store is left in flight and the next tile's epilogue (or the kernel's end) waits
+// for it to have left shared memory before the tile is written again (finishOutputStores).
 #pragma once
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -21,7 +23,12 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
   const int tid = threadIdx.x % 128;
   const int r = 16 * (tid / 32) + (tid % 32) / 4;
   const int c = 2 * (tid % 4);
-  uint8_t* tileO = smem.q;
+  uint8_t* tileO = smem.o;
+  if constexpr (T::kSeparateO) {
+    // The previous tile's store of these rows must have read them (issued a whole mainloop ago).
+    if (tid == 0) bulkWaitGroupRead0();
+    namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
+  }
 #pragma unroll
   for (int j = 0; j < T::kHeadDim / 8; ++j)
 #pragma unroll
@@ -44,12 +51,15 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
       tmaStore5d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, 0, firstRow, chunk,
                  tile.head, tile.batch);
     bulkCommitGroup();
-    bulkWaitGroupRead0();  // shared memory must stay valid until the copy engine has read it
+    // Aliased with Q: shared memory must stay valid until the copy engine has read it.
+    if constexpr (!T::kSeparateO) bulkWaitGroupRead0();
   }
   // This warpgroup's rows of the Q/O tile are free again: the producer may load the next Q there.
   // (The other 127 threads wrote their O before the named barrier above; tid 0 has seen the store
   // read them.)
-  if (tid == 0) mbarrierArrive(smem.emptyQ);
+  if constexpr (!T::kSeparateO) {
+    if (tid == 0) mbarrierArrive(smem.emptyQ);
+  }
   if (p.lse != nullptr && c == 0) {
     float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride;
 #pragma unroll
@@ -57,6 +67,14 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
       const int row = firstRow + r + 8 * h;
       if (row < p.seqlenQ) lseRow[row] = lse[h];
     }
+  }
+}
+
+// A CTA may not exit while a bulk store still reads its shared memory.
+template <class T>
+__device__ __forceinline__ void finishOutputStores() {
+  if constexpr (T::kSeparateO) {
+    if (threadIdx.x % 128 == 0) bulkWaitGroupRead0();
   }
 }
 

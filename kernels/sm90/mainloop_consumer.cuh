@@ -86,6 +86,12 @@ struct MainloopConsumer {
     if (tid == 0) mbarrierArrive(emptyBar);
   }
 
+  // With a separate O tile, Q is free once this warpgroup's last S GEMM has completed (its wait
+  // covers the whole warpgroup); otherwise the epilogue frees it after the O store.
+  __device__ __forceinline__ void releaseQ() const {
+    if constexpr (T::kSeparateO) release(smem.emptyQ);
+  }
+
   // Pingpong: this warpgroup's turn to issue GEMMs, and handing the turn to the other one.
   __device__ __forceinline__ void schedulerSync() const {
     if constexpr (T::kPingpong) namedBarrierSync(kBarrierSchedulerWg0 + wg, 2 * 128);
@@ -155,6 +161,7 @@ struct MainloopConsumer {
           rescaleRows(o, oScale);
           convertP(pa, s);
         }
+        releaseQ();
         mbarrierWait(&smem.fullV[vs.stage], vs.phase);
         wgmmaFence();
         gemmPV(o, pa, vs.stage);
@@ -192,7 +199,10 @@ struct MainloopConsumer {
           release(&smem.emptyV[vs.stage]);
           vs.advance();
         }
+        releaseQ();
       }
+    } else {
+      releaseQ();
     }
     if constexpr (T::kPingpong) {
       // Consumes the other warpgroup's last hand-over, so both named barriers end balanced.

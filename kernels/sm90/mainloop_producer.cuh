@@ -34,11 +34,11 @@ struct MainloopProducer {
   // the order in which the overlapped consumer uses them: S_j = Q K_j^T is issued before O += P_{j+1} V_{j+1}.
   // k and v carry the ring state from tile to tile; `iteration` counts this CTA's tiles (the parity
   // of the one-shot Q barriers). Q is loaded for every tile, empty ones included, so that the
-  // consumers' Q wait and the Q/O-free handshake stay in step with the tile count.
+  // consumers' Q wait and the Q-free handshake stay in step with the tile count.
   __device__ __forceinline__ void run(const Tile& tile, const BlockRange& range, PipelineState<T::kStages>& k,
                                       PipelineState<T::kStages>& v, uint32_t iteration) const {
     // The first K block of this tile needs only a free K stage: it goes out before the wait for the
-    // previous tile's O store, under that tile's epilogue.
+    // previous tile's Q to be free (its last S GEMM, or its O store where O overwrites Q).
     const int headKV = tile.head / p.headGroup;
     if (!range.empty()) loadK(range.nMax - 1, headKV, tile.batch, k);
     // A fresh barrier reports its "previous" phase complete: the first tile does not block.

@@ -7,10 +7,14 @@
 //        -o attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
 //   ./attn_fwd_sm90_check [--check] [--bench] [--small]      (scripts/sm90-check.sh runs it on the device)
 //   --small: one problem per kernel and one run each (for compute-sanitizer).
+//   --kernels=a,b [--seqlens=512,16384] [--passes=2]: time these kernels only (experiments included).
+//   --profile=N: with --kernels, no timing: N launches per case after the warm-up (for ncu).
+//   --samples=N (12): timed samples per case; --gap-ms=N: each sample one launch after N ms idle.
 #include <cuda.h>
 #include <cuda_runtime.h>
 #include <cudaTypedefs.h>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -46,22 +50,24 @@ struct Entry {
 #define FA_ENTRY(E, D, W, OV, PP, name)                                                                 \
   Entry{#name, std::is_same<E, __nv_bfloat16>::value, D, W, OV, PP, true, name,                        \
         fa::sm90::Traits<E, D, W, OV, PP>::kSmemBytes, fa::sm90::Traits<E, D, W, OV, PP>::kBlockN},
-// Tile-size experiments, built into this checker only: element, head dim, kBlockN, name.
-#define FA_EXPERIMENTS(X)                                \
-  X(__nv_bfloat16, 128, 176, attn_fwd_sm90_x_bf16_hd128_n176) \
-  X(__nv_bfloat16, 128, 160, attn_fwd_sm90_x_bf16_hd128_n160) \
-  X(__nv_bfloat16, 128, 144, attn_fwd_sm90_x_bf16_hd128_n144) \
-  X(__nv_bfloat16, 64, 192, attn_fwd_sm90_x_bf16_hd64_n192)   \
-  X(__nv_bfloat16, 64, 176, attn_fwd_sm90_x_bf16_hd64_n176)   \
-  X(__nv_bfloat16, 256, 64, attn_fwd_sm90_x_bf16_hd256_n64)
-#define FA_EXPERIMENT_KERNEL(E, D, N, name)                                                        \
+// Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
+// K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
+// overwrites Q as before), name.
+#define FA_EXPERIMENTS(X)                                                                 \
+  X(__nv_bfloat16, 128, false, 0, 0, false, attn_fwd_sm90_x_bf16_hd128_aliaso)      \
+  X(__nv_bfloat16, 128, true, 0, 0, false, attn_fwd_sm90_x_bf16_hd128_window_aliaso) \
+  X(__nv_bfloat16, 64, false, 0, 0, false, attn_fwd_sm90_x_bf16_hd64_aliaso)        \
+  X(__nv_bfloat16, 64, true, 0, 0, false, attn_fwd_sm90_x_bf16_hd64_window_aliaso)   \
+  X(__nv_bfloat16, 128, false, 0, 3, true, attn_fwd_sm90_x_bf16_hd128_s3)
+#define FA_X_TRAITS(E, D, W, N, S, SO) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO>
+#define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, name)                                                 \
   extern "C" __global__ void __launch_bounds__(384, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
-    fa::sm90::attnFwdSm90<fa::sm90::Traits<E, D, false, true, true, true, N>>(p);                   \
+    fa::sm90::attnFwdSm90<FA_X_TRAITS(E, D, W, N, S, SO)>(p);                                        \
   }
 FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
-#define FA_EXPERIMENT_ENTRY(E, D, N, name)                                                          \
-  Entry{#name, std::is_same<E, __nv_bfloat16>::value, D, false, true, true, true, name,             \
-        fa::sm90::Traits<E, D, false, true, true, true, N>::kSmemBytes, N},
+#define FA_EXPERIMENT_ENTRY(E, D, W, N, S, SO, name)                                                  \
+  Entry{#name, std::is_same<E, __nv_bfloat16>::value, D, W, true, true, true, name,                        \
+        FA_X_TRAITS(E, D, W, N, S, SO)::kSmemBytes, FA_X_TRAITS(E, D, W, N, S, SO)::kBlockN},
 // The v1 grid (one CTA per tile, kPersistent = false) as an ablation: element, head dim, windowed, name.
 #define FA_NONPERSISTENT(X)                                               \
   X(__nv_bfloat16, 64, false, attn_fwd_sm90_bf16_hd64_nonpersistent)      \
@@ -384,63 +390,95 @@ static int runChecks(bool small) {
   return failed;
 }
 
-static void runBench() {
+struct BenchCase {
+  const Entry* e;
+  int seqlen;
+};
+
+static const Entry* findEntry(const std::string& name) {
+  for (const Entry& x : kEntries)
+    if (name == x.name) return &x;
+  std::printf("no kernel named %s in this checker\n", name.c_str());
+  std::exit(2);
+}
+
+// The default grid: persistent (production) and the v1 grid (_nonpersistent) side by side, head
+// dims 64/128/256 at batch * seqlen = 16k, hidden 2048; then the overlap / pingpong ablations at 16k.
+static std::vector<BenchCase> defaultBenchCases() {
+  std::vector<BenchCase> cases;
+  char name[96];
+  for (int s : {512, 1024, 2048, 8192, 16384})
+    for (bool c : {false, true})
+      for (int d : {64, 128, 256})
+        for (const char* suffix : {"", "_nonpersistent"}) {
+          std::snprintf(name, sizeof name, "attn_fwd_sm90_bf16_hd%d%s%s", d, c ? "_window" : "", suffix);
+          cases.push_back({findEntry(name), s});
+        }
+  for (const char* n : {"attn_fwd_sm90_bf16_hd128_nopingpong", "attn_fwd_sm90_bf16_hd128_nooverlap",
+                        "attn_fwd_sm90_bf16_hd128_plain"})
+    cases.push_back({findEntry(n), 16384});
+  return cases;
+}
+
+// Splits "a,b,c" into its items.
+static std::vector<std::string> splitList(const char* s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (const char* c = s;; ++c) {
+    if (*c == ',' || *c == 0) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+      if (*c == 0) break;
+    } else {
+      cur += *c;
+    }
+  }
+  return out;
+}
+
+// Times each case at batch * seqlen = 16k tokens, hidden 2048 (heads = 2048 / head dim); windowed
+// kernels run causal. `passes` passes over the list: their spread is the noise floor. With
+// profileLaunches > 0 nothing is timed: each case is warmed up, then launched that many more
+// times (for ncu --launch-skip 200).
+constexpr int kProfileWarmup = 200;
+static void runBench(const std::vector<BenchCase>& cases, int passes, int profileLaunches = 0, int samples = 12,
+                     int gapMs = 0) {
   cudaEvent_t a, b;
   CK(cudaEventCreate(&a));
   CK(cudaEventCreate(&b));
-  struct Case {
-    const char* kernel;
-    int d, seqlen, heads;
-    bool causal;
-  };
-  std::vector<Case> cases;
-  // Persistent (production) and the v1 grid (_nonpersistent) side by side, head dims 64/128/256 at
-  // batch * seqlen = 16k, hidden 2048; then the overlap / pingpong ablations at 16k.
-  static char names[2][3][2][64];
-  for (int s : {512, 1024, 2048, 8192, 16384})
-    for (bool c : {false, true})
-      for (int di = 0; di < 3; ++di) {
-        const int d = 64 << di;
-        for (int np = 0; np < 2; ++np) {
-          std::snprintf(names[np][di][c], 64, "attn_fwd_sm90_bf16_hd%d%s%s", d, c ? "_window" : "",
-                        np ? "_nonpersistent" : "");
-          cases.push_back({names[np][di][c], d, s, 2048 / d, c});
-        }
-      }
-  cases.push_back({"attn_fwd_sm90_bf16_hd128_nopingpong", 128, 16384, 16, false});
-  cases.push_back({"attn_fwd_sm90_bf16_hd128_nooverlap", 128, 16384, 16, false});
-  cases.push_back({"attn_fwd_sm90_bf16_hd128_plain", 128, 16384, 16, false});
   const size_t maxElems = (size_t)16384 * 32 * 64;
   const int kSets = 3;  // rotate input sets so L2 does not hold one problem across runs
   std::vector<DeviceRun> sets(kSets);
   std::vector<uint16_t> host(maxElems);
   std::normal_distribution<float> nd(0.f, 1.f);
-  for (auto& x : host) x = fromFloat(nd(rng), true);
   for (auto& s : sets) {
     CK(cudaMalloc(&s.q, maxElems * 2));
     CK(cudaMalloc(&s.k, maxElems * 2));
     CK(cudaMalloc(&s.v, maxElems * 2));
     CK(cudaMalloc(&s.o, maxElems * 2));
     CK(cudaMalloc(&s.lse, 16384 * 32 * 4));
-    CK(cudaMemcpy(s.q, host.data(), maxElems * 2, cudaMemcpyHostToDevice));
-    CK(cudaMemcpy(s.k, host.data(), maxElems * 2, cudaMemcpyHostToDevice));
-    CK(cudaMemcpy(s.v, host.data(), maxElems * 2, cudaMemcpyHostToDevice));
+    // Independent draws for q, k and v (q = k would make every score row peak on its diagonal).
+    for (uint16_t* dst : {s.q, s.k, s.v}) {
+      for (auto& x : host) x = fromFloat(nd(rng), true);
+      CK(cudaMemcpy(dst, host.data(), maxElems * 2, cudaMemcpyHostToDevice));
+    }
   }
   std::printf("%-38s %5s %6s %5s %6s %8s %8s %8s\n", "kernel", "hdim", "seqlen", "batch", "causal", "ms", "TFLOP/s", "pass");
   // Two passes over the list: the spread between them is the noise floor of a comparison.
-  for (int pass = 0; pass < 2; ++pass)
-  for (const Case& c : cases) {
-    const Entry* e = nullptr;
-    for (const Entry& x : kEntries)
-      if (std::string(x.name) == c.kernel) e = &x;
-    Problem pr{16384 / c.seqlen, c.seqlen, c.seqlen, c.heads, c.heads, c.d, -1, c.causal ? 0 : -1};
-    const float scale = 1.f / std::sqrt((float)c.d);
+  for (int pass = 0; pass < passes; ++pass)
+  for (const BenchCase& c : cases) {
+    const Entry* e = c.e;
+    const int heads = 2048 / e->headDim;
+    Problem pr{16384 / c.seqlen, c.seqlen, c.seqlen, heads, heads, e->headDim, -1, e->windowed ? 0 : -1};
+    const float scale = 1.f / std::sqrt((float)e->headDim);
     // Warm up: an idle H100 starts at 345 MHz and ramps its clock, so the first case gets ~300 ms
     // of GPU time, every later one ~30 ms (caches, the clock already up).
+    // Profiling warms up with a fixed count instead (kProfileWarmup launches), so that ncu's
+    // --launch-skip can name the first launch after it.
     const float warmMs = (pass == 0 && &c == &cases[0]) ? 300.f : 30.f;
     float warm = 0.f;
     CK(cudaEventRecord(a));
-    for (int i = 0; warm < warmMs; ++i) {
+    for (int i = 0; profileLaunches > 0 ? i < kProfileWarmup : warm < warmMs; ++i) {
       launch(*e, pr, sets[i % kSets], scale);
       if (i % 4 == 3) {
         CK(cudaEventRecord(b));
@@ -448,11 +486,20 @@ static void runBench() {
         CK(cudaEventElapsedTime(&warm, a, b));
       }
     }
+    if (profileLaunches > 0) {
+      for (int i = 0; i < profileLaunches; ++i) launch(*e, pr, sets[i % kSets], scale);
+      CK(cudaDeviceSynchronize());
+      std::printf("profiled %s seqlen %d: %d launches after the warm-up\n", e->name, c.seqlen, profileLaunches);
+      continue;
+    }
     // Each sample times kBatch launches back to back: the host's tensor-map encoding of the next
     // launch then hides under the running kernel instead of adding a gap to short problems.
-    constexpr int kBatch = 8;
+    // With gapMs > 0 each sample is one launch after gapMs of idle GPU (the clock and power state
+    // of an isolated call, as ncu sees it) instead.
+    const int kBatch = gapMs > 0 ? 1 : 8;
     std::vector<float> ms;
-    for (int i = 0; i < 12; ++i) {
+    for (int i = 0; i < samples; ++i) {
+      if (gapMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(gapMs));
       CK(cudaEventRecord(a));
       for (int j = 0; j < kBatch; ++j) launch(*e, pr, sets[(i * kBatch + j) % kSets], scale);
       CK(cudaEventRecord(b));
@@ -463,19 +510,28 @@ static void runBench() {
     }
     std::sort(ms.begin(), ms.end());
     const double med = ms[ms.size() / 2];
-    const double flops = 4.0 * pr.batch * pr.heads * (double)pr.sq * pr.sk * pr.d / (c.causal ? 2 : 1);
-    std::printf("%-38s %5d %6d %5d %6s %8.3f %8.1f %8d\n", c.kernel, c.d, c.seqlen, pr.batch, c.causal ? "yes" : "no", med,
-                flops / med / 1e9, pass + 1);
+    const double flops = 4.0 * pr.batch * pr.heads * (double)pr.sq * pr.sk * pr.d / (e->windowed ? 2 : 1);
+    std::printf("%-38s %5d %6d %5d %6s %8.3f %8.1f %8d\n", e->name, e->headDim, c.seqlen, pr.batch,
+                e->windowed ? "yes" : "no", med, flops / med / 1e9, pass + 1);
   }
 }
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines survive a timeout kill
   bool check = false, bench = false, small = false;
+  const char* kernels = nullptr;  // --kernels=a,b: bench these (default: the grid of defaultBenchCases)
+  const char* seqlens = "512,1024,2048,8192,16384";
+  int passes = 2, profile = 0, samples = 12, gapMs = 0;
   for (int i = 1; i < argc; ++i) {
     check |= !std::strcmp(argv[i], "--check");
     bench |= !std::strcmp(argv[i], "--bench");
     small |= !std::strcmp(argv[i], "--small");
+    if (!std::strncmp(argv[i], "--kernels=", 10)) kernels = argv[i] + 10, bench = true;
+    if (!std::strncmp(argv[i], "--seqlens=", 10)) seqlens = argv[i] + 10;
+    if (!std::strncmp(argv[i], "--passes=", 9)) passes = std::atoi(argv[i] + 9);
+    if (!std::strncmp(argv[i], "--profile=", 10)) profile = std::atoi(argv[i] + 10);
+    if (!std::strncmp(argv[i], "--samples=", 10)) samples = std::atoi(argv[i] + 10);
+    if (!std::strncmp(argv[i], "--gap-ms=", 9)) gapMs = std::atoi(argv[i] + 9);
   }
   if (!check && !bench) check = bench = true;
   cudaDriverEntryPointQueryResult qr;
@@ -486,6 +542,15 @@ int main(int argc, char** argv) {
   smCount = prop.multiProcessorCount;
   int failed = 0;
   if (check) failed = runChecks(small);
-  if (bench) runBench();
+  if (bench) {
+    std::vector<BenchCase> cases;
+    if (kernels) {
+      for (const std::string& sl : splitList(seqlens))
+        for (const std::string& k : splitList(kernels)) cases.push_back({findEntry(k), std::atoi(sl.c_str())});
+    } else {
+      cases = defaultBenchCases();
+    }
+    runBench(cases, passes, profile, samples, gapMs);
+  }
   return failed ? 1 : 0;
 }

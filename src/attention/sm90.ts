@@ -28,10 +28,12 @@ export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 12
 /** One producer warpgroup and two consumer warpgroups. */
 export const SM90_THREADS = 384;
 const STAGES = 2;
-/** Q full, Q/O free, then full/empty for each K and V stage. */
+/** Q full, Q free, then full/empty for each K and V stage. */
 const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
 /** The kernel rounds its dynamic shared memory base up to the 128B-swizzle repeat (1024 B). */
 const SMEM_ALIGN = 1024;
+/** Shared memory one H100 block may use (227 KB). */
+const MAX_SMEM_BYTES = 232448;
 /** Column chunk of a 128-byte-swizzled tile: 128 B of 16-bit elements. */
 const CHUNK_COLS = 64;
 /** The copy engine needs 16-byte aligned addresses and strides: 8 elements of 16 bits. */
@@ -44,11 +46,16 @@ const O_STORE_ROWS = 64;
 const MAX_TILES = 2 ** 31 - 1;
 const LOG2E = Math.LOG2E;
 
-/** Dynamic shared memory of the kernel for `headDim` (Traits::kSmemBytes): Q, 2 K and 2 V stages, barriers. */
+/**
+ * Dynamic shared memory of the kernel for `headDim` (Traits::kSmemBytes): Q, a separate O tile
+ * where it fits (Traits::kSeparateO), 2 K and 2 V stages, barriers.
+ */
 export function sm90SharedMemoryBytes(headDim: number): number {
   const blockN = SM90_BLOCK_N[headDim];
   if (blockN === undefined) throw new RangeError(`sm90SharedMemoryBytes: headDim must be 64, 128 or 256, got ${headDim}`);
-  return (SM90_BLOCK_M + 2 * STAGES * blockN) * headDim * ELEMENT_BYTES + BARRIER_BYTES + SMEM_ALIGN;
+  const rest = 2 * STAGES * blockN * headDim * ELEMENT_BYTES + BARRIER_BYTES + SMEM_ALIGN;
+  const tileQ = SM90_BLOCK_M * headDim * ELEMENT_BYTES;
+  return 2 * tileQ + rest <= MAX_SMEM_BYTES ? 2 * tileQ + rest : tileQ + rest;
 }
 
 /**
