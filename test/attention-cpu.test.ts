@@ -33,6 +33,7 @@ import {
   flashAttnVarlenFunc,
   getBackend,
   registerBackend,
+  reloadBackendEnv,
   type AttentionProblem,
 } from '../src/attention/index.js';
 
@@ -552,6 +553,7 @@ describe('cuda tensors on the cpu path', () => {
     const qkvd = qkv.to('cuda');
     const saved = process.env.FLASH_ATTN_BACKEND;
     process.env.FLASH_ATTN_BACKEND = 'cpu';
+    reloadBackendEnv();
     try {
       const res = flashAttnFunc(qd!, kd!, vd!, opts);
       assert.equal(res.out.location, 'cuda');
@@ -563,6 +565,7 @@ describe('cuda tensors on the cpu path', () => {
     } finally {
       if (saved === undefined) delete process.env.FLASH_ATTN_BACKEND;
       else process.env.FLASH_ATTN_BACKEND = saved;
+      reloadBackendEnv();
     }
     if (!getBackend('sm80') && !getBackend('sm90')) {
       assert.throws(() => flashAttnFunc(qd!, kd!, vd!), AttentionDispatchError);

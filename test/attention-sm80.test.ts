@@ -19,7 +19,7 @@ import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { encodeElement } from '../src/tensor/dtype.js';
 import { flashAttnFunc, flashAttnKvpackedFunc, flashAttnQkvpackedFunc, flashAttnVarlenFunc } from '../src/attention/api.js';
-import { BACKEND_ENV, explainDispatch, getBackend, selectBackend } from '../src/attention/dispatch.js';
+import { BACKEND_ENV, explainDispatch, getBackend, reloadBackendEnv, selectBackend } from '../src/attention/dispatch.js';
 import { type AttentionProblem, lseDimsOf, outDimsOf } from '../src/attention/problem.js';
 import {
   type ReferenceVarlen,
@@ -157,9 +157,11 @@ function requireSm80(t: TestContext): boolean {
   assert.ok(getBackend('sm80'), `the sm80 backend is not registered (module ${SM80_MODULE} not built?)`);
   const before = process.env[BACKEND_ENV];
   process.env[BACKEND_ENV] = 'sm80';
+  reloadBackendEnv();
   t.after(() => {
     if (before === undefined) delete process.env[BACKEND_ENV];
     else process.env[BACKEND_ENV] = before;
+    reloadBackendEnv();
   });
   return true;
 }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { flashAttnFunc, flashAttnQkvpackedFunc } from '../src/attention/api.js';
-import { BACKEND_ENV, getBackend } from '../src/attention/dispatch.js';
+import { BACKEND_ENV, getBackend, reloadBackendEnv } from '../src/attention/dispatch.js';
 import { acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
 import type { AttentionOptions } from '../src/attention/types.js';
 import { resolveOptions } from '../src/attention/validate.js';
@@ -145,9 +145,11 @@ function requireSm90(t: TestContext): boolean {
   assert.ok(getBackend('sm90'), `the sm90 backend is not registered (module ${SM90_MODULE} not built?)`);
   const before = process.env[BACKEND_ENV];
   process.env[BACKEND_ENV] = 'sm90';
+  reloadBackendEnv();
   t.after(() => {
     if (before === undefined) delete process.env[BACKEND_ENV];
     else process.env[BACKEND_ENV] = before;
+    reloadBackendEnv();
   });
   return true;
 }

@@ -71,6 +71,30 @@ test('defineStruct follows the C layout rules and the writer checks field types'
   assert.throws(() => w.tensormap('m', new Uint8Array(64)), /a tensor map is 128 bytes, got 64/);
 });
 
+test('64-bit fields written from numbers hold the bits setBigInt64 and setBigUint64 write', () => {
+  const L = cuda.defineStruct('Wide', [
+    ['s', 'i64'],
+    ['u', 'u64'],
+  ] as const);
+  const w = L.writer();
+  const dv = new DataView(w.bytes.buffer);
+  const want = new DataView(new ArrayBuffer(16));
+  for (const x of [0, 1, -1, 4096, 2 ** 32 - 1, 2 ** 32, -(2 ** 32) - 5, 2 ** 53 - 1, -(2 ** 53), 2 ** 60, -(2 ** 63), 1e20, -0]) {
+    w.i64('s', x).u64('u', x);
+    want.setBigInt64(0, BigInt(x), true);
+    want.setBigUint64(8, BigInt(x), true);
+    assert.equal(dv.getBigInt64(0, true), want.getBigInt64(0, true), `i64 ${x}`);
+    assert.equal(dv.getBigUint64(8, true), want.getBigUint64(8, true), `u64 ${x}`);
+  }
+  w.i64('s', -5n).u64('u', 2n ** 64n - 1n);
+  assert.equal(dv.getBigInt64(0, true), -5n);
+  assert.equal(dv.getBigUint64(8, true), 2n ** 64n - 1n);
+  assert.throws(() => w.i64('s', 1.5), /Wide\.s: i64 must be an integer, got 1\.5/);
+  assert.throws(() => w.u64('u', NaN), /Wide\.u: u64 must be an integer, got NaN/);
+  assert.throws(() => w.i32('s', 1), /Wide\.s is i64, written as i32/);
+  assert.throws(() => w.i32('nope' as 's', 1), /Wide: no field nope/);
+});
+
 gpuTest('driver initializes and reports the device', () => {
   assert.ok(cuda.deviceCount() >= 1);
   assert.ok(cuda.driverVersion() >= 12000);

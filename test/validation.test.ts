@@ -23,6 +23,7 @@ import {
   flashAttnVarlenFunc,
   getBackend,
   registerBackend,
+  reloadBackendEnv,
   resolveOptions,
   selectBackend,
   unregisterBackend,
@@ -531,6 +532,7 @@ describe('dispatch errors', () => {
     const savedBackends = (['sm80', 'sm90'] as const).map((n) => getBackend(n));
     if (value === undefined) delete process.env.FLASH_ATTN_BACKEND;
     else process.env.FLASH_ATTN_BACKEND = value;
+    reloadBackendEnv();
     unregisterBackend('sm80');
     unregisterBackend('sm90');
     for (const b of gpuBackends) registerBackend(b);
@@ -539,6 +541,7 @@ describe('dispatch errors', () => {
     } finally {
       if (saved === undefined) delete process.env.FLASH_ATTN_BACKEND;
       else process.env.FLASH_ATTN_BACKEND = saved;
+      reloadBackendEnv();
       unregisterBackend('sm80');
       unregisterBackend('sm90');
       for (const b of savedBackends) if (b) registerBackend(b);

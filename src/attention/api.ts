@@ -2,11 +2,14 @@
  * The public attention forward API, named after flash_attn's functions in camelCase.
  *
  * Every function validates all of its arguments first (validate.ts), allocates the outputs, picks
- * a backend (dispatch.ts) and runs it. Packed inputs are split into strided views, never copied.
+ * a backend (dispatch.ts), prepares its launch and runs it. Packed inputs are split into strided
+ * views, never copied. A dense call that repeats an earlier one (same tensors, same option values)
+ * skips straight to allocating its outputs and launching (plan.ts says why that is safe).
  */
 import { Tensor } from '../tensor/tensor.js';
-import { selectBackend } from './dispatch.js';
-import { lseDimsOf, outDimsOf, type AttentionProblem } from './problem.js';
+import { type PreparedForward, selectBackend } from './dispatch.js';
+import { type CallOutputs, PlanCache, outputsOf } from './plan.js';
+import type { AttentionProblem } from './problem.js';
 import type { AttentionOptions, AttentionResult, VarlenOptions } from './types.js';
 import {
   PLAIN_NAMES,
@@ -22,21 +25,54 @@ export type WithLse<O extends AttentionOptions> = O & { returnLse: true };
 /** Options that make the call return the output tensor alone. */
 export type WithoutLse<O extends AttentionOptions> = O & { returnLse?: false };
 
-function run(vp: ValidatedProblem): Tensor | AttentionResult {
-  const device = vp.q.location === 'cpu' ? 'cpu' : (`cuda:${vp.q.device}` as const);
-  const out = vp.out ?? Tensor.empty(outDimsOf(vp), { dtype: vp.q.dtype, device, stream: vp.stream });
-  const lse = vp.returnLse ? Tensor.empty(lseDimsOf(vp), { dtype: 'float32', device, stream: vp.stream }) : undefined;
-  const returnLse = vp.returnLse;
-  // Completes the validated object in place: copying its dozen fields on every call showed in profiles.
-  const p: AttentionProblem = Object.assign(vp, { out, lse });
+/**
+ * Allocates the outputs (the output only when the caller gave no `out`), then runs `launch` into
+ * them. On failure the outputs allocated here are freed before the error goes on.
+ */
+function runInto(outputs: CallOutputs, given: Tensor | undefined, launch: PreparedForward): Tensor | AttentionResult {
+  const out = given ?? Tensor.empty(outputs.outDims, outputs.outOptions);
+  let lse: Tensor | undefined;
   try {
-    selectBackend(p).forward(p);
+    if (outputs.lseDims) lse = Tensor.empty(outputs.lseDims, outputs.lseOptions);
+    launch(out, lse);
   } catch (e) {
-    if (out !== vp.out) out.dispose();
+    if (out !== given) out.dispose();
     lse?.dispose();
     throw e;
   }
-  return returnLse ? { out, lse: lse! } : out;
+  return lse ? { out, lse } : out;
+}
+
+/** The caller's out, read once: the plan lookup checks the very tensor the call then writes. */
+function givenOut(opts: unknown): unknown {
+  return (opts as AttentionOptions | undefined)?.out;
+}
+
+/**
+ * A validated call: dispatch, then prepare and launch (or forward, for backends without prepare).
+ * `remember` receives the prepared launch once it has succeeded, for the plan cache.
+ */
+function run(
+  vp: ValidatedProblem,
+  remember?: (options: AttentionOptions | undefined, given: Tensor | undefined, outputs: CallOutputs, launch: PreparedForward) => void,
+): Tensor | AttentionResult {
+  const given = vp.out;
+  const options = vp.options;
+  const outputs = outputsOf(vp);
+  let prepared: PreparedForward | undefined;
+  const result = runInto(outputs, given, (out, lse) => {
+    // Completes the validated object in place: copying its dozen fields showed in profiles.
+    const p: AttentionProblem = Object.assign(vp, { out, lse });
+    const backend = selectBackend(p);
+    if (backend.prepare) {
+      prepared = backend.prepare(p);
+      prepared(out, lse);
+    } else {
+      backend.forward(p);
+    }
+  });
+  if (remember && prepared) remember(options, given, outputs, prepared);
+  return result;
 }
 
 /**
@@ -56,8 +92,16 @@ export function flashAttnFunc(q: Tensor, k: Tensor, v: Tensor, opts: WithLse<Att
 export function flashAttnFunc(q: Tensor, k: Tensor, v: Tensor, opts?: WithoutLse<AttentionOptions>): Tensor;
 export function flashAttnFunc(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionOptions): Tensor | AttentionResult;
 export function flashAttnFunc(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionOptions): Tensor | AttentionResult {
-  return run(validateDense('flashAttnFunc', PLAIN_NAMES, q, k, v, opts));
+  const given = givenOut(opts);
+  const plan = densePlans.find(q, k, v, opts, given);
+  if (plan) return runInto(plan.outputs, given as Tensor | undefined, plan.launch);
+  const vp = validateDense('flashAttnFunc', PLAIN_NAMES, q, k, v, opts);
+  return run(vp, (options, out, outputs, launch) => densePlans.add(q, k, v, options, out, outputs, launch));
 }
+
+const densePlans = new PlanCache();
+const qkvPackedPlans = new PlanCache();
+const kvPackedPlans = new PlanCache();
 
 const QKV_NAMES = { q: 'qkv', k: 'qkv', v: 'qkv' };
 const KV_NAMES = { q: 'q', k: 'kv', v: 'kv' };
@@ -73,9 +117,13 @@ export function flashAttnQkvpackedFunc(qkv: Tensor, opts: WithLse<AttentionOptio
 export function flashAttnQkvpackedFunc(qkv: Tensor, opts?: WithoutLse<AttentionOptions>): Tensor;
 export function flashAttnQkvpackedFunc(qkv: Tensor, opts?: AttentionOptions): Tensor | AttentionResult;
 export function flashAttnQkvpackedFunc(qkv: Tensor, opts?: AttentionOptions): Tensor | AttentionResult {
+  const given = givenOut(opts);
+  const plan = qkvPackedPlans.find(qkv, undefined, undefined, opts, given);
+  if (plan) return runInto(plan.outputs, given as Tensor | undefined, plan.launch);
   const fn = 'flashAttnQkvpackedFunc';
   checkQkvPacked(fn, qkv);
-  return run(validateDense(fn, QKV_NAMES, qkv.select(2, 0), qkv.select(2, 1), qkv.select(2, 2), opts));
+  const vp = validateDense(fn, QKV_NAMES, qkv.select(2, 0), qkv.select(2, 1), qkv.select(2, 2), opts);
+  return run(vp, (options, out, outputs, launch) => qkvPackedPlans.add(qkv, undefined, undefined, options, out, outputs, launch));
 }
 
 /**
@@ -90,9 +138,13 @@ export function flashAttnKvpackedFunc(q: Tensor, kv: Tensor, opts: WithLse<Atten
 export function flashAttnKvpackedFunc(q: Tensor, kv: Tensor, opts?: WithoutLse<AttentionOptions>): Tensor;
 export function flashAttnKvpackedFunc(q: Tensor, kv: Tensor, opts?: AttentionOptions): Tensor | AttentionResult;
 export function flashAttnKvpackedFunc(q: Tensor, kv: Tensor, opts?: AttentionOptions): Tensor | AttentionResult {
+  const given = givenOut(opts);
+  const plan = kvPackedPlans.find(q, kv, undefined, opts, given);
+  if (plan) return runInto(plan.outputs, given as Tensor | undefined, plan.launch);
   const fn = 'flashAttnKvpackedFunc';
   checkKvPacked(fn, kv);
-  return run(validateDense(fn, KV_NAMES, q, kv.select(2, 0), kv.select(2, 1), opts));
+  const vp = validateDense(fn, KV_NAMES, q, kv.select(2, 0), kv.select(2, 1), opts);
+  return run(vp, (options, out, outputs, launch) => kvPackedPlans.add(q, kv, undefined, options, out, outputs, launch));
 }
 
 /**

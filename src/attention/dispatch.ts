@@ -7,9 +7,13 @@
  * the call fails with every backend's reason. FLASH_ATTN_BACKEND=cpu|sm80|sm90 forces a backend:
  * forcing cpu for cuda tensors copies the inputs to the host, runs there and copies the results
  * back (for comparisons, not speed); forcing a backend that cannot take the problem is an error
- * saying why.
+ * saying why. The variable is read at the first dispatch, not at every call (reading process.env
+ * costs ~0.2 µs); reloadBackendEnv() reads it again after a change at run time.
  *
  * GPU backends register themselves with registerBackend() when their kernels load.
+ *
+ * Whatever dispatch decides for a problem stays right until the registry or the forced backend
+ * changes: those changes bump `dispatchEpoch`, which the plan cache of repeated calls (plan.ts) checks.
  */
 import { Tensor } from '../tensor/tensor.js';
 import * as cuda from '../cuda/index.js';
@@ -27,7 +31,20 @@ export interface AttentionBackend {
   supports(p: AttentionProblem): string | undefined;
   /** Writes p.out and, when present, p.lse (enqueued on p.stream for device backends). */
   forward(p: AttentionProblem): void;
+  /**
+   * Optional: does once what forward(p) does before its launch (kernel choice, argument packing)
+   * and returns the launch, which repeated calls reuse (plan.ts). The launch must hold no tensor
+   * of `p`: a cached plan would keep it alive. Backends without prepare are not planned.
+   */
+  prepare?(p: AttentionProblem): PreparedForward;
 }
+
+/**
+ * The forward of one problem, ready to run: writes `out` and, when the problem has one, `lse`.
+ * Each call's out and lse have the dims, strides, dtype and device of the problem's p.out and p.lse
+ * (the same caller's tensor, or a fresh contiguous one); only their addresses may differ.
+ */
+export type PreparedForward = (out: Tensor, lse: Tensor | undefined) => void;
 
 /** Raised when no backend can run a problem, or a forced backend cannot. */
 export class AttentionDispatchError extends Error {
@@ -47,31 +64,54 @@ export const cpuBackend: AttentionBackend = {
 
 const registry = new Map<BackendName, AttentionBackend>([['cpu', cpuBackend]]);
 
+/** Bumped by every change that can alter a dispatch decision: the registry, the forced backend. */
+export let dispatchEpoch = 0;
+
 /** Adds or replaces the backend of that name. */
 export function registerBackend(b: AttentionBackend): void {
   if (!BACKEND_NAMES.includes(b.name)) {
     throw new TypeError(`registerBackend: backend name must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(b.name)}`);
   }
   registry.set(b.name, b);
+  dispatchEpoch++;
 }
 
 /** Removes a backend (tests; 'cpu' cannot be removed). */
 export function unregisterBackend(name: BackendName): void {
   if (name !== 'cpu') registry.delete(name);
+  dispatchEpoch++;
 }
 
 export function getBackend(name: BackendName): AttentionBackend | undefined {
   return registry.get(name);
 }
 
+/** FLASH_ATTN_BACKEND as last read: the backend it forces, or the error its value deserves. */
+let forced: { name: BackendName | undefined; error: string | undefined } | undefined;
+
+function readBackendEnv(): { name: BackendName | undefined; error: string | undefined } {
+  const raw = process.env[BACKEND_ENV];
+  if (raw === undefined || raw === '') return { name: undefined, error: undefined };
+  if (!(BACKEND_NAMES as readonly string[]).includes(raw)) {
+    return { name: undefined, error: `${BACKEND_ENV} must be one of ${BACKEND_NAMES.join(', ')} (or unset), got ${JSON.stringify(raw)}` };
+  }
+  return { name: raw as BackendName, error: undefined };
+}
+
+/**
+ * Reads FLASH_ATTN_BACKEND again. It is read once, at the first dispatch; call this after
+ * changing process.env[BACKEND_ENV] at run time (tests, `flash-attn bench --backend`).
+ */
+export function reloadBackendEnv(): void {
+  forced = readBackendEnv();
+  dispatchEpoch++;
+}
+
 /** The backend FLASH_ATTN_BACKEND forces, or undefined when unset or empty. */
 export function forcedBackendName(): BackendName | undefined {
-  const raw = process.env[BACKEND_ENV];
-  if (raw === undefined || raw === '') return undefined;
-  if (!(BACKEND_NAMES as readonly string[]).includes(raw)) {
-    throw new AttentionDispatchError(`${BACKEND_ENV} must be one of ${BACKEND_NAMES.join(', ')} (or unset), got ${JSON.stringify(raw)}`);
-  }
-  return raw as BackendName;
+  const f = forced ?? (forced = readBackendEnv());
+  if (f.error !== undefined) throw new AttentionDispatchError(f.error);
+  return f.name;
 }
 
 /** Why GPU backend `name` cannot take `p` on its device, or undefined when it can. */

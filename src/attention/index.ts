@@ -28,11 +28,13 @@ export {
   BACKEND_NAMES,
   type BackendName,
   type DispatchExplanation,
+  type PreparedForward,
   cpuBackend,
   describeProblem,
   explainDispatch,
   getBackend,
   registerBackend,
+  reloadBackendEnv,
   selectBackend,
   unregisterBackend,
 } from './dispatch.js';

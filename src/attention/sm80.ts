@@ -14,7 +14,7 @@
 import * as cuda from '../cuda/index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type AttentionBackend, registerBackend } from './dispatch.js';
+import { type AttentionBackend, type PreparedForward, registerBackend } from './dispatch.js';
 import type { AttentionProblem } from './problem.js';
 
 /** Module name in kernels/build-table.mjs. */
@@ -96,8 +96,6 @@ export const ATTN_FWD_PARAMS = cuda.defineStruct('AttnFwdParams', [
   ['softcapPreScale', 'f32'],
 ] as const);
 
-type ParamField = keyof typeof ATTN_FWD_PARAMS.offsets;
-
 const LOG2E = Math.LOG2E;
 /** cp.async copies 16 bytes: 8 elements of 16 bits, so rows and base addresses must be that aligned. */
 const CHUNK_BYTES = 16;
@@ -166,15 +164,25 @@ function kernelFor(name: string, device: number): cuda.Kernel {
   return k;
 }
 
-/** One writer reused across calls: every field is rewritten each time and launch() copies the bytes. */
-const writer = ATTN_FWD_PARAMS.writer();
+type Sm80Writer = ReturnType<typeof ATTN_FWD_PARAMS.writer>;
+/** Where a launch's arguments are packed until the launch is reused (see sm80Prepare). */
+const sharedWriter = ATTN_FWD_PARAMS.writer();
+
+/** Device address of a tensor's first element, 0 for none or an empty one (never read). */
+function addressOf(t: Tensor | undefined): bigint {
+  return t && t.numel > 0 ? t.devicePointer() : 0n;
+}
 
 /**
- * Enqueues the forward on p.stream: writes p.out [batch, seqlenQ, heads, headDim] (varlen
- * [totalQ, heads, headDim]) and, when given, p.lse float32 [batch, heads, seqlenQ] (varlen
- * [heads, totalQ]). Call only when sm80Supports(p) is undefined.
+ * Prepares the forward of `p` (call only when sm80Supports(p) is undefined): picks the kernel and
+ * computes every argument once. The returned launch enqueues the forward on p.stream, writing
+ * `out` [batch, seqlenQ, heads, headDim] (varlen [totalQ, heads, headDim]) and, when given, `lse`
+ * float32 [batch, heads, seqlenQ] (varlen [heads, totalQ]).
+ *
+ * As in sm90Prepare, the first launch packs into a writer all sm80 launches share and a repeated
+ * launch packs once into bytes of its own; from then on a launch writes only the output addresses.
  */
-export function sm80Forward(p: AttentionProblem): void {
+export function sm80Prepare(p: AttentionProblem): PreparedForward {
   const cfg = sm80ConfigFor(p.headDim)!;
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const kernel = kernelFor(sm80KernelName(cfg.headDim, dtype), p.q.device);
@@ -187,53 +195,63 @@ export function sm80Forward(p: AttentionProblem): void {
   // int32 window arithmetic far from overflow.
   const windowLeft = p.params.windowLeft >= maxSeqlenK ? -1 : p.params.windowLeft;
   const windowRight = p.params.causal ? 0 : p.params.windowRight >= maxSeqlenQ ? -1 : p.params.windowRight;
-
-  const w = writer;
-  const ptr = (f: ParamField, t: Tensor | undefined): void => {
-    w.ptr(f, t && t.numel > 0 ? t.devicePointer() : 0n);
-  };
-  ptr('q', p.q);
-  ptr('k', p.k);
-  ptr('v', p.v);
-  ptr('out', p.out);
-  ptr('lse', p.lse);
-  ptr('cuSeqlensQ', vl?.cuSeqlensQ);
-  ptr('cuSeqlensK', vl?.cuSeqlensK);
-  ptr('sequsedK', vl?.sequsedK);
+  const inputs = [addressOf(p.q), addressOf(p.k), addressOf(p.v)] as const;
+  const varlenInputs = [addressOf(vl?.cuSeqlensQ), addressOf(vl?.cuSeqlensK), addressOf(vl?.sequsedK)] as const;
   // Dense tensors are [batch, rows, heads, dim]; varlen drop the batch dim (its stride is unused).
-  const strides = (t: Tensor): [number, number, number] =>
-    vl ? [0, t.strides[0]!, t.strides[1]!] : [t.strides[0]!, t.strides[1]!, t.strides[2]!];
-  const [qb, qr, qh] = strides(p.q);
-  const [kb, kr, kh] = strides(p.k);
-  const [vb, vr, vh] = strides(p.v);
-  const [ob, or, oh] = strides(p.out);
-  w.i64('qBatchStride', qb).i64('qRowStride', qr).i64('qHeadStride', qh);
-  w.i64('kBatchStride', kb).i64('kRowStride', kr).i64('kHeadStride', kh);
-  w.i64('vBatchStride', vb).i64('vRowStride', vr).i64('vHeadStride', vh);
-  w.i64('oBatchStride', ob).i64('oRowStride', or).i64('oHeadStride', oh);
-  if (p.lse) {
-    // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ].
-    w.i64('lseBatchStride', vl ? 0 : p.lse.strides[0]!).i64('lseHeadStride', vl ? p.lse.strides[0]! : p.lse.strides[1]!);
-  } else {
-    w.i64('lseBatchStride', 0).i64('lseHeadStride', 0);
-  }
-  w.i32('batch', p.batch).i32('seqlenQ', p.seqlenQ).i32('seqlenK', p.seqlenK);
-  w.i32('heads', p.heads).i32('headsKV', p.headsKV).i32('headDim', p.headDim);
-  w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
-  w.f32('softmaxScale', softmaxScale).f32('softcap', softcap);
-  // Scores are kept in log2 units (kernels/attn_fwd_params.h).
-  w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
-  w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
+  // A flag, not `vl`, in the closure: closures share one context, and the launch returned below
+  // must keep no tensor reachable.
+  const isVarlen = vl !== undefined;
+  const strides = (t: Tensor): readonly [number, number, number] =>
+    isVarlen ? [0, t.strides[0]!, t.strides[1]!] : [t.strides[0]!, t.strides[1]!, t.strides[2]!];
+  const [qs, ks, vs, os] = [strides(p.q), strides(p.k), strides(p.v), strides(p.out)];
+  // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ].
+  const lseStrides = !p.lse ? [0, 0] : vl ? [0, p.lse.strides[0]!] : [p.lse.strides[0]!, p.lse.strides[1]!];
+  const { batch, seqlenQ, seqlenK, heads, headsKV, headDim } = p;
+  const pack = (w: Sm80Writer): Sm80Writer => {
+    w.ptr('q', inputs[0]).ptr('k', inputs[1]).ptr('v', inputs[2]);
+    w.ptr('cuSeqlensQ', varlenInputs[0]).ptr('cuSeqlensK', varlenInputs[1]).ptr('sequsedK', varlenInputs[2]);
+    w.i64('qBatchStride', qs[0]).i64('qRowStride', qs[1]).i64('qHeadStride', qs[2]);
+    w.i64('kBatchStride', ks[0]).i64('kRowStride', ks[1]).i64('kHeadStride', ks[2]);
+    w.i64('vBatchStride', vs[0]).i64('vRowStride', vs[1]).i64('vHeadStride', vs[2]);
+    w.i64('oBatchStride', os[0]).i64('oRowStride', os[1]).i64('oHeadStride', os[2]);
+    w.i64('lseBatchStride', lseStrides[0]!).i64('lseHeadStride', lseStrides[1]!);
+    w.i32('batch', batch).i32('seqlenQ', seqlenQ).i32('seqlenK', seqlenK);
+    w.i32('heads', heads).i32('headsKV', headsKV).i32('headDim', headDim);
+    w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
+    w.f32('softmaxScale', softmaxScale).f32('softcap', softcap);
+    // Scores are kept in log2 units (kernels/attn_fwd_params.h).
+    w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
+    w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
+    return w;
+  };
 
-  const mBlocks = Math.ceil(maxSeqlenQ / cfg.blockM);
-  if (mBlocks === 0) return;
-  kernel.launch([mBlocks, p.heads, p.batch], [cfg.warps * 32, 1, 1], sm80SharedMemoryBytes(cfg), w.bytes, p.stream);
+  const grid: cuda.Dim3 = [Math.ceil(maxSeqlenQ / cfg.blockM), heads, batch];
+  const block: cuda.Dim3 = [cfg.warps * 32, 1, 1];
+  const smem = sm80SharedMemoryBytes(cfg);
+  const stream = p.stream;
+  let own: Sm80Writer | undefined;
+  let launched = false;
+  return (out, lse) => {
+    let w = own;
+    if (w === undefined) {
+      w = pack(launched ? (own = ATTN_FWD_PARAMS.writer()) : sharedWriter);
+      launched = true;
+    }
+    w.ptr('out', addressOf(out)).ptr('lse', addressOf(lse));
+    if (grid[0] > 0) kernel.launch(grid, block, smem, w.bytes, stream);
+  };
+}
+
+/** Enqueues the forward of `p` into p.out and p.lse (see sm80Prepare). */
+export function sm80Forward(p: AttentionProblem): void {
+  sm80Prepare(p)(p.out, p.lse);
 }
 
 export const sm80Backend: AttentionBackend = {
   name: 'sm80',
   supports: sm80Supports,
   forward: sm80Forward,
+  prepare: sm80Prepare,
 };
 
 // Registered whenever the module was built; dispatch still checks the device's compute capability.

@@ -15,7 +15,7 @@
 import * as cuda from '../cuda/index.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type AttentionBackend, registerBackend } from './dispatch.js';
+import { type AttentionBackend, type PreparedForward, registerBackend } from './dispatch.js';
 import type { AttentionProblem } from './problem.js';
 
 /** Module name in kernels/build-table.mjs. */
@@ -277,15 +277,24 @@ function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
   return map;
 }
 
-/** One writer reused across calls: every field is rewritten each time and launch() copies the bytes. */
-const writer = ATTN_FWD_SM90_PARAMS.writer();
+const BLOCK: cuda.Dim3 = [SM90_THREADS, 1, 1];
+
+type Sm90Writer = ReturnType<typeof ATTN_FWD_SM90_PARAMS.writer>;
+/** Where a launch's arguments are packed until the launch is reused (see sm90Prepare). */
+const sharedWriter = ATTN_FWD_SM90_PARAMS.writer();
 
 /**
- * Enqueues the forward on p.stream: writes p.out [batch, seqlenQ, heads, headDim] and, when given,
- * p.lse float32 [batch, heads, seqlenQ] (natural log; -inf for a row that sees no key, whose
- * output is 0). Call only when sm90Supports(p) is undefined.
+ * Prepares the forward of `p` (call only when sm90Supports(p) is undefined): picks the kernel,
+ * encodes the input tensor maps and computes every argument once. The returned launch enqueues
+ * the forward on p.stream, writing `out` [batch, seqlenQ, heads, headDim] and, when given, `lse`
+ * float32 [batch, heads, seqlenQ] (natural log; -inf for a row that sees no key, whose output is 0).
+ *
+ * The first launch packs the arguments into a writer all sm90 launches share; a second launch (a
+ * repeated call) packs them once into bytes of its own, and from then on a launch writes only the
+ * output's tensor map (when its address changed) and the LSE address. So a call that is never
+ * repeated, as a model's fresh activations are, allocates no argument buffer.
  */
-export function sm90Forward(p: AttentionProblem): void {
+export function sm90Prepare(p: AttentionProblem): PreparedForward {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const d = p.headDim;
   const blockN = SM90_BLOCK_N[d]!;
@@ -294,42 +303,64 @@ export function sm90Forward(p: AttentionProblem): void {
   const windowed = windowLeft >= 0 || windowRight >= 0;
   const kernel = kernelFor(kernelNameOf(dtype, d, windowed), p.q.device);
   const { softmaxScale, softcap } = p.params;
-
-  const w = writer;
-  w.tensormap('tmQ', tensorMap(p.q, SM90_BLOCK_M, chunks));
-  w.tensormap('tmK', tensorMap(p.k, blockN, chunks));
-  w.tensormap('tmV', tensorMap(p.v, blockN, chunks));
-  // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time.
-  w.tensormap('tmO', tensorMap(p.out, O_STORE_ROWS, 1));
-  if (p.lse) {
-    w.ptr('lse', p.lse.devicePointer()).i64('lseBatchStride', p.lse.strides[0]!).i64('lseHeadStride', p.lse.strides[1]!);
-  } else {
-    w.ptr('lse', 0n).i64('lseBatchStride', 0).i64('lseHeadStride', 0);
-  }
-  w.i32('batch', p.batch).i32('seqlenQ', p.seqlenQ).i32('seqlenK', p.seqlenK);
-  w.i32('heads', p.heads).i32('headGroup', p.heads / p.headsKV);
-  w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
-  // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
-  w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
-  w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
+  const mapQ = tensorMap(p.q, SM90_BLOCK_M, chunks);
+  const mapK = tensorMap(p.k, blockN, chunks);
+  const mapV = tensorMap(p.v, blockN, chunks);
+  // [batch, heads, seqlenQ]; without an LSE the kernel sees a null pointer and writes none.
+  const lseBatchStride = p.lse ? p.lse.strides[0]! : 0;
+  const lseHeadStride = p.lse ? p.lse.strides[1]! : 0;
+  const { batch, seqlenQ, seqlenK, heads, headsKV } = p;
+  const pack = (w: Sm90Writer): Sm90Writer => {
+    w.tensormap('tmQ', mapQ).tensormap('tmK', mapK).tensormap('tmV', mapV);
+    w.i64('lseBatchStride', lseBatchStride).i64('lseHeadStride', lseHeadStride);
+    w.i32('batch', batch).i32('seqlenQ', seqlenQ).i32('seqlenK', seqlenK);
+    w.i32('heads', heads).i32('headGroup', heads / headsKV);
+    w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
+    // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
+    w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
+    w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
+    return w;
+  };
   // Persistent kernels: one CTA per SM (one fits per SM: 384 threads at 168 registers, up to
   // 225 KB of shared memory), each looping over work units; fewer when there are fewer units. A
   // unit is a tile, or for the windowed kernels a pair of query blocks (kernels/sm90/tile_scheduler.cuh).
-  const mBlocks = Math.ceil(p.seqlenQ / SM90_BLOCK_M);
-  const units = (windowed ? Math.ceil(mBlocks / 2) : mBlocks) * p.heads * p.batch;
-  kernel.launch(
-    [Math.min(smCountOf(p.q.device), units), 1, 1],
-    [SM90_THREADS, 1, 1],
-    sm90SharedMemoryBytes(d),
-    w.bytes,
-    p.stream,
-  );
+  const mBlocks = Math.ceil(seqlenQ / SM90_BLOCK_M);
+  const units = (windowed ? Math.ceil(mBlocks / 2) : mBlocks) * heads * batch;
+  const grid: cuda.Dim3 = [Math.min(smCountOf(p.q.device), units), 1, 1];
+  const smem = sm90SharedMemoryBytes(d);
+  const stream = p.stream;
+  let own: Sm90Writer | undefined;
+  let launched = false;
+  /** The address whose map is in the writer's tmO: a fresh output usually gets the last one's back. */
+  let outAddress = -1n;
+  return (out, lse) => {
+    let w = own;
+    if (w === undefined) {
+      w = pack(launched ? (own = ATTN_FWD_SM90_PARAMS.writer()) : sharedWriter);
+      launched = true;
+      outAddress = -1n;
+    }
+    const addr = out.devicePointer();
+    if (addr !== outAddress) {
+      // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time.
+      w.tensormap('tmO', tensorMap(out, O_STORE_ROWS, 1));
+      outAddress = addr;
+    }
+    w.ptr('lse', lse ? lse.devicePointer() : 0n);
+    kernel.launch(grid, BLOCK, smem, w.bytes, stream);
+  };
+}
+
+/** Enqueues the forward of `p` into p.out and p.lse (see sm90Prepare). */
+export function sm90Forward(p: AttentionProblem): void {
+  sm90Prepare(p)(p.out, p.lse);
 }
 
 export const sm90Backend: AttentionBackend = {
   name: 'sm90',
   supports: sm90Supports,
   forward: sm90Forward,
+  prepare: sm90Prepare,
 };
 
 // Registered whenever the module was built; dispatch still checks the device's compute capability.

@@ -37,7 +37,8 @@ export const MAX_HEAD_DIM = 256;
 /** Head dims must be multiples of this: 16-byte vector loads of 16-bit elements on the GPU. */
 export const HEAD_DIM_MULTIPLE = 8;
 
-const DENSE_OPTION_KEYS = [
+/** The options flashAttnFunc and the packed variants take. */
+export const DENSE_OPTION_KEYS = [
   'softmaxScale',
   'causal',
   'windowSize',
@@ -62,6 +63,8 @@ export type ValidatedProblem = Omit<AttentionProblem, 'out' | 'lse'> & {
   /** The caller's preallocated output, already checked against the problem. */
   out: Tensor | undefined;
   returnLse: boolean;
+  /** Dense calls: the option values validation checked, each read once (the plan cache records them). */
+  options?: AttentionOptions;
 };
 
 // ---- formatting ---------------------------------------------------------------------------------
@@ -83,6 +86,12 @@ export function describe(x: unknown): string {
 
 function dimsStr(dims: readonly number[]): string {
   return `[${dims.join(', ')}]`;
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function deviceStr(t: Tensor): string {
@@ -123,28 +132,28 @@ function checkLastDimContiguous(fn: string, name: string, t: Tensor): void {
   }
 }
 
-/** A message part, built only when a check fails: formatting on every call cost microseconds. */
-type Label = string | (() => string);
-const label = (l: Label): string => (typeof l === 'string' ? l : l());
+// Size checks are written `if (bad) throw sizeError(...)`: the message, whose parts are often
+// built from the argument names, is formatted only for a failure. Validation runs on every call
+// that is not a repeat; formatting there cost microseconds, and a closure per check still showed.
 
-function checkAtLeastOne(fn: string, name: string, what: Label, value: number, note = ''): void {
-  if (value < 1) throw new AttentionArgumentError(fn, name, `${name} ${label(what)} must be at least 1${note}, got ${value}`);
+function atLeastOneError(fn: string, name: string, what: string, value: number, note = ''): AttentionArgumentError {
+  return new AttentionArgumentError(fn, name, `${name} ${what} must be at least 1${note}, got ${value}`);
 }
 
-function checkEqual(fn: string, name: string, what: Label, value: number, other: Label, want: number): void {
-  if (value !== want) {
-    throw new AttentionArgumentError(fn, name, `${name} ${label(what)} must equal ${label(other)} ${want}, got ${value}`);
-  }
+function equalError(fn: string, name: string, what: string, value: number, other: string, want: number): AttentionArgumentError {
+  return new AttentionArgumentError(fn, name, `${name} ${what} must equal ${other} ${want}, got ${value}`);
 }
 
-function checkHeadDim(fn: string, name: string, what: Label, d: number): void {
-  if (d % HEAD_DIM_MULTIPLE !== 0 || d < HEAD_DIM_MULTIPLE || d > MAX_HEAD_DIM) {
-    throw new AttentionArgumentError(
-      fn,
-      name,
-      `${name} ${label(what)} must be a multiple of ${HEAD_DIM_MULTIPLE} between ${HEAD_DIM_MULTIPLE} and ${MAX_HEAD_DIM}, got ${d}`,
-    );
-  }
+function isHeadDim(d: number): boolean {
+  return d % HEAD_DIM_MULTIPLE === 0 && d >= HEAD_DIM_MULTIPLE && d <= MAX_HEAD_DIM;
+}
+
+function headDimError(fn: string, name: string, what: string, d: number): AttentionArgumentError {
+  return new AttentionArgumentError(
+    fn,
+    name,
+    `${name} ${what} must be a multiple of ${HEAD_DIM_MULTIPLE} between ${HEAD_DIM_MULTIPLE} and ${MAX_HEAD_DIM}, got ${d}`,
+  );
 }
 
 // ---- options ------------------------------------------------------------------------------------
@@ -172,6 +181,13 @@ function checkBoolean(fn: string, name: string, x: unknown): boolean {
   return x;
 }
 
+/** windowSize's default: both sides unbounded. */
+const NO_WINDOW: readonly [number, number] = Object.freeze([-1, -1] as const);
+
+function isBound(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= -1;
+}
+
 /**
  * Resolves user options into the form every implementation receives.
  * @param seqlenK key length the window is resolved against (varlen: maxSeqlenK)
@@ -191,8 +207,7 @@ export function resolveOptions(
   if (typeof softcap !== 'number' || !Number.isFinite(softcap) || softcap < 0) {
     throw new AttentionArgumentError(fn, 'softcap', `softcap must be a finite number >= 0 (0 = off), got ${describe(softcap)}`);
   }
-  const w: unknown = opts.windowSize ?? [-1, -1];
-  const isBound = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= -1;
+  const w: unknown = opts.windowSize ?? NO_WINDOW;
   if (!Array.isArray(w) || w.length !== 2 || !isBound(w[0]) || !isBound(w[1])) {
     throw new AttentionArgumentError(
       fn,
@@ -212,10 +227,10 @@ export function resolveOptions(
   };
 }
 
-function checkOut(fn: string, out: unknown, dims: readonly number[], q: Tensor): Tensor | undefined {
-  if (out === undefined) return undefined;
+/** The caller's out (not undefined) against the output's `dims`. */
+function checkOut(fn: string, out: unknown, dims: readonly number[], q: Tensor): Tensor {
   checkTensor(fn, 'out', out);
-  if (out.ndim !== dims.length || out.dims.some((d, i) => d !== dims[i])) {
+  if (!sameDims(out.dims, dims)) {
     throw new AttentionArgumentError(fn, 'out', `out must have dims ${dimsStr(dims)}, got ${dimsStr(out.dims)}`);
   }
   if (out.dtype !== q.dtype) {
@@ -250,38 +265,37 @@ function checkInputs(fn: string, names: ArgNames, q: unknown, k: unknown, v: unk
   checkRank(fn, names.k, k, layout.k);
   checkRank(fn, names.v, v, layout.v);
   checkInputDType(fn, names.q, q);
-  for (const [name, t] of [
-    [names.k, k],
-    [names.v, v],
-  ] as const) {
-    if (t.dtype !== q.dtype) {
-      throw new AttentionArgumentError(fn, name, `${name} dtype must match ${names.q} dtype ${q.dtype}, got ${t.dtype}`);
-    }
-    if (t.location !== q.location || t.device !== q.device) {
-      throw new AttentionArgumentError(fn, name, `${name} must be on ${names.q}'s device ${deviceStr(q)}, got ${deviceStr(t)}`);
-    }
-  }
+  checkLikeQ(fn, names.q, q, names.k, k);
+  checkLikeQ(fn, names.q, q, names.v, v);
   return [q, k, v];
+}
+
+/** k or v (named `name`) has q's dtype and device. */
+function checkLikeQ(fn: string, qName: string, q: Tensor, name: string, t: Tensor): void {
+  if (t.dtype !== q.dtype) {
+    throw new AttentionArgumentError(fn, name, `${name} dtype must match ${qName} dtype ${q.dtype}, got ${t.dtype}`);
+  }
+  if (t.location !== q.location || t.device !== q.device) {
+    throw new AttentionArgumentError(fn, name, `${name} must be on ${qName}'s device ${deviceStr(q)}, got ${deviceStr(t)}`);
+  }
 }
 
 /** Shape checks shared by dense and varlen once the leading (batch/sequence) dims are checked. */
 function checkHeads(fn: string, names: ArgNames, q: Tensor, k: Tensor, v: Tensor): void {
   const h = q.ndim - 2; // heads dim index
-  const dimNote = (i: number): string => `(dim ${i})`;
-  checkAtLeastOne(fn, names.q, () => `heads ${dimNote(h)}`, q.dims[h]!);
-  checkAtLeastOne(fn, names.k, () => `headsKV ${dimNote(h)}`, k.dims[h]!);
-  checkEqual(fn, names.v, () => `headsKV ${dimNote(h)}`, v.dims[h]!, () => `${names.k} headsKV`, k.dims[h]!);
-  if (q.dims[h]! % k.dims[h]! !== 0) {
-    throw new AttentionArgumentError(
-      fn,
-      names.k,
-      `${names.k} headsKV ${dimNote(h)} must divide ${names.q} heads ${q.dims[h]}, got ${k.dims[h]}`,
-    );
+  const heads = q.dims[h]!;
+  const headsKV = k.dims[h]!;
+  if (heads < 1) throw atLeastOneError(fn, names.q, `heads (dim ${h})`, heads);
+  if (headsKV < 1) throw atLeastOneError(fn, names.k, `headsKV (dim ${h})`, headsKV);
+  if (v.dims[h] !== headsKV) throw equalError(fn, names.v, `headsKV (dim ${h})`, v.dims[h]!, `${names.k} headsKV`, headsKV);
+  if (heads % headsKV !== 0) {
+    throw new AttentionArgumentError(fn, names.k, `${names.k} headsKV (dim ${h}) must divide ${names.q} heads ${heads}, got ${headsKV}`);
   }
   const d = q.ndim - 1;
-  checkHeadDim(fn, names.q, () => `headDim ${dimNote(d)}`, q.dims[d]!);
-  checkEqual(fn, names.k, () => `headDim ${dimNote(d)}`, k.dims[d]!, () => `${names.q} headDim`, q.dims[d]!);
-  checkHeadDim(fn, names.v, () => `headDimV ${dimNote(d)}`, v.dims[d]!);
+  const headDim = q.dims[d]!;
+  if (!isHeadDim(headDim)) throw headDimError(fn, names.q, `headDim (dim ${d})`, headDim);
+  if (k.dims[d] !== headDim) throw equalError(fn, names.k, `headDim (dim ${d})`, k.dims[d]!, `${names.q} headDim`, headDim);
+  if (!isHeadDim(v.dims[d]!)) throw headDimError(fn, names.v, `headDimV (dim ${d})`, v.dims[d]!);
   checkLastDimContiguous(fn, names.q, q);
   checkLastDimContiguous(fn, names.k, k);
   checkLastDimContiguous(fn, names.v, v);
@@ -299,22 +313,26 @@ export function validateDense(
   vIn: unknown,
   optsIn: unknown,
 ): ValidatedProblem {
-  const opts = checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS) as AttentionOptions;
+  const opts = readOptions(checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS) as AttentionOptions);
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, DENSE_LAYOUT);
-  checkAtLeastOne(fn, names.q, 'batch (dim 0)', q.dims[0]!, ' (empty batch)');
-  checkEqual(fn, names.k, 'batch (dim 0)', k.dims[0]!, () => `${names.q} batch`, q.dims[0]!);
-  checkEqual(fn, names.v, 'batch (dim 0)', v.dims[0]!, () => `${names.q} batch`, q.dims[0]!);
-  checkAtLeastOne(fn, names.q, 'seqlenQ (dim 1)', q.dims[1]!);
-  checkAtLeastOne(fn, names.k, 'seqlenK (dim 1)', k.dims[1]!);
-  checkEqual(fn, names.v, 'seqlenK (dim 1)', v.dims[1]!, () => `${names.k} seqlenK`, k.dims[1]!);
-  checkHeads(fn, names, q, k, v);
-  const [batch, seqlenQ, heads, headDim] = q.dims as [number, number, number, number];
+  const batch = q.dims[0]!;
+  const seqlenQ = q.dims[1]!;
   const seqlenK = k.dims[1]!;
+  if (batch < 1) throw atLeastOneError(fn, names.q, 'batch (dim 0)', batch, ' (empty batch)');
+  if (k.dims[0] !== batch) throw equalError(fn, names.k, 'batch (dim 0)', k.dims[0]!, `${names.q} batch`, batch);
+  if (v.dims[0] !== batch) throw equalError(fn, names.v, 'batch (dim 0)', v.dims[0]!, `${names.q} batch`, batch);
+  if (seqlenQ < 1) throw atLeastOneError(fn, names.q, 'seqlenQ (dim 1)', seqlenQ);
+  if (seqlenK < 1) throw atLeastOneError(fn, names.k, 'seqlenK (dim 1)', seqlenK);
+  if (v.dims[1] !== seqlenK) throw equalError(fn, names.v, 'seqlenK (dim 1)', v.dims[1]!, `${names.k} seqlenK`, seqlenK);
+  checkHeads(fn, names, q, k, v);
+  const heads = q.dims[2]!;
+  const headDim = q.dims[3]!;
   const headDimV = v.dims[3]!;
   const params = resolveOptions(fn, opts, headDim, seqlenK);
   const returnLse = checkBoolean(fn, 'returnLse', opts.returnLse);
   checkBoolean(fn, 'deterministic', opts.deterministic);
-  const out = checkOut(fn, opts.out, [batch, seqlenQ, heads, headDimV], q);
+  const outIn = opts.out;
+  const out = outIn === undefined ? undefined : checkOut(fn, outIn, [batch, seqlenQ, heads, headDimV], q);
   return {
     fn,
     q,
@@ -331,7 +349,33 @@ export function validateDense(
     headDimV,
     params,
     stream: opts.stream,
+    options: opts,
   };
+}
+
+/**
+ * The option values, each read once (windowSize copied): a getter then cannot show validation one
+ * value and the plan cache, which records what was validated, another.
+ */
+function readOptions(opts: AttentionOptions): AttentionOptions {
+  const w: unknown = opts.windowSize;
+  const windowSize = Array.isArray(w) ? copyArray(w) : w;
+  return {
+    softmaxScale: opts.softmaxScale,
+    causal: opts.causal,
+    windowSize: windowSize as AttentionOptions['windowSize'],
+    softcap: opts.softcap,
+    returnLse: opts.returnLse,
+    deterministic: opts.deterministic,
+    out: opts.out,
+    stream: opts.stream,
+  };
+}
+
+function copyArray(a: readonly unknown[]): unknown[] {
+  const copy: unknown[] = [];
+  for (let i = 0; i < a.length; i++) copy.push(a[i]);
+  return copy;
 }
 
 /** qkv [batch, seqlen, 3, heads, headDim]: checks the packing before it is split into views. */
@@ -424,9 +468,9 @@ export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unkn
   const opts = checkOptionsObject(fn, 'varlenOpts', optsIn, VARLEN_OPTION_KEYS) as unknown as VarlenOptions;
   const names = PLAIN_NAMES;
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, VARLEN_LAYOUT);
-  checkAtLeastOne(fn, 'q', 'total rows (dim 0)', q.dims[0]!, ' (empty batch)');
-  checkAtLeastOne(fn, 'k', 'total rows (dim 0)', k.dims[0]!, ' (empty batch)');
-  checkEqual(fn, 'v', 'total rows (dim 0)', v.dims[0]!, 'k total rows', k.dims[0]!);
+  if (q.dims[0]! < 1) throw atLeastOneError(fn, 'q', 'total rows (dim 0)', q.dims[0]!, ' (empty batch)');
+  if (k.dims[0]! < 1) throw atLeastOneError(fn, 'k', 'total rows (dim 0)', k.dims[0]!, ' (empty batch)');
+  if (v.dims[0] !== k.dims[0]) throw equalError(fn, 'v', 'total rows (dim 0)', v.dims[0]!, 'k total rows', k.dims[0]!);
   checkHeads(fn, names, q, k, v);
   const [totalQ, heads, headDim] = q.dims as [number, number, number];
   const totalK = k.dims[0]!;
@@ -462,7 +506,8 @@ export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unkn
   const params = resolveOptions(fn, opts, headDim, maxSeqlenK);
   const returnLse = checkBoolean(fn, 'returnLse', opts.returnLse);
   checkBoolean(fn, 'deterministic', opts.deterministic);
-  const out = checkOut(fn, opts.out, [totalQ, heads, headDimV], q);
+  const outIn = opts.out;
+  const out = outIn === undefined ? undefined : checkOut(fn, outIn, [totalQ, heads, headDimV], q);
   const varlen: VarlenProblem = { cuSeqlensQ: cuQ, cuSeqlensK: cuK, maxSeqlenQ, maxSeqlenK, host };
   if (sequsedK) varlen.sequsedK = sequsedK;
   return {

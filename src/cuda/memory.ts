@@ -69,7 +69,11 @@ class Block implements DeviceBlock {
 
 /** The caching allocator of one device. */
 export class CachingAllocator {
-  private readonly cache = new Map<string, bigint[]>();
+  /**
+   * Free blocks by stream handle, then by size class. Nested maps, not a "stream:size" string key:
+   * formatting the bigint handle on every allocate and free cost ~0.3 µs each.
+   */
+  private readonly cache = new Map<bigint, Map<number, bigint[]>>();
   private inUse = 0;
   private reserved = 0;
   private peak = 0;
@@ -87,8 +91,7 @@ export class CachingAllocator {
     const s = resolveStream(stream, this.device);
     if (bytes === 0) return new Block(0n, 0, 0, this.device, s.handle, this);
     const capacity = roundAllocationSize(bytes);
-    const key = `${s.handle}:${capacity}`;
-    let ptr = this.cache.get(key)?.pop();
+    let ptr = this.cache.get(s.handle)?.get(capacity)?.pop();
     if (ptr !== undefined) {
       this.cached--;
     } else {
@@ -129,9 +132,10 @@ export class CachingAllocator {
     if (block.capacity === 0) return;
     this.inUse -= block.capacity;
     this.live--;
-    const key = `${block.streamHandle}:${block.capacity}`;
-    let list = this.cache.get(key);
-    if (!list) this.cache.set(key, (list = []));
+    let bySize = this.cache.get(block.streamHandle);
+    if (!bySize) this.cache.set(block.streamHandle, (bySize = new Map()));
+    let list = bySize.get(block.capacity);
+    if (!list) bySize.set(block.capacity, (list = []));
     list.push(block.ptr);
     this.cached++;
   }
@@ -141,11 +145,12 @@ export class CachingAllocator {
     if (this.cached === 0) return;
     synchronizeDevice(this.device);
     const d = driver();
-    for (const [key, list] of this.cache) {
-      const capacity = Number(key.slice(key.indexOf(':') + 1));
-      for (const ptr of list) {
-        check('cuMemFree_v2', d.cuMemFree(ptr));
-        this.reserved -= capacity;
+    for (const bySize of this.cache.values()) {
+      for (const [capacity, list] of bySize) {
+        for (const ptr of list) {
+          check('cuMemFree_v2', d.cuMemFree(ptr));
+          this.reserved -= capacity;
+        }
       }
     }
     this.cache.clear();

@@ -36,6 +36,7 @@ export interface StructWriter<F extends string> {
 export function defineStruct<F extends string>(name: string, fields: readonly (readonly [F, FieldType])[]): StructLayout<F> {
   const offsets = {} as Record<F, number>;
   const types = {} as Record<F, FieldType>;
+  const slots = newSlots<F>();
   let off = 0;
   let align = 1;
   for (const [f, t] of fields) {
@@ -44,6 +45,8 @@ export function defineStruct<F extends string>(name: string, fields: readonly (r
     off = Math.ceil(off / a) * a;
     offsets[f] = off;
     types[f] = t;
+    slots[t].set(f, off);
+    if (t === 'ptr') slots.u64.set(f, off);
     off += FIELD_SIZE[t];
     align = Math.max(align, a);
   }
@@ -54,9 +57,22 @@ export function defineStruct<F extends string>(name: string, fields: readonly (r
     align,
     offsets,
     types,
-    writer: () => new Writer<F>(name, size, offsets, types),
+    writer: () => new Writer<F>(name, size, types, slots),
   };
 }
+
+/**
+ * The offsets each setter may write, one table per setter (a ptr field also takes u64), so a write
+ * is one lookup: setters run for every kernel launch, and comparing field types per write showed
+ * in profiles of the attention call.
+ */
+type Slots<F extends string> = Readonly<Record<FieldType, Map<F, number>>>;
+
+function newSlots<F extends string>(): Record<FieldType, Map<F, number>> {
+  return { ptr: new Map(), i64: new Map(), u64: new Map(), i32: new Map(), u32: new Map(), f32: new Map(), tensormap: new Map() };
+}
+
+const TWO_POW_32 = 2 ** 32;
 
 class Writer<F extends string> implements StructWriter<F> {
   readonly bytes: Uint8Array;
@@ -64,28 +80,45 @@ class Writer<F extends string> implements StructWriter<F> {
   constructor(
     private readonly name: string,
     size: number,
-    private readonly offsets: Record<F, number>,
     private readonly types: Record<F, FieldType>,
+    private readonly slots: Slots<F>,
   ) {
     this.bytes = new Uint8Array(size);
     this.dv = new DataView(this.bytes.buffer);
   }
   private at(field: F, type: FieldType): number {
+    const off = this.slots[type].get(field);
+    if (off !== undefined) return off;
     const t = this.types[field];
     if (t === undefined) throw new Error(`${this.name}: no field ${field}`);
-    if (t !== type && !(t === 'ptr' && type === 'u64')) throw new Error(`${this.name}.${field} is ${t}, written as ${type}`);
-    return this.offsets[field];
+    throw new Error(`${this.name}.${field} is ${t}, written as ${type}`);
+  }
+  /**
+   * Writes an integer as two 32-bit halves (converting it to a BigInt allocated on every write).
+   * The bits are those of the value modulo 2^64, as setBigInt64 and setBigUint64 would write them:
+   * for an integer-valued double every step here is exact.
+   */
+  private int64(off: number, value: number | bigint, type: 'i64' | 'u64', field: F): void {
+    if (typeof value === 'bigint') {
+      if (type === 'i64') this.dv.setBigInt64(off, value, true);
+      else this.dv.setBigUint64(off, value, true);
+      return;
+    }
+    if (!Number.isInteger(value)) throw new RangeError(`${this.name}.${field}: ${type} must be an integer, got ${value}`);
+    const hi = Math.floor(value / TWO_POW_32);
+    this.dv.setUint32(off, value - hi * TWO_POW_32, true);
+    this.dv.setInt32(off + 4, hi, true);
   }
   ptr(field: F, value: bigint): this {
     this.dv.setBigUint64(this.at(field, 'ptr'), value, true);
     return this;
   }
   i64(field: F, value: number | bigint): this {
-    this.dv.setBigInt64(this.at(field, 'i64'), BigInt(value), true);
+    this.int64(this.at(field, 'i64'), value, 'i64', field);
     return this;
   }
   u64(field: F, value: number | bigint): this {
-    this.dv.setBigUint64(this.at(field, 'u64'), BigInt(value), true);
+    this.int64(this.at(field, 'u64'), value, 'u64', field);
     return this;
   }
   i32(field: F, value: number): this {

@@ -4,13 +4,23 @@
  */
 
 export function contiguousStrides(dims: readonly number[]): number[] {
-  const strides = new Array<number>(dims.length);
+  const strides = zeros(dims.length);
   let s = 1;
   for (let i = dims.length - 1; i >= 0; i--) {
     strides[i] = s;
     s *= Math.max(dims[i]!, 1);
   }
   return strides;
+}
+
+/**
+ * n zeros in an array V8 keeps "packed". One made by new Array(n) stays "holey" for good (reads
+ * then check for holes), and tensors keep the strides arrays made here rather than copies.
+ */
+function zeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
 }
 
 export function product(dims: readonly number[]): number {
@@ -48,7 +58,7 @@ export function viewStrides(dims: readonly number[], strides: readonly number[],
   // Drop size-1 dims, then match groups of old dims whose product equals groups of new dims; each
   // old group must be contiguous within itself.
   const od = dims.map((d, i) => [d, strides[i]!] as const).filter(([d]) => d !== 1);
-  const out = new Array<number>(want.length).fill(0);
+  const out = zeros(want.length);
   let oi = 0;
   let wi = 0;
   while (wi < want.length || oi < od.length) {

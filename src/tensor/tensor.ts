@@ -89,15 +89,31 @@ class DeviceStorage extends Storage {
 
 const leakBackstop = new FinalizationRegistry<Storage>((s) => s.release());
 
+/** Tensor.id of the next tensor made. */
+let nextTensorId = 1;
+
 /** Tensor.rand gives up redrawing after this many draws in a row round to `high` (a range with no value below it). */
 const MAX_RAND_REDRAWS = 32;
 
-function parseDevice(spec: DeviceSpec | undefined, fn: string): { location: Location; device: number } {
-  if (spec === undefined || spec === 'cpu') return { location: 'cpu', device: -1 };
-  if (spec === 'cuda') return { location: 'cuda', device: 0 };
+interface ParsedDevice {
+  readonly location: Location;
+  readonly device: number;
+}
+const CPU_DEVICE: ParsedDevice = { location: 'cpu', device: -1 };
+/** 'cuda:N' specs already parsed: outputs are allocated per attention call, and the regex showed. */
+const parsedCudaSpecs = new Map<string, ParsedDevice>([['cuda', { location: 'cuda', device: 0 }]]);
+/** More spellings than any machine has devices ('cuda:01' is one too); beyond it, parse each time. */
+const MAX_PARSED_SPECS = 64;
+
+function parseDevice(spec: DeviceSpec | undefined, fn: string): ParsedDevice {
+  if (spec === undefined || spec === 'cpu') return CPU_DEVICE;
+  const known = parsedCudaSpecs.get(spec);
+  if (known) return known;
   const m = /^cuda:(\d+)$/.exec(String(spec));
   if (!m) throw new TypeError(`${fn}: device must be 'cpu', 'cuda' or 'cuda:N', got ${JSON.stringify(spec)}`);
-  return { location: 'cuda', device: Number(m[1]) };
+  const parsed: ParsedDevice = { location: 'cuda', device: Number(m[1]) };
+  if (parsedCudaSpecs.size < MAX_PARSED_SPECS) parsedCudaSpecs.set(spec, parsed);
+  return parsed;
 }
 
 function checkDims(dims: readonly number[], fn: string): void {
@@ -117,11 +133,21 @@ export class Tensor {
   readonly strides: readonly number[];
   /** Offset of element [0, ..., 0] from the start of the storage, in elements. */
   readonly offset: number;
+  /**
+   * A number no other Tensor object of this process has (views get their own). Caches key on it
+   * to recognize a tensor without holding it: a tensor's layout and storage never change.
+   */
+  readonly id: number;
   private readonly storage: Storage;
   /** The owning tensor of a view (kept reachable so the backstop cannot free a borrowed storage). */
   private readonly base: Tensor | undefined;
   private retired = false;
 
+  /**
+   * Takes `dims` and `strides` over: they must be arrays no caller holds (fresh ones, or another
+   * tensor's frozen ones), and are frozen in place rather than copied (tensors are made for every
+   * attention output).
+   */
   private constructor(
     storage: Storage,
     dtype: DType,
@@ -132,9 +158,10 @@ export class Tensor {
   ) {
     this.storage = storage;
     this.dtype = dtype;
-    this.dims = Object.freeze([...dims]);
-    this.strides = Object.freeze([...strides]);
+    this.dims = Object.freeze(dims);
+    this.strides = Object.freeze(strides);
     this.offset = offset;
+    this.id = nextTensorId++;
     this.base = base;
   }
 
@@ -269,7 +296,7 @@ export class Tensor {
   }
 
   private static wrapStorage(storage: Storage, dtype: DType, dims: readonly number[]): Tensor {
-    const t = new Tensor(storage, dtype, dims, contiguousStrides(dims), 0, undefined);
+    const t = new Tensor(storage, dtype, [...dims], contiguousStrides(dims), 0, undefined);
     if (storage instanceof DeviceStorage) leakBackstop.register(t, storage, storage);
     return t;
   }
@@ -327,7 +354,9 @@ export class Tensor {
     if (!(this.storage instanceof DeviceStorage)) {
       throw new Error(`Tensor.devicePointer: tensor is on the cpu, expected a cuda tensor`);
     }
-    return this.storage.block.ptr + BigInt(this.offset * this.elementSize);
+    const base = this.storage.block.ptr;
+    // Most tensors start at their storage: no bigint arithmetic (each result is an allocation).
+    return this.offset === 0 ? base : base + BigInt(this.offset * this.elementSize);
   }
 
   /**

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import * as cuda from '../../cuda/index.js';
-import { BACKEND_ENV } from '../../attention/dispatch.js';
+import { BACKEND_ENV, reloadBackendEnv } from '../../attention/dispatch.js';
 import { CliArgumentError, parseFlags } from '../flags.js';
 import { libraryVersion } from '../info.js';
 import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './args.js';
@@ -62,6 +62,7 @@ export function runBenchCommand(argv: readonly string[], io: CommandIO = console
 function executorFor(opts: BenchOptions): Executor {
   if (opts.backend === 'cpu') {
     process.env[BACKEND_ENV] = 'cpu';
+    reloadBackendEnv();
     return new CpuExecutor(opts.seed);
   }
   if (!cuda.isAvailable()) {
@@ -70,7 +71,10 @@ function executorFor(opts: BenchOptions): Executor {
       `no CUDA device (${cuda.unavailableReason()}); pass --backend cpu to benchmark the CPU path on its own grid`,
     );
   }
-  if (opts.backend !== 'auto') process.env[BACKEND_ENV] = opts.backend;
+  if (opts.backend !== 'auto') {
+    process.env[BACKEND_ENV] = opts.backend;
+    reloadBackendEnv();
+  }
   return new GpuExecutor(0, opts.seed);
 }
 
@@ -96,6 +100,7 @@ function runGridCommand(argv: readonly string[], io: CommandIO): number {
   } finally {
     if (savedBackend === undefined) delete process.env[BACKEND_ENV];
     else process.env[BACKEND_ENV] = savedBackend;
+    reloadBackendEnv();
   }
   io.out(fileHeadline(file));
   io.out('');

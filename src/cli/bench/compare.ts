@@ -115,9 +115,14 @@ export function comparisonMarkdown(files: readonly BenchFile[], svgLink?: string
 export function hostCostLine(h: HostCostRecord): string {
   const us = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(1)} µs`);
   const verdict = h.us.call === null ? '' : h.us.call <= h.targetUs ? ` (target <= ${h.targetUs} µs: met)` : ` (target <= ${h.targetUs} µs: missed)`;
+  // Files written before the plan cache have no uncachedCall: their `call` validated every time.
+  const parts = `validation ${us(h.us.validation)}, dispatch ${us(h.us.dispatch)}, outputs + packing + launch ${us(h.packAndLaunchUs)}`;
+  const calls =
+    h.us.uncachedCall === undefined
+      ? `${us(h.us.call)}${verdict}; ${parts}`
+      : `${us(h.us.call)} repeated (plan reused)${verdict}, ${us(h.us.uncachedCall)} with new tensors (${parts})`;
   return (
-    `Host cost of one call (${h.dtype} [${h.shape.join(', ')}], ${h.backend ?? 'no backend'}): ${us(h.us.call)}${verdict}; ` +
-    `validation ${us(h.us.validation)}, dispatch ${us(h.us.dispatch)}, outputs + packing + launch ${us(h.packAndLaunchUs)}; ` +
+    `Host cost of one call (${h.dtype} [${h.shape.join(', ')}], ${h.backend ?? 'no backend'}): ${calls}; ` +
     `a bare cuLaunchKernel of an empty kernel ${us(h.us.bareLaunch)}.`
   );
 }

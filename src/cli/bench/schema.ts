@@ -102,10 +102,19 @@ export interface HostCostRecord {
   us: {
     validation: number;
     dispatch: number;
+    /** A repeated call (same tensors and options: the plan cache hits). */
     call: number | null;
+    /**
+     * A call with tensors no plan knows (validation, dispatch, packing). Absent from files written
+     * before the plan cache, whose `call` was such a call.
+     */
+    uncachedCall?: number | null;
     bareLaunch: number | null;
   };
-  /** call - validation - dispatch: output handling, argument packing and the launch. */
+  /**
+   * uncachedCall - validation - dispatch: output handling, argument packing and the launch (in
+   * files without uncachedCall: call - validation - dispatch).
+   */
   packAndLaunchUs: number | null;
   targetUs: number;
   note?: string;
