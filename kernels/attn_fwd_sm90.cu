@@ -1,16 +1,18 @@
-// FlashAttention-3-style forward for Hopper (sm_90a). A CTA loops over tiles of (128 query rows, head, batch):
+// FlashAttention-3-style forward for Hopper (sm_90a). A CTA loops over tiles of (kBlockM query rows,
+// head, batch); kBlockM is 64 per consumer warpgroup (three at head dim 64, two otherwise):
 //
-//   warpgroup 0  producer   24 registers   one thread: TMA Q once, K and V through 2-stage rings
-//   warpgroup 1  consumer  240 registers   query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
-//   warpgroup 2  consumer  240 registers   query rows 64..127:  O += P V (wgmma RS), epilogue
+//   warpgroup 0     producer   24 / 32 registers   one thread: TMA Q once, K and V through 2-stage rings
+//   warpgroup 1     consumer  240 / 160 registers  query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
+//   warpgroup 2     consumer                       query rows  64..127: O += P V (wgmma RS), epilogue
+//   (warpgroup 3)   consumer                       query rows 128..191 (head dim 64)
 //
 // Roles live in kernels/sm90/: mainloop_producer.cuh, mainloop_consumer.cuh, softmax.cuh, mask.cuh,
 // epilogue.cuh, tile_scheduler.cuh; tile sizes and shared-memory layout in attn_fwd_sm90_traits.h;
-// the kernels built in attn_fwd_sm90_instances.h. Launch: block 384, dynamic shared memory
-// Traits::kSmemBytes; grid [min(#SMs, work units)] for the persistent kernels (Traits::kPersistent,
-// the default; every kernel of the table), where a unit is a tile, or a pair of query blocks in the
-// windowed kernels (tile_scheduler.cuh); [ceil(seqlenQ / 128), heads, batch] for kPersistent =
-// false (the v1 ablation, built only into the checker).
+// the kernels built in attn_fwd_sm90_instances.h. Launch: block Traits::kThreads (384 or 512),
+// dynamic shared memory Traits::kSmemBytes; grid [min(#SMs, work units)] for the persistent kernels
+// (Traits::kPersistent, the default; every kernel of the table), where a unit is a tile, or a pair
+// of query blocks in the windowed kernels (tile_scheduler.cuh); [ceil(seqlenQ / kBlockM), heads,
+// batch] for kPersistent = false (the v1 ablation, built only into the checker).
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -23,6 +25,7 @@
 #include "sm90/mask.cuh"
 #include "sm90/softmax.cuh"
 #include "sm90/tile_scheduler.cuh"
+#include "sm90/trace.cuh"
 
 namespace fa::sm90 {
 
@@ -48,6 +51,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups);
     }
     fenceBarrierInit();
+    FA_SM90_TRACE_INIT();
   }
   __syncthreads();
 
@@ -73,14 +77,17 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       const Tile tile = scheduler.tile();
       // Q is loaded for every tile, empty ones included: the epilogue writes O over the Q tile.
       mbarrierWait(smem.barQ, iteration & 1);
+      FA_SM90_TRACE_EVENT(kTraceTileStart, tile.mBlock);
       float o[T::kHeadDim / 2];
 #pragma unroll
       for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
       OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
       consumer.run(tile, keyBlockRange<T>(p, tile.mBlock), o, softmax, ks, vs);
       float invSum[2], lse[2];
+      FA_SM90_TRACE_EVENT(kTraceEpilogueStart, tile.mBlock);
       softmax.finalize(invSum, lse);
       storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+      FA_SM90_TRACE_EVENT(kTraceEpilogueEnd, tile.mBlock);
     }
     finishOutputStores<T>();
   }

@@ -28,6 +28,8 @@ import {
   SM90_MODULE,
   sm90KernelName,
   sm90SharedMemoryBytes,
+  sm90ConsumerWarpgroups,
+  sm90BlockM,
   sm90Supports,
 } from '../src/attention/sm90.js';
 import '../src/attention/index.js';
@@ -102,13 +104,31 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   const cpp: Record<number, number> = {};
   for (const m of src.matchAll(/struct TileN<(\d+)>\s*\{\s*static constexpr int value = (\d+);/g)) cpp[Number(m[1])] = Number(m[2]);
   assert.deepEqual(cpp, { ...SM90_BLOCK_N });
-  for (const d of HEAD_DIMS) assert.ok(sm90SharedMemoryBytes(d) <= H100_SMEM_PER_BLOCK, `head dim ${d}: ${sm90SharedMemoryBytes(d)} bytes`);
+  for (const d of HEAD_DIMS) {
+    for (const w of [false, true]) {
+      const bytes = sm90SharedMemoryBytes(d, w);
+      assert.ok(bytes <= H100_SMEM_PER_BLOCK, `head dim ${d}${w ? ' windowed' : ''}: ${bytes} bytes`);
+    }
+  }
   // Q, O (its own tile where it fits), 2 K and 2 V stages; 10 mbarriers (Q full, Q free,
   // full/empty per stage); alignment slack. Head dim 256 has no room for O: it overwrites Q.
-  assert.equal(sm90SharedMemoryBytes(64), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes(128), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes(256), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
-  assert.throws(() => sm90SharedMemoryBytes(96), /headDim must be 64, 128 or 256, got 96/);
+  // Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
+  assert.equal(sm90SharedMemoryBytes(64, false), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes(64, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes(128, false), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes(256, true), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
+  assert.throws(() => sm90SharedMemoryBytes(96, false), /headDim must be 64, 128 or 256, got 96/);
+});
+
+test('the TypeScript consumer-warpgroup rule equals ConsumerWarpgroups in attn_fwd_sm90_traits.h', () => {
+  const src = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_traits.h'), 'utf8');
+  // The header's rule, as written there; this test pins the TypeScript copy to it.
+  assert.match(src, /static constexpr int value = kHeadDim == 64 && !kWindowed \? 3 : 2;/);
+  for (const d of HEAD_DIMS) {
+    assert.equal(sm90ConsumerWarpgroups(d, true), 2);
+    assert.equal(sm90ConsumerWarpgroups(d, false), d === 64 ? 3 : 2);
+    assert.equal(sm90BlockM(d, false), 64 * sm90ConsumerWarpgroups(d, false));
+  }
 });
 
 

@@ -7,8 +7,8 @@
 
 namespace fa::sm90 {
 
-// kBlockN per head dim (kBlockM is 128 for all: two consumer warpgroups of 64 query rows).
-//  64: 128. FA3 takes 192 x 128/192 with three consumer warpgroups; later tuning.
+// kBlockN per head dim (kBlockM is 64 per consumer warpgroup: ConsumerWarpgroups below).
+//  64: 128 (with three consumer warpgroups, 192 x 128 tiles, as FA3).
 // 128: 128. FA3's non-causal 176 is the next step (K/V stages 2 x 44 KB each).
 // 256: 80, because Q 64 KB + K 2 x 40 KB + V 2 x 40 KB = 224 KB is all the shared memory there is
 //      (kBlockN 96 would need 256 KB).
@@ -27,16 +27,30 @@ struct TileN<256> {
   static constexpr int value = 80;
 };
 
-// Fixed ids of the named barriers (0 is __syncthreads). Counts are in the comments of their users.
-enum NamedBarrierId : uint32_t {
-  kBarrierEpilogueWg0 = 1,  // + consumer warpgroup index: its 128 threads before the O store
-  kBarrierSchedulerWg0 = 3,  // + consumer warpgroup index: pingpong turn of that warpgroup (256)
+// Consumer warpgroups (64 query rows each) per head dim. At head dim 64 a warpgroup's two GEMMs
+// per key block take about as long as its softmax (the exp2 work per score is the same at every
+// head dim, the GEMM work halves), so with two warpgroups one's softmax cannot hide under the
+// other's GEMMs; with three it hides under the other two's (FA3 does the same). Larger head dims
+// need the registers: 240 per consumer thread with two warpgroups, 160 with three.
+// The windowed head-dim-64 kernel keeps two: with three its mask code spilled at 160 registers
+// (kBlockN 96-128; 64-80 fit, measured in kernels/NOTES.md).
+template <int kHeadDim, bool kWindowed>
+struct ConsumerWarpgroups {
+  static constexpr int value = kHeadDim == 64 && !kWindowed ? 3 : 2;
 };
 
-// kBlockNOverride (0: TileN), kStagesOverride (0: 2) and kSeparateOAllowed = false exist for
-// experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu).
+// Fixed ids of the named barriers (0 is __syncthreads). Counts are in the comments of their users.
+enum NamedBarrierId : uint32_t {
+  kBarrierEpilogueWg0 = 1,   // + consumer warpgroup index (up to 3): its 128 threads around the O store
+  kBarrierSchedulerWg0 = 4,  // + consumer warpgroup index: pingpong turn of that warpgroup (256)
+};
+
+// kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false and
+// kConsumerWgOverride (0: ConsumerWarpgroups) exist for experiments built only into the checker
+// (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
-          bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true>
+          bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
+          int kConsumerWgOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -45,20 +59,24 @@ struct Traits {
   static constexpr bool kWindowed = kWindowed_;
   // Softmax of block j runs while the tensor cores compute Q K_{j-1}^T (FA3's intra-warpgroup overlap).
   static constexpr bool kIntraWgOverlap = kIntraWgOverlap_;
-  // The two consumer warpgroups take turns issuing GEMMs, so one's softmax hides under the other's GEMMs.
+  // The consumer warpgroups take turns issuing GEMMs (round robin), so one's softmax hides under
+  // the others' GEMMs.
   static constexpr bool kPingpong = kPingpong_;
   // Grid = min(#SMs, #work units), each CTA loops over units (tile_scheduler.cuh); false: one CTA per tile (v1).
   static constexpr bool kPersistent = kPersistent_;
 
-  static constexpr int kConsumerWarpgroups = 2;
+  static constexpr int kConsumerWarpgroups =
+      kConsumerWgOverride ? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed>::value;
+  static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");
   static constexpr int kRowsPerWarpgroup = 64;  // one m64 wgmma
   static constexpr int kBlockM = kConsumerWarpgroups * kRowsPerWarpgroup;
   static constexpr int kBlockN = kBlockNOverride ? kBlockNOverride : TileN<kHeadDim>::value;
   static constexpr int kStages = kStagesOverride ? kStagesOverride : 2;
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
-  // 128 * (24 + 2 * 240) = 64512 <= 65536 registers per SM; more would deadlock setmaxnreg.inc.
-  static constexpr int kProducerRegisters = 24;
-  static constexpr int kConsumerRegisters = 240;
+  // 128 * (24 + 2 * 240) = 64512 and 128 * (32 + 3 * 160) = 65536 <= 65536 registers per SM; more
+  // would deadlock setmaxnreg.inc.
+  static constexpr int kProducerRegisters = kConsumerWarpgroups == 3 ? 32 : 24;
+  static constexpr int kConsumerRegisters = kConsumerWarpgroups == 3 ? 160 : 240;
   static_assert(128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536, "register pool");
 
   // 128-byte swizzle: a tile is stored as column chunks of 64 elements (128 B) x rows.

@@ -33,7 +33,7 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
   for (int j = 0; j < T::kHeadDim / 8; ++j)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int row = wg * T::kRowsPerWarpgroup + r + 8 * h;  // row of the 128-row tile
+      const int row = wg * T::kRowsPerWarpgroup + r + 8 * h;  // row of the kBlockM-row tile
       const int col = 8 * j + c;
       // Chunks are 1024-aligned, so the 128B swizzle XORs the 16-byte index with row % 8. A quad's
       // 8 rows then land in 8 different 16-byte bank groups: conflict-free 4-byte stores.

@@ -11,6 +11,7 @@
 #include "sm90/mask.cuh"
 #include "sm90/softmax.cuh"
 #include "sm90/tile_scheduler.cuh"
+#include "sm90/trace.cuh"
 
 namespace fa::sm90 {
 
@@ -37,7 +38,7 @@ struct MainloopConsumer {
 
   const AttnFwdSm90Params& p;
   const SharedTiles<T>& smem;
-  int wg;         // consumer warpgroup 0 or 1
+  int wg;         // consumer warpgroup 0 .. T::kConsumerWarpgroups - 1
   int tid;        // thread in the warpgroup
   int rowInWg;    // r = 16 * warp + lane / 4: this thread's rows are r and r + 8
   int colInBlock; // 2 * (lane % 4): its first column in each group of 8
@@ -92,12 +93,15 @@ struct MainloopConsumer {
     if constexpr (T::kSeparateO) release(smem.emptyQ);
   }
 
-  // Pingpong: this warpgroup's turn to issue GEMMs, and handing the turn to the other one.
+  // Pingpong: this warpgroup's turn to issue GEMMs, and handing the turn to the next one (round
+  // robin over the consumer warpgroups).
   __device__ __forceinline__ void schedulerSync() const {
     if constexpr (T::kPingpong) namedBarrierSync(kBarrierSchedulerWg0 + wg, 2 * 128);
   }
   __device__ __forceinline__ void schedulerArrive() const {
-    if constexpr (T::kPingpong) namedBarrierArrive(kBarrierSchedulerWg0 + (1 - wg), 2 * 128);
+    if constexpr (T::kPingpong) {
+      namedBarrierArrive(kBarrierSchedulerWg0 + (wg + 1 == T::kConsumerWarpgroups ? 0 : wg + 1), 2 * 128);
+    }
   }
 
   __device__ __forceinline__ void scoreMod(float (&s)[kAccS], int n, const ScoreMask<T>& mask) const {
@@ -124,50 +128,64 @@ struct MainloopConsumer {
 
       if constexpr (T::kIntraWgOverlap) {
         int n = range.nMax - 1;
+        FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
         mbarrierWait(&smem.fullK[ks.stage], ks.phase);
         schedulerSync();
+        FA_SM90_TRACE_EVENT(kTraceTurn, n);
         wgmmaFence();
         gemmQK(s, ks.stage);
         wgmmaCommitGroup();
         schedulerArrive();
+        FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
         wgmmaWaitGroup<0>();
         registerFence(s);
+        FA_SM90_TRACE_EVENT(kTraceSReady, n);
         release(&smem.emptyK[ks.stage]);
         ks.advance();
         scoreMod(s, n, mask);
         softmax.template update<true>(s, oScale);
         convertP(pa, s);
+        FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
         for (--n; n >= range.nMin; --n) {
+          FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
           mbarrierWait(&smem.fullK[ks.stage], ks.phase);
           schedulerSync();
+          FA_SM90_TRACE_EVENT(kTraceTurn, n);
           wgmmaFence();
           gemmQK(s, ks.stage);
           wgmmaCommitGroup();
+          FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
           mbarrierWait(&smem.fullV[vs.stage], vs.phase);
           wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
           gemmPV(o, pa, vs.stage);
           wgmmaCommitGroup();
           schedulerArrive();
+          FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
           wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
           registerFence(s);
+          FA_SM90_TRACE_EVENT(kTraceSReady, n);
           release(&smem.emptyK[ks.stage]);
           ks.advance();
           scoreMod(s, n, mask);
           softmax.template update<false>(s, oScale);
+          FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
           wgmmaWaitGroup<0>();  // P V done: only now may O and P be rewritten
           registerFence(o);
+          FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
           release(&smem.emptyV[vs.stage]);
           vs.advance();
           rescaleRows(o, oScale);
           convertP(pa, s);
         }
         releaseQ();
+        FA_SM90_TRACE_EVENT(kTraceVWaitFull, range.nMin);
         mbarrierWait(&smem.fullV[vs.stage], vs.phase);
         wgmmaFence();
         gemmPV(o, pa, vs.stage);
         wgmmaCommitGroup();
         wgmmaWaitGroup<0>();
         registerFence(o);
+        FA_SM90_TRACE_EVENT(kTracePvDone, range.nMin);
         release(&smem.emptyV[vs.stage]);
         vs.advance();  // the state outlives the tile
       } else {
@@ -205,7 +223,7 @@ struct MainloopConsumer {
       releaseQ();
     }
     if constexpr (T::kPingpong) {
-      // Consumes the other warpgroup's last hand-over, so both named barriers end balanced.
+      // Consumes the last warpgroup's last hand-over, so every named barrier ends balanced.
       if (wg == 0) namedBarrierSync(kBarrierSchedulerWg0, 2 * 128);
     }
   }

@@ -7,6 +7,7 @@
 #include "sm90/attn_fwd_sm90_traits.h"
 #include "sm90/mask.cuh"
 #include "sm90/tile_scheduler.cuh"
+#include "sm90/trace.cuh"
 
 namespace fa::sm90 {
 
@@ -20,6 +21,7 @@ struct MainloopProducer {
     mbarrierWait(&smem.emptyK[st.stage], st.phase ^ 1);
     mbarrierArriveExpectTx(&smem.fullK[st.stage], T::kKBytes);
     tmaLoad5d(smem.kStage(st.stage), &p.tmK, &smem.fullK[st.stage], 0, n * T::kBlockN, 0, headKV, batch, kL2EvictLast);
+    FA_SM90_TRACE_EVENT(kTraceLoadK, n);
     st.advance();
   }
 
@@ -27,6 +29,7 @@ struct MainloopProducer {
     mbarrierWait(&smem.emptyV[st.stage], st.phase ^ 1);
     mbarrierArriveExpectTx(&smem.fullV[st.stage], T::kVBytes);
     tmaLoad5d(smem.vStage(st.stage), &p.tmV, &smem.fullV[st.stage], 0, n * T::kBlockN, 0, headKV, batch, kL2EvictLast);
+    FA_SM90_TRACE_EVENT(kTraceLoadV, n);
     st.advance();
   }
 
@@ -46,6 +49,7 @@ struct MainloopProducer {
     // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
     mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
     tmaLoad5d(smem.q, &p.tmQ, smem.barQ, 0, tile.mBlock * T::kBlockM, 0, tile.head, tile.batch, kL2EvictFirst);
+    FA_SM90_TRACE_EVENT(kTraceLoadQ, tile.mBlock);
     if (range.empty()) return;  // the consumers write zeros and -inf without reading K or V
     for (int n = range.nMax - 2; n >= range.nMin; --n) {
       loadK(n, headKV, tile.batch, k);

@@ -10,6 +10,8 @@
 //   --kernels=a,b [--seqlens=512,16384] [--passes=2]: time these kernels only (experiments included).
 //   --profile=N: with --kernels, no timing: N launches per case after the warm-up (for ncu).
 //   --samples=N (12): timed samples per case; --gap-ms=N: each sample one launch after N ms idle.
+//   Built with -DFA_SM90_TRACE, --profile also writes the timeline of one more launch
+//   (kernels/sm90/trace.cuh) to $OUT/trace_<kernel>_<seqlen>.txt.
 #include <cuda.h>
 #include <cuda_runtime.h>
 #include <cudaTypedefs.h>
@@ -46,28 +48,33 @@ struct Entry {
   void (*fn)(AttnFwdSm90Params);
   int smemBytes;
   int blockN;
+  int blockM;
+  int threads;
 };
-#define FA_ENTRY(E, D, W, OV, PP, name)                                                                 \
-  Entry{#name, std::is_same<E, __nv_bfloat16>::value, D, W, OV, PP, true, name,                        \
-        fa::sm90::Traits<E, D, W, OV, PP>::kSmemBytes, fa::sm90::Traits<E, D, W, OV, PP>::kBlockN},
+template <class T>
+static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
+  return Entry{name, std::is_same<typename T::Element, __nv_bfloat16>::value, T::kHeadDim, T::kWindowed,
+               T::kIntraWgOverlap, T::kPingpong, persistent, fn, T::kSmemBytes, T::kBlockN, T::kBlockM, T::kThreads};
+}
+#define FA_ENTRY(E, D, W, OV, PP, name) entryOf<fa::sm90::Traits<E, D, W, OV, PP>>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
-// overwrites Q as before), name.
+// overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), name.
 #define FA_EXPERIMENTS(X)                                                                 \
-  X(__nv_bfloat16, 128, false, 0, 0, false, attn_fwd_sm90_x_bf16_hd128_aliaso)      \
-  X(__nv_bfloat16, 128, true, 0, 0, false, attn_fwd_sm90_x_bf16_hd128_window_aliaso) \
-  X(__nv_bfloat16, 64, false, 0, 0, false, attn_fwd_sm90_x_bf16_hd64_aliaso)        \
-  X(__nv_bfloat16, 64, true, 0, 0, false, attn_fwd_sm90_x_bf16_hd64_window_aliaso)   \
-  X(__nv_bfloat16, 128, false, 0, 3, true, attn_fwd_sm90_x_bf16_hd128_s3)
-#define FA_X_TRAITS(E, D, W, N, S, SO) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO>
-#define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, name)                                                 \
-  extern "C" __global__ void __launch_bounds__(384, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
-    fa::sm90::attnFwdSm90<FA_X_TRAITS(E, D, W, N, S, SO)>(p);                                        \
+  X(__nv_bfloat16, 128, false, 0, 0, false, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
+  X(__nv_bfloat16, 128, true, 0, 0, false, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 2, attn_fwd_sm90_x_bf16_hd64_wg2)               \
+  X(__nv_bfloat16, 64, true, 80, 0, true, 3, attn_fwd_sm90_x_bf16_hd64_window_wg3_n80)    \
+  X(__nv_bfloat16, 64, true, 64, 0, true, 3, attn_fwd_sm90_x_bf16_hd64_window_wg3_n64)    \
+  X(__nv_bfloat16, 64, false, 0, 3, true, 0, attn_fwd_sm90_x_bf16_hd64_s3)
+#define FA_X_TRAITS(E, D, W, N, S, SO, WG) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG>
+#define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, name)                                                   \
+  extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG)::kThreads, 1)           \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
+    fa::sm90::attnFwdSm90<FA_X_TRAITS(E, D, W, N, S, SO, WG)>(p);                                          \
   }
 FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
-#define FA_EXPERIMENT_ENTRY(E, D, W, N, S, SO, name)                                                  \
-  Entry{#name, std::is_same<E, __nv_bfloat16>::value, D, W, true, true, true, name,                        \
-        FA_X_TRAITS(E, D, W, N, S, SO)::kSmemBytes, FA_X_TRAITS(E, D, W, N, S, SO)::kBlockN},
+#define FA_EXPERIMENT_ENTRY(E, D, W, N, S, SO, WG, name) entryOf<FA_X_TRAITS(E, D, W, N, S, SO, WG)>(#name, name, true),
 // The v1 grid (one CTA per tile, kPersistent = false) as an ablation: element, head dim, windowed, name.
 #define FA_NONPERSISTENT(X)                                               \
   X(__nv_bfloat16, 64, false, attn_fwd_sm90_bf16_hd64_nonpersistent)      \
@@ -77,13 +84,12 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 256, false, attn_fwd_sm90_bf16_hd256_nonpersistent)    \
   X(__nv_bfloat16, 256, true, attn_fwd_sm90_bf16_hd256_window_nonpersistent)
 #define FA_NONPERSISTENT_KERNEL(E, D, W, name)                                                     \
-  extern "C" __global__ void __launch_bounds__(384, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
-    fa::sm90::attnFwdSm90<fa::sm90::Traits<E, D, W, true, true, false>>(p);                         \
+  extern "C" __global__ void __launch_bounds__(fa::sm90::Traits<E, D, W, true, true, false>::kThreads, 1) \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                                \
+    fa::sm90::attnFwdSm90<fa::sm90::Traits<E, D, W, true, true, false>>(p);                              \
   }
 FA_NONPERSISTENT(FA_NONPERSISTENT_KERNEL)
-#define FA_NONPERSISTENT_ENTRY(E, D, W, name)                                                       \
-  Entry{#name, std::is_same<E, __nv_bfloat16>::value, D, W, true, true, false, name,                \
-        fa::sm90::Traits<E, D, W, true, true, false>::kSmemBytes, fa::sm90::Traits<E, D, W, true, true, false>::kBlockN},
+#define FA_NONPERSISTENT_ENTRY(E, D, W, name) entryOf<fa::sm90::Traits<E, D, W, true, true, false>>(#name, name, false),
 static const Entry kEntries[] = {ATTN_FWD_SM90_INSTANCES(FA_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
                                      FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)};
 static int smCount = 132;
@@ -149,7 +155,7 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
                    cudaStream_t st = 0) {
   AttnFwdSm90Params p;
   std::memset(&p, 0, sizeof p);
-  makeMap(&p.tmQ, dr.q, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 128, pr.d / 64);
+  makeMap(&p.tmQ, dr.q, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, e.blockM, pr.d / 64);
   makeMap(&p.tmK, dr.k, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN, pr.d / 64);
   makeMap(&p.tmV, dr.v, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN, pr.d / 64);
   makeMap(&p.tmO, dr.o, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 64, 1);
@@ -172,11 +178,11 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
     p.scoreScaleLog2 = scale * log2e;
   }
   CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
-  const int mBlocks = (pr.sq + 127) / 128;
+  const int mBlocks = (pr.sq + e.blockM - 1) / e.blockM;
   // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels.
   const int units = (e.windowed ? (mBlocks + 1) / 2 : mBlocks) * pr.heads * pr.batch;
   dim3 grid = e.persistent ? dim3(std::min({smCount, units, gridCap})) : dim3(mBlocks, pr.heads, pr.batch);
-  e.fn<<<grid, 384, e.smemBytes, st>>>(p);
+  e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);
   CK(cudaGetLastError());
 }
 
@@ -361,6 +367,7 @@ static int runChecks(bool small) {
         ps.push_back({1, 128, 384, 2, 2, d, 0, 0});     // window of one key
         ps.push_back({4, 1000, 1000, 8, 2, d, -1, 0});  // causal, 256 tiles: several per CTA
         ps.push_back({2, 700, 300, 12, 4, d, -1, 0});   // causal, 144 tiles, some of them empty
+        ps.push_back({3, 385, 385, 4, 2, d, -1, 0});    // causal, 3 blocks of 192 rows (4 of 128)
       }
     } else {
       ps.push_back({2, 203, 203, 4, 2, d});             // GQA
@@ -374,6 +381,7 @@ static int runChecks(bool small) {
         cap.softcap = 5.f;
         ps.push_back(cap);
         ps.push_back({4, 1000, 1000, 8, 2, d});         // 256 tiles: several per CTA
+        ps.push_back({3, 385, 385, 4, 2, d});           // 3 blocks of 192 rows (4 of 128)
       }
     }
     if (!small && production && d == 128 && e.bf16) {
@@ -489,6 +497,37 @@ static void runBench(const std::vector<BenchCase>& cases, int passes, int profil
     if (profileLaunches > 0) {
       for (int i = 0; i < profileLaunches; ++i) launch(*e, pr, sets[i % kSets], scale);
       CK(cudaDeviceSynchronize());
+#ifdef FA_SM90_TRACE
+      // One more launch with the timeline on (kernels/sm90/trace.cuh), written as text lines
+      // "cta warpgroup clock event argument" to trace_<kernel>_<seqlen>.txt in $OUT (or .).
+      {
+        using namespace fa::sm90;
+        const size_t n = (size_t)kTraceCtas * kTraceSlots * kTraceEvents;
+        uint64_t* buf;
+        CK(cudaMalloc(&buf, n * 8));
+        CK(cudaMemset(buf, 0, n * 8));
+        CK(cudaMemcpyToSymbol(gTrace, &buf, sizeof buf));
+        launch(*e, pr, sets[0], scale);
+        CK(cudaDeviceSynchronize());
+        uint64_t* none = nullptr;
+        CK(cudaMemcpyToSymbol(gTrace, &none, sizeof none));
+        std::vector<uint64_t> h(n);
+        CK(cudaMemcpy(h.data(), buf, n * 8, cudaMemcpyDeviceToHost));
+        CK(cudaFree(buf));
+        const char* dir = std::getenv("OUT");
+        char path[512];
+        std::snprintf(path, sizeof path, "%s/trace_%s_%d.txt", dir ? dir : ".", e->name, c.seqlen);
+        FILE* f = std::fopen(path, "w");
+        for (size_t i = 0; i < n; ++i)
+          if (h[i]) {
+            const size_t cta = i / (kTraceSlots * kTraceEvents), slot = i / kTraceEvents % kTraceSlots;
+            std::fprintf(f, "%zu %zu %llu %u %u\n", cta, slot, (unsigned long long)(h[i] >> 24),
+                         (unsigned)(h[i] >> 16 & 0xFF), (unsigned)(h[i] & 0xFFFF));
+          }
+        std::fclose(f);
+        std::printf("trace written to %s\n", path);
+      }
+#endif
       std::printf("profiled %s seqlen %d: %d launches after the warm-up\n", e->name, c.seqlen, profileLaunches);
       continue;
     }

@@ -21,12 +21,24 @@ import type { AttentionProblem } from './problem.js';
 /** Module name in kernels/build-table.mjs. */
 export const SM90_MODULE = 'attn_fwd_sm90';
 
-/** Query rows per CTA: two consumer warpgroups of 64 (kernels/sm90/attn_fwd_sm90_traits.h). */
-export const SM90_BLOCK_M = 128;
+/** Query rows per consumer warpgroup (one m64 wgmma). */
+const ROWS_PER_WARPGROUP = 64;
 /** Keys per K/V tile, per head dim (TileN in attn_fwd_sm90_traits.h; the reasons are there). */
 export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 128, 256: 80 };
-/** One producer warpgroup and two consumer warpgroups. */
-export const SM90_THREADS = 384;
+
+/**
+ * Consumer warpgroups of a kernel (ConsumerWarpgroups in kernels/sm90/attn_fwd_sm90_traits.h, where
+ * the reasons are): three for head dim 64 without a window, two otherwise. A CTA computes 64 query
+ * rows per consumer warpgroup and has one producer warpgroup besides.
+ */
+export function sm90ConsumerWarpgroups(headDim: number, windowed: boolean): number {
+  return headDim === 64 && !windowed ? 3 : 2;
+}
+
+/** Query rows per CTA (Traits::kBlockM). */
+export function sm90BlockM(headDim: number, windowed: boolean): number {
+  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(headDim, windowed);
+}
 const STAGES = 2;
 /** Q full, Q free, then full/empty for each K and V stage. */
 const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
@@ -50,11 +62,11 @@ const LOG2E = Math.LOG2E;
  * Dynamic shared memory of the kernel for `headDim` (Traits::kSmemBytes): Q, a separate O tile
  * where it fits (Traits::kSeparateO), 2 K and 2 V stages, barriers.
  */
-export function sm90SharedMemoryBytes(headDim: number): number {
+export function sm90SharedMemoryBytes(headDim: number, windowed: boolean): number {
   const blockN = SM90_BLOCK_N[headDim];
   if (blockN === undefined) throw new RangeError(`sm90SharedMemoryBytes: headDim must be 64, 128 or 256, got ${headDim}`);
   const rest = 2 * STAGES * blockN * headDim * ELEMENT_BYTES + BARRIER_BYTES + SMEM_ALIGN;
-  const tileQ = SM90_BLOCK_M * headDim * ELEMENT_BYTES;
+  const tileQ = sm90BlockM(headDim, windowed) * headDim * ELEMENT_BYTES;
   return 2 * tileQ + rest <= MAX_SMEM_BYTES ? 2 * tileQ + rest : tileQ + rest;
 }
 
@@ -140,8 +152,9 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
-  if (Math.ceil(p.seqlenQ / SM90_BLOCK_M) * p.heads * p.batch > MAX_TILES) {
-    return `supports at most ${MAX_TILES} tiles of ${SM90_BLOCK_M} query rows, got ${Math.ceil(p.seqlenQ / SM90_BLOCK_M)} x ${p.heads} heads x ${p.batch} sequences`;
+  const blockM = sm90BlockM(p.headDim, isWindowed(p));
+  if (Math.ceil(p.seqlenQ / blockM) * p.heads * p.batch > MAX_TILES) {
+    return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${Math.ceil(p.seqlenQ / blockM)} x ${p.heads} heads x ${p.batch} sequences`;
   }
   if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
     // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
@@ -159,7 +172,7 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
     if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
     if (p.lse.strides[2] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
   }
-  const smem = sm90SharedMemoryBytes(p.headDim);
+  const smem = sm90SharedMemoryBytes(p.headDim, isWindowed(p));
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
     return `head dim ${p.headDim} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
@@ -277,7 +290,6 @@ function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
   return map;
 }
 
-const BLOCK: cuda.Dim3 = [SM90_THREADS, 1, 1];
 
 type Sm90Writer = ReturnType<typeof ATTN_FWD_SM90_PARAMS.writer>;
 /** Where a launch's arguments are packed until the launch is reused (see sm90Prepare). */
@@ -303,7 +315,8 @@ export function sm90Prepare(p: AttentionProblem): PreparedForward {
   const windowed = windowLeft >= 0 || windowRight >= 0;
   const kernel = kernelFor(kernelNameOf(dtype, d, windowed), p.q.device);
   const { softmaxScale, softcap } = p.params;
-  const mapQ = tensorMap(p.q, SM90_BLOCK_M, chunks);
+  const blockM = sm90BlockM(d, windowed);
+  const mapQ = tensorMap(p.q, blockM, chunks);
   const mapK = tensorMap(p.k, blockN, chunks);
   const mapV = tensorMap(p.v, blockN, chunks);
   // [batch, heads, seqlenQ]; without an LSE the kernel sees a null pointer and writes none.
@@ -321,13 +334,16 @@ export function sm90Prepare(p: AttentionProblem): PreparedForward {
     w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
     return w;
   };
-  // Persistent kernels: one CTA per SM (one fits per SM: 384 threads at 168 registers, up to
-  // 225 KB of shared memory), each looping over work units; fewer when there are fewer units. A
-  // unit is a tile, or for the windowed kernels a pair of query blocks (kernels/sm90/tile_scheduler.cuh).
-  const mBlocks = Math.ceil(seqlenQ / SM90_BLOCK_M);
+  // Persistent kernels: one CTA per SM (one fits per SM: 384 or 512 threads holding all 64K
+  // registers, up to 225 KB of shared memory), each looping over work units; fewer when there are
+  // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
+  // (kernels/sm90/tile_scheduler.cuh).
+  const mBlocks = Math.ceil(seqlenQ / blockM);
   const units = (windowed ? Math.ceil(mBlocks / 2) : mBlocks) * heads * batch;
   const grid: cuda.Dim3 = [Math.min(smCountOf(p.q.device), units), 1, 1];
-  const smem = sm90SharedMemoryBytes(d);
+  const smem = sm90SharedMemoryBytes(d, windowed);
+  // One producer warpgroup and the consumer warpgroups (Traits::kThreads).
+  const block: cuda.Dim3 = [128 * (1 + sm90ConsumerWarpgroups(d, windowed)), 1, 1];
   const stream = p.stream;
   let own: Sm90Writer | undefined;
   let launched = false;
@@ -347,7 +363,7 @@ export function sm90Prepare(p: AttentionProblem): PreparedForward {
       outAddress = addr;
     }
     w.ptr('lse', lse ? lse.devicePointer() : 0n);
-    kernel.launch(grid, BLOCK, smem, w.bytes, stream);
+    kernel.launch(grid, block, smem, w.bytes, stream);
   };
 }
 
