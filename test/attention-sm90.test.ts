@@ -53,7 +53,7 @@ function builtFile(ext: string): string | undefined {
 test('the PTX of the sm90 module uses wgmma, TMA and setmaxnreg', (t) => {
   const ptx = builtFile('ptx');
   if (ptx === undefined) return t.skip(`kernel module ${SM90_MODULE} was not built (no nvcc)`);
-  for (const needle of ['wgmma.mma_async', 'cp.async.bulk.tensor.5d', 'setmaxnreg.inc', 'setmaxnreg.dec', 'mbarrier.try_wait']) {
+  for (const needle of ['wgmma.mma_async', 'cp.async.bulk.tensor.4d', 'setmaxnreg.inc', 'setmaxnreg.dec', 'mbarrier.try_wait']) {
     assert.ok(ptx.includes(needle), `${SM90_MODULE}.ptx lacks ${needle}`);
   }
 });

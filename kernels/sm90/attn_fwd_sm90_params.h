@@ -7,11 +7,12 @@
 #include "common/tensor_map_bytes.h"
 
 struct AttnFwdSm90Params {
-  // Rank-5 TMA views of q/k/v/out [batch, seqlen, heads, headDim] (dims innermost first):
-  // {64, seqlen, headDim / 64, heads, batch}, byte strides {row, 128, head, batch}, 128-byte
-  // swizzle, so one box lands as headDim / 64 column chunks of [rows x 128 B] (the wgmma K-major layout).
-  // q box {64, kBlockM, headDim / 64, 1, 1}; k and v {64, kBlockN, headDim / 64, 1, 1}; out {64, 64, 1, 1, 1}
-  // (each consumer warpgroup stores its 64 rows one chunk at a time).
+  // Rank-4 TMA views of q/k/v/out [batch, seqlen, heads, headDim] (dims innermost first):
+  // {headDim, seqlen, heads, batch} with the real headDim, byte strides {row, head, batch}, 128-byte
+  // swizzle, box {64, rows, 1, 1}. The kernel issues one box per 64-column chunk (x = 64 c), which
+  // lands as a [rows x 128 B] chunk (the wgmma K-major layout); columns >= headDim read as zeros and
+  // are not stored, so a head dim that is not a multiple of 64 runs on the next kernel up.
+  // q box rows kBlockM; k and v kBlockN; out 64 (each consumer warpgroup stores its 64 rows).
   TensorMapBytes tmQ;
   TensorMapBytes tmK;
   TensorMapBytes tmV;

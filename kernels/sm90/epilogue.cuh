@@ -1,7 +1,7 @@
 // Epilogue of one consumer warpgroup: O / rowSum converted to 16 bits into its own 64 rows of the
 // Q tile (Q is no longer read once its last S GEMM completed), in the 128B-swizzled chunk layout
-// of the O tensor map, then TMA-stored one 64-column chunk at a time (rows past seqlenQ are
-// clipped by the copy engine). LSE goes out from registers. Ends with this warpgroup's arrival on
+// of the O tensor map, then TMA-stored one 64-column chunk at a time (rows past seqlenQ and
+// columns past the real head dim are clipped by the copy engine). LSE goes out from registers. Ends with this warpgroup's arrival on
 // the Q/O-free barrier.
 #pragma once
 #include "common/tma.cuh"
@@ -41,8 +41,8 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
   if (tid == 0 && firstRow < p.seqlenQ) {
 #pragma unroll
     for (int chunk = 0; chunk < T::kChunks; ++chunk)
-      tmaStore5d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, 0, firstRow, chunk,
-                 tile.head, tile.batch);
+      tmaStore4d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, chunk * T::kChunkCols,
+                 firstRow, tile.head, tile.batch);
     bulkCommitGroup();
     bulkWaitGroupRead0();  // shared memory must stay valid until the copy engine has read it
   }

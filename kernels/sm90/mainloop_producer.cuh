@@ -1,6 +1,8 @@
 // Producer warp of the Hopper forward: one thread issues every TMA load of a tile. Q once, then K
 // and V through kStages-deep rings guarded by full (TMA bytes landed) and empty (every consumer
-// warpgroup finished reading) mbarriers.
+// warpgroup finished reading) mbarriers. Each tile is loaded as one box per 64-column chunk from
+// the rank-4 maps {headDim, seqlen, heads, batch} (attn_fwd_sm90_params.h): columns past the real
+// head dim come back as zeros, so head dims that are not multiples of 64 run on the next kernel up.
 #pragma once
 #include "common/tma.cuh"
 #include "sm90/attn_fwd_sm90_params.h"
@@ -15,18 +17,27 @@ struct MainloopProducer {
   const AttnFwdSm90Params& p;
   const SharedTiles<T>& smem;
 
+  // Box c (x = 64 c) of a tile of kRows rows lands in chunk c. Out-of-range elements are
+  // zero-filled and still counted, so the expected bytes are always the full tile.
+  template <int kRows>
+  __device__ __forceinline__ static void loadChunks(uint8_t* dst, const TensorMapBytes* map, uint64_t* bar, int row,
+                                                    int head, int batch, uint64_t l2Policy) {
+#pragma unroll
+    for (int c = 0; c < T::kChunks; ++c) tmaLoad4d(dst + c * kRows * 128, map, bar, c * T::kChunkCols, row, head, batch, l2Policy);
+  }
+
   __device__ __forceinline__ void loadK(int n, int headKV, int batch, PipelineState<T::kStages>& st) const {
     // Producers start at phase 1, which a fresh barrier reports as complete: the first pass does not block.
     mbarrierWait(&smem.emptyK[st.stage], st.phase ^ 1);
     mbarrierArriveExpectTx(&smem.fullK[st.stage], T::kKBytes);
-    tmaLoad5d(smem.kStage(st.stage), &p.tmK, &smem.fullK[st.stage], 0, n * T::kBlockN, 0, headKV, batch, kL2EvictLast);
+    loadChunks<T::kBlockN>(smem.kStage(st.stage), &p.tmK, &smem.fullK[st.stage], n * T::kBlockN, headKV, batch, kL2EvictLast);
     st.advance();
   }
 
   __device__ __forceinline__ void loadV(int n, int headKV, int batch, PipelineState<T::kStages>& st) const {
     mbarrierWait(&smem.emptyV[st.stage], st.phase ^ 1);
     mbarrierArriveExpectTx(&smem.fullV[st.stage], T::kVBytes);
-    tmaLoad5d(smem.vStage(st.stage), &p.tmV, &smem.fullV[st.stage], 0, n * T::kBlockN, 0, headKV, batch, kL2EvictLast);
+    loadChunks<T::kBlockN>(smem.vStage(st.stage), &p.tmV, &smem.fullV[st.stage], n * T::kBlockN, headKV, batch, kL2EvictLast);
     st.advance();
   }
 
@@ -45,7 +56,7 @@ struct MainloopProducer {
     mbarrierWait(smem.emptyQ, (iteration & 1) ^ 1);
     // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
     mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
-    tmaLoad5d(smem.q, &p.tmQ, smem.barQ, 0, tile.mBlock * T::kBlockM, 0, tile.head, tile.batch, kL2EvictFirst);
+    loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.mBlock * T::kBlockM, tile.head, tile.batch, kL2EvictFirst);
     if (range.empty()) return;  // the consumers write zeros and -inf without reading K or V
     for (int n = range.nMax - 2; n >= range.nMin; --n) {
       loadK(n, headKV, tile.batch, k);

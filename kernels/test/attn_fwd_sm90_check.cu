@@ -109,15 +109,16 @@ static uint16_t fromFloat(float x, bool bf16) {
 }
 static float roundTo(float x, bool bf16) { return toFloat(fromFloat(x, bf16), bf16); }
 
-// Rank-5 view {64, seqlen, headDim / 64, heads, batch} of a contiguous [batch, seqlen, heads, headDim].
-static void makeMap(CUtensorMap* m, void* ptr, bool bf16, int batch, int seqlen, int heads, int headDim, int boxRows,
-                    int boxChunks) {
-  cuuint64_t dims[5] = {64, (cuuint64_t)seqlen, (cuuint64_t)headDim / 64, (cuuint64_t)heads, (cuuint64_t)batch};
-  cuuint64_t strides[4] = {(cuuint64_t)heads * headDim * 2, 128, (cuuint64_t)headDim * 2,
+// Rank-4 view {headDim, seqlen, heads, batch} of a contiguous [batch, seqlen, heads, headDim], box
+// {64, boxRows, 1, 1}, as src/attention/sm90.ts encodes it: the kernel issues one box per 64-column
+// chunk; columns past headDim are zero-filled on loads and clipped on stores.
+static void makeMap(CUtensorMap* m, void* ptr, bool bf16, int batch, int seqlen, int heads, int headDim, int boxRows) {
+  cuuint64_t dims[4] = {(cuuint64_t)headDim, (cuuint64_t)seqlen, (cuuint64_t)heads, (cuuint64_t)batch};
+  cuuint64_t strides[3] = {(cuuint64_t)heads * headDim * 2, (cuuint64_t)headDim * 2,
                            (cuuint64_t)seqlen * heads * headDim * 2};
-  cuuint32_t box[5] = {64, (cuuint32_t)boxRows, (cuuint32_t)boxChunks, 1, 1};
-  cuuint32_t estr[5] = {1, 1, 1, 1, 1};
-  CUresult r = encodeTiled(m, bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 5, ptr, dims,
+  cuuint32_t box[4] = {64, (cuuint32_t)boxRows, 1, 1};
+  cuuint32_t estr[4] = {1, 1, 1, 1};
+  CUresult r = encodeTiled(m, bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, ptr, dims,
                            strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
                            CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
   if (r != CUDA_SUCCESS) {
@@ -143,10 +144,10 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
                    cudaStream_t st = 0) {
   AttnFwdSm90Params p;
   std::memset(&p, 0, sizeof p);
-  makeMap(&p.tmQ, dr.q, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 128, pr.d / 64);
-  makeMap(&p.tmK, dr.k, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN, pr.d / 64);
-  makeMap(&p.tmV, dr.v, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN, pr.d / 64);
-  makeMap(&p.tmO, dr.o, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 64, 1);
+  makeMap(&p.tmQ, dr.q, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 128);
+  makeMap(&p.tmK, dr.k, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN);
+  makeMap(&p.tmV, dr.v, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN);
+  makeMap(&p.tmO, dr.o, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 64);
   p.lse = dr.lse;
   p.lseBatchStride = (int64_t)pr.heads * pr.sq;
   p.lseHeadStride = pr.sq;

@@ -7,10 +7,10 @@
  * are multiples of 8 elements. Everything else (varlen, other head dims, empty problems) is left to
  * the portable 'sm80' backend: supports() names the reason.
  *
- * Inputs reach the kernel as TMA tensor maps: a rank-5 view {64, seqlen, headDim / 64, heads, batch}
- * of each [batch, seqlen, heads, headDim] tensor with a 128-byte swizzle, so one box of `rows`
- * lands in shared memory as headDim / 64 column chunks of [rows x 128 B], the K-major layout wgmma
- * reads (kernels/sm90/attn_fwd_sm90_params.h).
+ * Inputs reach the kernel as TMA tensor maps: a rank-4 view {headDim, seqlen, heads, batch} of each
+ * [batch, seqlen, heads, headDim] tensor with a 128-byte swizzle and box {64, rows, 1, 1}; the
+ * kernel issues one box per 64-column chunk, which lands in shared memory as a [rows x 128 B] column
+ * chunk, the K-major layout wgmma reads (kernels/sm90/attn_fwd_sm90_params.h).
  */
 import * as cuda from '../cuda/index.js';
 import type { DType } from '../tensor/dtype.js';
@@ -209,19 +209,18 @@ interface CachedMap {
   dims: readonly number[];
   strideBytes: [number, number, number];
   rows: number;
-  chunks: number;
   map: Uint8Array;
 }
 const mapCache = new Map<number, CachedMap[]>();
 let mapCacheEntries = 0;
 const MAP_CACHE_LIMIT = 256;
 
-function sameMap(e: CachedMap, t: Tensor, sb0: number, sb1: number, sb2: number, rows: number, chunks: number): boolean {
+function sameMap(e: CachedMap, t: Tensor, sb0: number, sb1: number, sb2: number, rows: number): boolean {
   const d = t.dims;
   return (
-    e.device === t.device && e.dtype === t.dtype && e.rows === rows && e.chunks === chunks &&
-    e.dims[0] === d[0] && e.dims[1] === d[1] && e.dims[2] === d[2] && e.dims[3] === d[3] &&
-    e.strideBytes[0] === sb0 && e.strideBytes[1] === sb1 && e.strideBytes[2] === sb2
+    e.device === t.device && e.dtype === t.dtype && e.rows === rows && e.dims[0] === d[0] && e.dims[1] === d[1] &&
+    e.dims[2] === d[2] && e.dims[3] === d[3] && e.strideBytes[0] === sb0 && e.strideBytes[1] === sb1 &&
+    e.strideBytes[2] === sb2
   );
 }
 
@@ -231,11 +230,13 @@ function mapStrideBytes(t: Tensor, i: number): number {
 }
 
 /**
- * The rank-5 TMA view {64, seqlen, headDim / 64, heads, batch} of a [batch, seqlen, heads, headDim]
- * tensor, box {64, rows, chunks, 1, 1}. Strides of size-1 dims are never used by the copy engine;
- * they are replaced by 16 so that any view of such a dim passes the driver's multiple-of-16 rule.
+ * The rank-4 TMA view {headDim, seqlen, heads, batch} of a [batch, seqlen, heads, headDim] tensor
+ * (the real head dim), box {64, rows, 1, 1}: the kernel loads or stores one box per 64-column
+ * chunk, and the copy engine zero-fills (loads) or clips (stores) columns past headDim. Strides of
+ * size-1 dims are never used by the copy engine; they are replaced by 16 so that any view of such a
+ * dim passes the driver's multiple-of-16 rule.
  */
-function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
+function tensorMap(t: Tensor, rows: number): Uint8Array {
   const sb0 = mapStrideBytes(t, 0);
   const sb1 = mapStrideBytes(t, 1);
   const sb2 = mapStrideBytes(t, 2);
@@ -243,7 +244,7 @@ function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
   const key = Number(addr); // device addresses are far below 2^53
   const list = mapCache.get(key);
   if (list) {
-    for (const e of list) if (sameMap(e, t, sb0, sb1, sb2, rows, chunks)) return e.map;
+    for (const e of list) if (sameMap(e, t, sb0, sb1, sb2, rows)) return e.map;
   }
   const [batch, seqlen, heads, headDim] = t.dims as [number, number, number, number];
   const sb: [number, number, number] = [sb0, sb1, sb2];
@@ -251,9 +252,9 @@ function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
     {
       dataType: t.dtype === 'float16' ? 'float16' : 'bfloat16',
       globalAddress: addr,
-      globalDims: [CHUNK_COLS, seqlen, headDim / CHUNK_COLS, heads, batch],
-      globalStridesBytes: [sb[1], CHUNK_COLS * ELEMENT_BYTES, sb[2], sb[0]],
-      boxDims: [CHUNK_COLS, rows, chunks, 1, 1],
+      globalDims: [headDim, seqlen, heads, batch],
+      globalStridesBytes: [sb1, sb2, sb0],
+      boxDims: [CHUNK_COLS, rows, 1, 1],
       swizzle: '128B',
       l2Promotion: '128B',
     },
@@ -263,7 +264,7 @@ function tensorMap(t: Tensor, rows: number, chunks: number): Uint8Array {
     mapCache.clear();
     mapCacheEntries = 0;
   }
-  const entry: CachedMap = { device: t.device, dtype: t.dtype, dims: t.dims, strideBytes: sb, rows, chunks, map };
+  const entry: CachedMap = { device: t.device, dtype: t.dtype, dims: t.dims, strideBytes: sb, rows, map };
   if (list) list.push(entry);
   else mapCache.set(key, [entry]);
   mapCacheEntries++;
@@ -282,18 +283,17 @@ export function sm90Forward(p: AttentionProblem): void {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const d = p.headDim;
   const blockN = SM90_BLOCK_N[d]!;
-  const chunks = d / CHUNK_COLS;
   const [windowLeft, windowRight] = kernelWindow(p);
   const windowed = windowLeft >= 0 || windowRight >= 0;
   const kernel = kernelFor(kernelNameOf(dtype, d, windowed), p.q.device);
   const { softmaxScale, softcap } = p.params;
 
   const w = writer;
-  w.tensormap('tmQ', tensorMap(p.q, SM90_BLOCK_M, chunks));
-  w.tensormap('tmK', tensorMap(p.k, blockN, chunks));
-  w.tensormap('tmV', tensorMap(p.v, blockN, chunks));
+  w.tensormap('tmQ', tensorMap(p.q, SM90_BLOCK_M));
+  w.tensormap('tmK', tensorMap(p.k, blockN));
+  w.tensormap('tmV', tensorMap(p.v, blockN));
   // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time.
-  w.tensormap('tmO', tensorMap(p.out, O_STORE_ROWS, 1));
+  w.tensormap('tmO', tensorMap(p.out, O_STORE_ROWS));
   if (p.lse) {
     w.ptr('lse', p.lse.devicePointer()).i64('lseBatchStride', p.lse.strides[0]!).i64('lseHeadStride', p.lse.strides[1]!);
   } else {
