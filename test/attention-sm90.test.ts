@@ -25,7 +25,9 @@ import { resolveOptions } from '../src/attention/validate.js';
 import {
   ATTN_FWD_SM90_PARAMS,
   SM90_BLOCK_N,
+  SM90_HEAD_DIMS,
   SM90_MODULE,
+  sm90CompiledHeadDim,
   sm90KernelName,
   sm90SharedMemoryBytes,
   sm90Supports,
@@ -35,7 +37,7 @@ import { type TestContext, gpuTest } from './support/gpu.js';
 import { problemShell } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const HEAD_DIMS = [64, 128, 256] as const;
+const HEAD_DIMS = [64, 128, 192, 256] as const;
 const DTYPES = ['bfloat16', 'float16'] as const;
 type Dt = (typeof DTYPES)[number];
 /** H100: the most dynamic shared memory one block may have. */
@@ -105,14 +107,31 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   for (const d of HEAD_DIMS) assert.ok(sm90SharedMemoryBytes(d) <= H100_SMEM_PER_BLOCK, `head dim ${d}: ${sm90SharedMemoryBytes(d)} bytes`);
   // Q, 2 K and 2 V stages; 10 mbarriers (Q full, Q/O free, full/empty per stage); alignment slack.
   assert.equal(sm90SharedMemoryBytes(256), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
-  assert.throws(() => sm90SharedMemoryBytes(96), /headDim must be 64, 128 or 256, got 96/);
+  assert.equal(sm90SharedMemoryBytes(192), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
+  assert.throws(() => sm90SharedMemoryBytes(96), /headDim must be a compiled head dim \(64, 128, 192, 256\), got 96/);
+  assert.deepEqual([...SM90_HEAD_DIMS], [...HEAD_DIMS]);
+});
+
+test('head dims that are not compiled run on the next compiled one up', () => {
+  assert.equal(sm90CompiledHeadDim(8), 64);
+  assert.equal(sm90CompiledHeadDim(32), 64);
+  assert.equal(sm90CompiledHeadDim(64), 64);
+  assert.equal(sm90CompiledHeadDim(72), 128);
+  assert.equal(sm90CompiledHeadDim(96), 128);
+  assert.equal(sm90CompiledHeadDim(136), 192);
+  assert.equal(sm90CompiledHeadDim(160), 192);
+  assert.equal(sm90CompiledHeadDim(192), 192);
+  assert.equal(sm90CompiledHeadDim(224), 256);
+  assert.equal(sm90CompiledHeadDim(256), 256);
+  for (const d of [0, 4, 12, 100, 264, 512]) assert.equal(sm90CompiledHeadDim(d), undefined, `head dim ${d}`);
 });
 
 
 test('supports() names what the sm90 kernels do not take', () => {
   const f32 = Tensor.zeros([1, 4, 1, 64]);
   assert.match(sm90Supports(problemShell({ q: f32 }))!, /needs float16 or bfloat16 inputs, got float32/);
-  assert.match(sm90Supports(problemShell({ headDim: 96, headDimV: 96 }))!, /head dims 64, 128 and 256, got 96/);
+  assert.match(sm90Supports(problemShell({ headDim: 100, headDimV: 100 }))!, /needs a head dim that is a multiple of 8 up to 256, got 100/);
+  assert.match(sm90Supports(problemShell({ headDim: 264, headDimV: 264 }))!, /needs a head dim that is a multiple of 8 up to 256, got 264/);
   assert.match(sm90Supports(problemShell({ headDimV: 128 }))!, /needs headDimV == headDim, got 128 and 64/);
   assert.match(sm90Supports(problemShell({ seqlenK: 0 }))!, /empty problems/);
   assert.match(
@@ -230,6 +249,27 @@ gpuTest('sm90: awkward seqlens 1, 17, 127, 128, 129, 1000 (bf16, head dim 128)',
   checkCase({ dtype: 'float16', batch: 1, sq: 17, sk: 1, heads: 1, headsKV: 1, d: 64 });
 });
 
+gpuTest('sm90: head dims 96 and 192 at awkward seqlens 1, 17, 127, 129, 1000', (t) => {
+  if (!requireSm90(t)) return;
+  for (const s of [1, 17, 127, 129, 1000]) {
+    checkCase({ dtype: 'bfloat16', batch: 1, sq: s, sk: s, heads: 2, headsKV: 1, d: 96 });
+    checkCase({ dtype: 'float16', batch: 1, sq: s, sk: s, heads: 2, headsKV: 1, d: 192, opts: { causal: true } });
+  }
+  checkCase({ dtype: 'float16', batch: 2, sq: 129, sk: 1000, heads: 4, headsKV: 2, d: 96, opts: { causal: true } });
+  checkCase({ dtype: 'bfloat16', batch: 2, sq: 1000, sk: 129, heads: 4, headsKV: 2, d: 192 });
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 300, sk: 317, heads: 2, headsKV: 1, d: 192, opts: { windowSize: [40, 7], softcap: 10 } });
+});
+
+gpuTest('sm90: head dims that are not compiled run on the next kernel up (8, 40, 72, 160, 200, 248)', (t) => {
+  if (!requireSm90(t)) return;
+  // Columns past the real head dim are zero-filled by the copy engine and not stored: q.k and the
+  // stored O columns are exact, and nothing next to a row (the k part of a packed qkv) is read.
+  for (const d of [8, 40, 72, 160, 200, 248]) {
+    checkCase({ dtype: 'bfloat16', batch: 2, sq: 203, sk: 130, heads: 4, headsKV: 2, d });
+    checkCase({ dtype: 'float16', batch: 1, sq: 17, sk: 300, heads: 2, headsKV: 1, d, opts: { causal: true } });
+  }
+});
+
 gpuTest('sm90: very large logits (softcap off) stay finite', (t) => {
   if (!requireSm90(t)) return;
   // At |LSE| ~ 1e4 one float32 ulp (~1e-3) is far above the rule's 1e-5 slack, and wgmma's fp32
@@ -289,10 +329,15 @@ gpuTest('sm90: fully masked rows give 0 and -inf', (t) => {
   }
 });
 
-gpuTest('sm90: packed qkv (strided TMA views) matches the reference', (t) => {
+gpuTest('sm90: packed qkv (strided TMA views) matches the reference, at head dims 128 and 96', (t) => {
   if (!requireSm90(t)) return;
+  for (const d of [128, 96]) checkPackedQkv(d);
+});
+
+/** Head dim 96 runs on the 128 kernel: its second 64-column box must not read the next part of the row. */
+function checkPackedQkv(d: number): void {
   const seed = freshSeed();
-  const [b, s, h, d] = [2, 203, 2, 128];
+  const [b, s, h] = [2, 203, 2];
   const qkv = Tensor.randn([b, s, 3, h, d], { dtype: 'bfloat16', device: 'cuda', seed });
   const res = flashAttnQkvpackedFunc(qkv, { causal: true, returnLse: true });
   const q = qkv.select(2, 0);
@@ -302,11 +347,11 @@ gpuTest('sm90: packed qkv (strided TMA views) matches the reference', (t) => {
   const ref = attentionReference(q, k, v, resolved);
   const naive = attentionNaiveLowPrecision(q, k, v, resolved, 'bfloat16');
   const o = acceptanceCheck(res.out.toHost().toFloat64Array(), ref.out, naive.out);
-  assert.ok(o.ok, `packed qkv seed ${seed}: ${o.message}`);
+  assert.ok(o.ok, `packed qkv d${d} seed ${seed}: ${o.message}`);
   const l = acceptanceCheck(res.lse.toHost().toFloat64Array(), ref.lse, naive.lse);
-  assert.ok(l.ok, `packed qkv seed ${seed}: lse: ${l.message}`);
+  assert.ok(l.ok, `packed qkv d${d} seed ${seed}: lse: ${l.message}`);
   for (const x of [qkv, res.out, res.lse]) x.dispose();
-});
+}
 
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

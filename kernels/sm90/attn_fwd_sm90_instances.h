@@ -3,8 +3,9 @@
 // portable path through supports(). Columns: element type, head dim, windowed (causal or local),
 // intra-warpgroup overlap, pingpong, entry name.
 //
-// 12 production kernels (2 dtypes x 3 head dims x {full, windowed}) + 3 ablation kernels at
-// bf16 / hdim 128 (no pingpong, no overlap, neither) for measuring what each technique buys.
+// 16 production kernels (2 dtypes x head dims 64/128/192/256 x {full, windowed}) + 3 ablation
+// kernels at bf16 / hdim 128 (no pingpong, no overlap, neither) for measuring what each technique
+// buys. Other head dims (multiples of 8 up to 256) run on the next compiled one up.
 #pragma once
 
 #define ATTN_FWD_SM90_INSTANCES(X)                                              \
@@ -12,12 +13,16 @@
   X(__nv_bfloat16, 64, true, true, true, attn_fwd_sm90_bf16_hd64_window)        \
   X(__nv_bfloat16, 128, false, true, true, attn_fwd_sm90_bf16_hd128)            \
   X(__nv_bfloat16, 128, true, true, true, attn_fwd_sm90_bf16_hd128_window)      \
+  X(__nv_bfloat16, 192, false, true, true, attn_fwd_sm90_bf16_hd192)            \
+  X(__nv_bfloat16, 192, true, true, true, attn_fwd_sm90_bf16_hd192_window)      \
   X(__nv_bfloat16, 256, false, true, true, attn_fwd_sm90_bf16_hd256)            \
   X(__nv_bfloat16, 256, true, true, true, attn_fwd_sm90_bf16_hd256_window)      \
   X(__half, 64, false, true, true, attn_fwd_sm90_fp16_hd64)                     \
   X(__half, 64, true, true, true, attn_fwd_sm90_fp16_hd64_window)               \
   X(__half, 128, false, true, true, attn_fwd_sm90_fp16_hd128)                   \
   X(__half, 128, true, true, true, attn_fwd_sm90_fp16_hd128_window)             \
+  X(__half, 192, false, true, true, attn_fwd_sm90_fp16_hd192)                   \
+  X(__half, 192, true, true, true, attn_fwd_sm90_fp16_hd192_window)             \
   X(__half, 256, false, true, true, attn_fwd_sm90_fp16_hd256)                   \
   X(__half, 256, true, true, true, attn_fwd_sm90_fp16_hd256_window)             \
   X(__nv_bfloat16, 128, false, true, false, attn_fwd_sm90_bf16_hd128_nopingpong) \

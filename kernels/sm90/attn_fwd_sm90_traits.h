@@ -10,8 +10,12 @@ namespace fa::sm90 {
 // kBlockN per head dim (kBlockM is 128 for all: two consumer warpgroups of 64 query rows).
 //  64: 128. FA3 takes 192 x 128/192 with three consumer warpgroups; later tuning.
 // 128: 128. FA3's non-causal 176 is the next step (K/V stages 2 x 44 KB each).
+// 192: 112 (FA3's choice too), because Q 48 KB + K 2 x 42 KB + V 2 x 42 KB = 216 KB fits and
+//      kBlockN 128 would need Q 48 KB + 4 x 48 KB = 240 KB (227 KB is all there is). Registers per
+//      consumer thread: O 96 + S 56 + P 28 = 180 of 240.
 // 256: 80, because Q 64 KB + K 2 x 40 KB + V 2 x 40 KB = 224 KB is all the shared memory there is
 //      (kBlockN 96 would need 256 KB).
+// Head dims that are not multiples of 64 run on the next size up (TMA zero-fills the extra columns).
 template <int kHeadDim>
 struct TileN;
 template <>
@@ -21,6 +25,10 @@ struct TileN<64> {
 template <>
 struct TileN<128> {
   static constexpr int value = 128;
+};
+template <>
+struct TileN<192> {
+  static constexpr int value = 112;
 };
 template <>
 struct TileN<256> {
@@ -63,7 +71,8 @@ struct Traits {
   // 128-byte swizzle: a tile is stored as column chunks of 64 elements (128 B) x rows.
   static constexpr int kChunkCols = 64;
   static constexpr int kChunks = kHeadDim / kChunkCols;
-  static_assert(kHeadDim % kChunkCols == 0, "head dims that are multiples of 64 only (96 and 192 are later)");
+  // Compiled head dims are multiples of 64; others run on the next one up (zero-filled columns).
+  static_assert(kHeadDim % kChunkCols == 0, "compiled head dims are multiples of 64");
   static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "kBlockN is the N of an m64nNk16 wgmma and the K of P V");
 
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;

@@ -1,7 +1,7 @@
 // Standalone self-check and quick timing of the Hopper forward kernels (no Node needed), for the
 // device machine: compares every kernel of kernels/sm90/attn_fwd_sm90_instances.h with a float64
 // CPU reference under FlashAttention's acceptance rule (DESIGN.md), checks repeated runs are
-// bit-identical, then times hdim 64/128/256 at batch * seqlen = 16k with CUDA events.
+// bit-identical, then times hdim 64/128/192/256 at batch * seqlen = 16k with CUDA events.
 //
 //   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
 //        -o attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
@@ -374,6 +374,20 @@ static int runChecks(bool small) {
     if (!small && production && d == 128 && e.bf16) {
       ps.push_back(e.windowed ? Problem{1, 4097, 4097, 1, 1, d, -1, 0} : Problem{1, 4097, 4097, 1, 1, d});
     }
+    if (!small && production) {
+      // Head dims that are not compiled run on this kernel with zero-filled columns: the awkward
+      // seqlens at the padded dim (96 on 128: the common case), and at 192 itself.
+      const int padded = d == 64 ? 40 : d == 128 ? 96 : d == 192 ? 160 : 200;
+      const int wl = -1, wr = e.windowed ? 0 : -1;  // causal for the windowed kernels
+      for (int s : {1, 17, 127, 129, 1000}) {
+        ps.push_back({1, s, s, 2, 1, padded, wl, wr});
+        if (d == 192) ps.push_back({1, s, s, 2, 1, d, wl, wr});
+      }
+      ps.push_back({2, 203, 300, 6, 2, padded, wl, wr});   // GQA, sq < sk
+      ps.push_back({1, 300, 129, 2, 2, padded, wl, wr});   // sq > sk
+      if (d == 64) ps.push_back({1, 200, 200, 2, 2, 8, wl, wr});  // the smallest head dim: one 8-column slice of a box
+      if (e.windowed) ps.push_back({1, 500, 517, 2, 1, padded, 50, 20});
+    }
     if (small) ps.resize(1);  // under compute-sanitizer: one problem per kernel, one run
     for (const Problem& pr : ps) {
       ++total;
@@ -395,14 +409,16 @@ static void runBench() {
     bool causal;
   };
   std::vector<Case> cases;
-  // Persistent (production) and the v1 grid (_nonpersistent) side by side, head dims 64/128/256 at
-  // batch * seqlen = 16k, hidden 2048; then the overlap / pingpong ablations at 16k.
-  static char names[2][3][2][64];
+  // Persistent (production) and the v1 grid (_nonpersistent, not built for hd192) side by side, head
+  // dims 64/128/192/256 at batch * seqlen = 16k, hidden 2048 (hd192: 10 heads, 1920); then the
+  // overlap / pingpong ablations at 16k.
+  static char names[2][4][2][64];
+  const int dims[4] = {64, 128, 192, 256};
   for (int s : {512, 1024, 2048, 8192, 16384})
     for (bool c : {false, true})
-      for (int di = 0; di < 3; ++di) {
-        const int d = 64 << di;
-        for (int np = 0; np < 2; ++np) {
+      for (int di = 0; di < 4; ++di) {
+        const int d = dims[di];
+        for (int np = 0; np < (d == 192 ? 1 : 2); ++np) {
           std::snprintf(names[np][di][c], 64, "attn_fwd_sm90_bf16_hd%d%s%s", d, c ? "_window" : "",
                         np ? "_nonpersistent" : "");
           cases.push_back({names[np][di][c], d, s, 2048 / d, c});

@@ -2,10 +2,12 @@
  * The Hopper GPU backend ('sm90'): launches the FlashAttention-3-class forward kernels of
  * kernels/attn_fwd_sm90.cu (TMA, wgmma, warp specialization; sm_90a machine code only).
  *
- * Takes dense float16/bfloat16 problems with headDim = headDimV in {64, 128, 256}, any seqlenQ and
- * seqlenK, GQA/MQA, causal and local windows, softcap, LSE, strided (packed) inputs whose strides
- * are multiples of 8 elements. Everything else (varlen, other head dims, empty problems) is left to
- * the portable 'sm80' backend: supports() names the reason.
+ * Takes dense float16/bfloat16 problems with headDim = headDimV a multiple of 8 up to 256 (kernels
+ * for 64, 128, 192 and 256; other head dims run on the next one up, the copy engine zero-filling
+ * the extra columns), any seqlenQ and seqlenK, GQA/MQA, causal and local windows, softcap, LSE,
+ * strided (packed) inputs whose strides are multiples of 8 elements. Everything else (varlen,
+ * headDimV != headDim, empty problems) is left to the portable 'sm80' backend: supports() names
+ * the reason.
  *
  * Inputs reach the kernel as TMA tensor maps: a rank-4 view {headDim, seqlen, heads, batch} of each
  * [batch, seqlen, heads, headDim] tensor with a 128-byte swizzle and box {64, rows, 1, 1}; the
@@ -23,8 +25,10 @@ export const SM90_MODULE = 'attn_fwd_sm90';
 
 /** Query rows per CTA: two consumer warpgroups of 64 (kernels/sm90/attn_fwd_sm90_traits.h). */
 export const SM90_BLOCK_M = 128;
-/** Keys per K/V tile, per head dim (TileN in attn_fwd_sm90_traits.h; the reasons are there). */
-export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 128, 256: 80 };
+/** Keys per K/V tile, per compiled head dim (TileN in attn_fwd_sm90_traits.h; the reasons are there). */
+export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 128, 192: 112, 256: 80 };
+/** The compiled head dims, ascending (kernels/sm90/attn_fwd_sm90_instances.h). */
+export const SM90_HEAD_DIMS: readonly number[] = [64, 128, 192, 256];
 /** One producer warpgroup and two consumer warpgroups. */
 export const SM90_THREADS = 384;
 const STAGES = 2;
@@ -44,16 +48,31 @@ const O_STORE_ROWS = 64;
 const MAX_TILES = 2 ** 31 - 1;
 const LOG2E = Math.LOG2E;
 
-/** Dynamic shared memory of the kernel for `headDim` (Traits::kSmemBytes): Q, 2 K and 2 V stages, barriers. */
+/**
+ * The compiled head dim that runs `headDim`: the smallest of SM90_HEAD_DIMS at least as large, for
+ * a multiple of 8 up to 256 (TMA zero-fills the columns in between; e.g. 96 runs on the 128
+ * kernel, 25% of its tensor-core work on zeros), else undefined.
+ */
+export function sm90CompiledHeadDim(headDim: number): number | undefined {
+  if (!Number.isInteger(headDim) || headDim < 1 || headDim % (TMA_ALIGN_BYTES / ELEMENT_BYTES) !== 0) return undefined;
+  return SM90_HEAD_DIMS.find((d) => d >= headDim);
+}
+
+/**
+ * Dynamic shared memory of the kernel for compiled head dim `headDim` (Traits::kSmemBytes): Q,
+ * 2 K and 2 V stages, barriers.
+ */
 export function sm90SharedMemoryBytes(headDim: number): number {
   const blockN = SM90_BLOCK_N[headDim];
-  if (blockN === undefined) throw new RangeError(`sm90SharedMemoryBytes: headDim must be 64, 128 or 256, got ${headDim}`);
+  if (blockN === undefined) {
+    throw new RangeError(`sm90SharedMemoryBytes: headDim must be a compiled head dim (${SM90_HEAD_DIMS.join(', ')}), got ${headDim}`);
+  }
   return (SM90_BLOCK_M + 2 * STAGES * blockN) * headDim * ELEMENT_BYTES + BARRIER_BYTES + SMEM_ALIGN;
 }
 
 /**
- * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window (kernels/sm90/attn_fwd_sm90_instances.h).
- * `windowed` selects the kernels with the causal / local mask.
+ * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window (kernels/sm90/attn_fwd_sm90_instances.h),
+ * for a compiled head dim. `windowed` selects the kernels with the causal / local mask.
  */
 export function sm90KernelName(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean): string {
   return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}`;
@@ -129,7 +148,8 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   if (p.varlen) return 'varlen batches are not implemented in the sm90 kernels yet';
   if (!isSm90DType(p.q.dtype)) return `needs float16 or bfloat16 inputs, got ${p.q.dtype}`;
   if (p.headDimV !== p.headDim) return `needs headDimV == headDim, got ${p.headDimV} and ${p.headDim}`;
-  if (SM90_BLOCK_N[p.headDim] === undefined) return `has kernels for head dims 64, 128 and 256, got ${p.headDim}`;
+  const compiled = sm90CompiledHeadDim(p.headDim);
+  if (compiled === undefined) return `needs a head dim that is a multiple of 8 up to 256, got ${p.headDim}`;
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
@@ -142,8 +162,8 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   }
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
-  if (!names.has(kernelNameOf(p.q.dtype, p.headDim, isWindowed(p)))) {
-    return `kernel ${sm90KernelName(p.q.dtype, p.headDim, isWindowed(p))} was not built`;
+  if (!names.has(kernelNameOf(p.q.dtype, compiled, isWindowed(p)))) {
+    return `kernel ${sm90KernelName(p.q.dtype, compiled, isWindowed(p))} was not built`;
   }
   const why = tmaInputReason('q', p.q, p.q.device) ?? tmaInputReason('k', p.k, p.q.device) ??
     tmaInputReason('v', p.v, p.q.device) ?? tmaInputReason('out', p.out, p.q.device);
@@ -152,10 +172,10 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
     if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
     if (p.lse.strides[2] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
   }
-  const smem = sm90SharedMemoryBytes(p.headDim);
+  const smem = sm90SharedMemoryBytes(compiled);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
-    return `head dim ${p.headDim} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
+    return `head dim ${compiled} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
   }
   return undefined;
 }
@@ -281,7 +301,7 @@ const writer = ATTN_FWD_SM90_PARAMS.writer();
  */
 export function sm90Forward(p: AttentionProblem): void {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
-  const d = p.headDim;
+  const d = sm90CompiledHeadDim(p.headDim)!;
   const blockN = SM90_BLOCK_N[d]!;
   const [windowLeft, windowRight] = kernelWindow(p);
   const windowed = windowLeft >= 0 || windowRight >= 0;
