@@ -1,6 +1,7 @@
 // FlashAttention-3-style forward for Hopper (sm_90a). A CTA loops over tiles of (128 query rows, head, batch):
 //
 //   warpgroup 0  producer   24 registers   one thread: TMA Q once, K and V through 2-stage rings
+//                                          (varlen: warp 0 loads, warp 1 finds the tiles of the sequences)
 //   warpgroup 1  consumer  240 registers   query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
 //   warpgroup 2  consumer  240 registers   query rows 64..127:  O += P V (wgmma RS), epilogue
 //
@@ -47,21 +48,32 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       mbarrierInit(&smem.emptyK[s], T::kConsumerWarpgroups);
       mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups);
     }
+    if constexpr (T::kVarlen) {
+      mbarrierInit(smem.landedV, 1);
+      for (int s = 0; s < T::kTileSlots; ++s) {
+        mbarrierInit(&smem.tileFull[s], 1);
+        mbarrierInit(&smem.tileEmpty[s], 1 + T::kConsumerWarpgroups);  // producer warp + consumer warpgroups
+      }
+    }
     fenceBarrierInit();
   }
   __syncthreads();
 
   // Every role walks the same tile sequence (tile_scheduler.cuh); the K/V ring states carry over
   // from tile to tile, and the one-shot barriers (Q full, Q/O free) use parity = tile count & 1.
-  TileScheduler<T> scheduler(p);
+  TileScheduler<T> scheduler(p, smem);
   if (warpgroup == 0) {
     warpgroupRegistersDecrease<T::kProducerRegisters>();
-    if (threadIdx.x == 0) {
-      const MainloopProducer<T> producer{p, smem};
+    if constexpr (T::kVarlen) {
+      // Warp 1 finds the tiles of the packed sequences and posts them to the others (tile_scheduler.cuh).
+      if (threadIdx.x / 32 == 1) VarlenTileSearch<T>{p, smem}.run();
+    }
+    if (threadIdx.x < T::kProducerThreads) {
+      MainloopProducer<T> producer{p, smem};
       PipelineState<T::kStages> k, v;
       for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
         const Tile tile = scheduler.tile();
-        producer.run(tile, keyBlockRange<T>(p, tile.mBlock), k, v, iteration);
+        producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
       }
     }
   } else {
@@ -77,20 +89,21 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
 #pragma unroll
       for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
       OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
-      consumer.run(tile, keyBlockRange<T>(p, tile.mBlock), o, softmax, ks, vs);
+      consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs);
       float invSum[2], lse[2];
       softmax.finalize(invSum, lse);
-      storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+      // The tile again: varlen reads it from shared memory instead of keeping it in registers.
+      storeOutput<T>(p, smem, scheduler.tile(), wg, o, invSum, lse);
     }
   }
 }
 
 }  // namespace fa::sm90
 
-#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, name)                     \
+#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, name)            \
   extern "C" __global__ void __launch_bounds__(                                                             \
-      fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong>::kThreads, 1)                     \
+      fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, kVarlen>::kThreads, 1)   \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
-    fa::sm90::attnFwdSm90<fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong>>(p);           \
+    fa::sm90::attnFwdSm90<fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, kVarlen>>(p); \
   }
 ATTN_FWD_SM90_INSTANCES(FA_ATTN_FWD_SM90_KERNEL)

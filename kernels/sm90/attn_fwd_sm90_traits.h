@@ -43,7 +43,7 @@ enum NamedBarrierId : uint32_t {
 
 // kBlockNOverride (0: TileN) exists for tile-size experiments (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
-          bool kPersistent_ = true, int kBlockNOverride = 0>
+          bool kPersistent_ = true, int kBlockNOverride = 0, bool kVarlen_ = false>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -56,6 +56,11 @@ struct Traits {
   static constexpr bool kPingpong = kPingpong_;
   // Grid = min(#SMs, #work units), each CTA loops over units (tile_scheduler.cuh); false: one CTA per tile (v1).
   static constexpr bool kPersistent = kPersistent_;
+  // Packed variable-length sequences (cuSeqlens, sequsedK): tiles come from a warp-wide search over
+  // the sequences (tile_scheduler.cuh), so the producer is a whole warp; O rows that a TMA box would
+  // write into the next sequence go out as plain stores (epilogue.cuh).
+  static constexpr bool kVarlen = kVarlen_;
+  static_assert(!kVarlen || kPersistent, "varlen tiles are found by the persistent scheduler");
 
   static constexpr int kConsumerWarpgroups = 2;
   static constexpr int kRowsPerWarpgroup = 64;  // one m64 wgmma
@@ -63,10 +68,17 @@ struct Traits {
   static constexpr int kBlockN = kBlockNOverride ? kBlockNOverride : TileN<kHeadDim>::value;
   static constexpr int kStages = 2;
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
+  // Threads of the producer warpgroup that run the producer: one issues every TMA; varlen keeps its
+  // whole warp for the sequence search and for zeroing V rows past a sequence's keys.
+  static constexpr int kProducerThreads = kVarlen ? 32 : 1;
   // 128 * (24 + 2 * 240) = 64512 <= 65536 registers per SM; more would deadlock setmaxnreg.inc.
-  static constexpr int kProducerRegisters = 24;
-  static constexpr int kConsumerRegisters = 240;
+  // Varlen: 40 / 232 (64512 too). Its tile values come from shared memory, i.e. vector registers,
+  // with loop bounds and pipeline stages derived from them: at 24 the producer warp spilled (16-48 B)
+  // and at 232 the hd64/hd128 consumers are clean, while hd192/hd256 spill even at 240 (kernels/NOTES.md).
+  static constexpr int kProducerRegisters = kVarlen ? 40 : 24;
+  static constexpr int kConsumerRegisters = kVarlen ? 232 : 240;
   static_assert(128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536, "register pool");
+  static_assert(!kVarlen || kHeadDim <= 128, "varlen consumers spill past head dim 128 (kernels/NOTES.md)");
 
   // 128-byte swizzle: a tile is stored as column chunks of 64 elements (128 B) x rows.
   static constexpr int kChunkCols = 64;
@@ -84,12 +96,30 @@ struct Traits {
   static constexpr int kOffsetK = kOffsetQ + kQBytes;
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
   static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
-  static constexpr int kBarrierCount = 2 + 4 * kStages;  // Q full, Q/O free, full/empty K, full/empty V
+  // Varlen: slots of the ring through which the search warp posts tiles (tile_scheduler.cuh).
+  static constexpr int kTileSlots = kVarlen ? 2 : 0;
+  // Q full, Q/O free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing)
+  // and full/empty per tile slot.
+  static constexpr int kBarrierCount = 2 + 4 * kStages + (kVarlen ? 1 + 2 * kTileSlots : 0);
+  static constexpr int kOffsetTileSlots = kOffsetBarriers + 8 * kBarrierCount;
   static constexpr int kSmemAlign = 1024;
   // Dynamic shared memory is only 16-byte aligned: ask for the slack to round the base up.
-  static constexpr int kSmemBytes = kOffsetBarriers + 8 * kBarrierCount + kSmemAlign;
+  static constexpr int kSmemBytes = kOffsetTileSlots + kTileSlots * 28 + kSmemAlign;  // 28 = sizeof(Tile)
   static_assert(kSmemBytes <= 232448, "more than the 227 KB of shared memory an H100 block may use");
 };
+
+// One tile of work: 128 query rows of one head of one sequence (tile_scheduler.cuh).
+struct Tile {
+  int mBlock;
+  int head;
+  int batch;
+  // The sequence's first row in q/out and in k/v (varlen; 0 dense), and its lengths (seqlenK after sequsedK).
+  int qStart;
+  int kStart;
+  int seqlenQ;
+  int seqlenK;
+};
+static_assert(sizeof(Tile) == 28, "Traits::kSmemBytes and src/attention/sm90.ts count 28 bytes per tile slot");
 
 // Stage index and phase parity of a circular buffer of mbarrier-guarded stages.
 template <int kStages>
@@ -118,6 +148,12 @@ struct SharedTiles {
   uint64_t* emptyK;  // [kStages], one arrival per consumer warpgroup
   uint64_t* fullV;
   uint64_t* emptyV;
+  // Varlen: the V block that crosses a sequence's end lands here (1 arrival + bytes); the producer
+  // warp zeroes the rows past the end and only then arrives on fullV.
+  uint64_t* landedV;
+  uint64_t* tileFull;   // varlen, [kTileSlots]: the search warp posted the slot (1 arrival)
+  uint64_t* tileEmpty;  // varlen, [kTileSlots]: the producer warp and both consumer warpgroups are done with it
+  Tile* tiles;          // varlen, [kTileSlots]
 
   __device__ __forceinline__ explicit SharedTiles(uint8_t* raw) {
     uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw) + T::kSmemAlign - 1) &
@@ -132,6 +168,11 @@ struct SharedTiles {
     emptyK = fullK + T::kStages;
     fullV = emptyK + T::kStages;
     emptyV = fullV + T::kStages;
+    // Only allocated (and initialized) when T::kVarlen:
+    landedV = emptyV + T::kStages;
+    tileFull = landedV + 1;
+    tileEmpty = tileFull + T::kTileSlots;
+    tiles = reinterpret_cast<Tile*>(base + T::kOffsetTileSlots);
   }
   __device__ __forceinline__ uint8_t* kStage(int s) const { return k + s * T::kKBytes; }
   __device__ __forceinline__ uint8_t* vStage(int s) const { return v + s * T::kVBytes; }
