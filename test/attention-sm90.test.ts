@@ -17,22 +17,25 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { flashAttnFunc, flashAttnQkvpackedFunc } from '../src/attention/api.js';
-import { BACKEND_ENV, getBackend } from '../src/attention/dispatch.js';
-import { acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
+import { flashAttnFunc, flashAttnQkvpackedFunc, flashAttnVarlenFunc } from '../src/attention/api.js';
+import { encodeElement } from '../src/tensor/dtype.js';
+import { BACKEND_ENV, getBackend, selectBackend } from '../src/attention/dispatch.js';
+import { type ReferenceVarlen, acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
 import type { AttentionOptions } from '../src/attention/types.js';
-import { resolveOptions } from '../src/attention/validate.js';
+import { resolveOptions, validateVarlen } from '../src/attention/validate.js';
 import {
   ATTN_FWD_SM90_PARAMS,
   SM90_BLOCK_N,
   SM90_HEAD_DIMS,
   SM90_MODULE,
+  SM90_VARLEN_HEAD_DIMS,
   sm90CompiledHeadDim,
   sm90KernelName,
   sm90SharedMemoryBytes,
   sm90Supports,
 } from '../src/attention/sm90.js';
 import '../src/attention/index.js';
+import type { AttentionProblem } from '../src/attention/problem.js';
 import { type TestContext, gpuTest } from './support/gpu.js';
 import { problemShell } from './support/problem-shell.js';
 
@@ -83,6 +86,8 @@ test('every kernel the launcher can name was built', (t) => {
       for (const windowed of [false, true]) {
         const n = sm90KernelName(dt, d, windowed);
         assert.ok(names.has(n), `${n} missing from the build`);
+        const v = sm90KernelName(dt, d, windowed, true);
+        assert.equal(names.has(v), SM90_VARLEN_HEAD_DIMS.includes(d), `${v} built: ${names.has(v)}`);
       }
     }
   }
@@ -108,6 +113,9 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   // Q, 2 K and 2 V stages; 10 mbarriers (Q full, Q/O free, full/empty per stage); alignment slack.
   assert.equal(sm90SharedMemoryBytes(256), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(192), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
+  // Varlen: + the V-landed barrier, full/empty per tile slot (2) and the two 28-byte slots.
+  assert.equal(sm90SharedMemoryBytes(128, true), sm90SharedMemoryBytes(128) + 8 * 5 + 2 * 28);
+  for (const d of SM90_VARLEN_HEAD_DIMS) assert.ok(sm90SharedMemoryBytes(d, true) <= H100_SMEM_PER_BLOCK);
   assert.throws(() => sm90SharedMemoryBytes(96), /headDim must be a compiled head dim \(64, 128, 192, 256\), got 96/);
   assert.deepEqual([...SM90_HEAD_DIMS], [...HEAD_DIMS]);
 });
@@ -138,15 +146,53 @@ test('supports() names what the sm90 kernels do not take', () => {
     sm90Supports(problemShell({ params: { softmaxScale: -1, causal: false, windowLeft: -1, windowRight: -1, softcap: 0 } }))!,
     /needs softmaxScale > 0 without softcap, got -1/,
   );
-  const varlen = problemShell({});
-  varlen.varlen = {
-    cuSeqlensQ: Tensor.zeros([2], { dtype: 'int32' }),
-    cuSeqlensK: Tensor.zeros([2], { dtype: 'int32' }),
-    maxSeqlenQ: 4,
-    maxSeqlenK: 4,
-    host: { cuSeqlensQ: new Int32Array(2), cuSeqlensK: new Int32Array(2) },
-  };
-  assert.match(sm90Supports(varlen)!, /varlen batches are not implemented/);
+  // Varlen beyond head dim 128 falls back (its consumers would spill).
+  assert.match(
+    sm90Supports(varlenShell({ headDim: 192, headDimV: 192 }))!,
+    /has varlen kernels for head dims up to 128 only \(beyond, their consumers spill registers\), got 192/,
+  );
+  assert.match(sm90Supports(varlenShell({ headDim: 160, headDimV: 160 }))!, /varlen kernels for head dims up to 128 only.*got 160/);
+});
+
+/** A varlen problem shell: 3 sequences (query lengths 3, 0, 1; key lengths 2, 2, 0), host tensors. */
+function varlenShell(over: Partial<AttentionProblem>): AttentionProblem {
+  const d = over.headDim ?? 64;
+  const q = Tensor.zeros([4, 1, d], { dtype: 'bfloat16' });
+  const cuQ = Int32Array.from([0, 3, 3, 4]);
+  const cuK = Int32Array.from([0, 2, 4, 4]);
+  return problemShell({
+    q,
+    k: q,
+    v: q,
+    out: q,
+    batch: 3,
+    seqlenQ: 4,
+    seqlenK: 4,
+    varlen: {
+      cuSeqlensQ: Tensor.fromData(cuQ, [4], { dtype: 'int32' }),
+      cuSeqlensK: Tensor.fromData(cuK, [4], { dtype: 'int32' }),
+      maxSeqlenQ: 3,
+      maxSeqlenK: 2,
+      host: { cuSeqlensQ: cuQ, cuSeqlensK: cuK },
+    },
+    ...over,
+  });
+}
+
+test('supports() takes head dims 96 and 192 and varlen up to head dim 128 once the kernels are built', () => {
+  // Host tensors: every shape check passes, and the first reason is where the tensors are (or that
+  // the kernels were not built), never the head dim or varlen.
+  const built = cuda.kernelManifest()?.modules.some((x) => x.name === SM90_MODULE) ?? false;
+  const expected = built ? /^q must be on cuda/ : new RegExp(`^kernel module ${SM90_MODULE} was not built`);
+  for (const d of [96, 192, 40, 200]) {
+    const q = Tensor.zeros([1, 4, 1, d], { dtype: 'bfloat16' });
+    assert.match(sm90Supports(problemShell({ q, k: q, v: q, out: q, headDim: d, headDimV: d }))!, expected, `head dim ${d}`);
+  }
+  for (const d of [64, 128, 96, 8]) {
+    assert.match(sm90Supports(varlenShell({ headDim: d, headDimV: d }))!, expected, `varlen head dim ${d}`);
+  }
+  const windowed = varlenShell({ params: { softmaxScale: 0.125, causal: true, windowLeft: -1, windowRight: 0, softcap: 0 } });
+  assert.match(sm90Supports(windowed)!, expected, 'varlen causal');
 });
 
 // ---- on an sm_90 GPU ---------------------------------------------------------------------------
@@ -382,5 +428,134 @@ gpuTest('sm90: 20 repeated runs are bit-identical (races would show here)', (t) 
       res.lse.dispose();
     }
     for (const x of [q, k, v]) x.dispose();
+  }
+});
+
+// ---- varlen on an sm_90 GPU --------------------------------------------------------------------
+
+interface VarlenCase {
+  dtype: Dt;
+  lensQ: number[];
+  lensK: number[];
+  /** Keys used per sequence (sequsedK); the rows past them are filled with NaN. */
+  usedK?: number[];
+  heads: number;
+  headsKV: number;
+  d: number;
+  opts?: AttentionOptions;
+}
+
+const cumulative = (lens: number[]): Int32Array => Int32Array.from([0, ...lens.map((_, j) => lens.slice(0, j + 1).reduce((a, b) => a + b, 0))]);
+
+/**
+ * Runs a varlen case through flashAttnVarlenFunc (forced onto sm90) into NaN-poisoned out and
+ * checks out and LSE ([heads, totalQ]) against the float64 reference with the acceptance rule.
+ * K and V rows a sequence does not use (past sequsedK) hold NaN: the kernel must not let them
+ * reach any output (P is 0 there, but 0 * NaN is NaN).
+ */
+function checkVarlen(c: VarlenCase): void {
+  const seed = freshSeed();
+  const o = c.opts ?? {};
+  const what = `varlen ${c.dtype} q[${c.lensQ.join(',')}] k[${c.lensK.join(',')}]${c.usedK ? ` used[${c.usedK.join(',')}]` : ''} h${c.heads}/${c.headsKV} d${c.d}${o.causal ? ' causal' : o.windowSize ? ` window [${o.windowSize.join(', ')}]` : ''} seed ${seed}`;
+  const cuQ = cumulative(c.lensQ);
+  const cuK = cumulative(c.lensK);
+  const totalQ = cuQ[c.lensQ.length]!;
+  const totalK = cuK[c.lensK.length]!;
+  const q = Tensor.randn([totalQ, c.heads, c.d], { dtype: c.dtype, device: 'cuda', seed });
+  const kHost = Tensor.randn([totalK, c.headsKV, c.d], { dtype: c.dtype, seed: seed + 1 });
+  const vHost = Tensor.randn([totalK, c.headsKV, c.d], { dtype: c.dtype, seed: seed + 2 });
+  const used = c.usedK ? Int32Array.from(c.usedK) : undefined;
+  if (used) {
+    const nan = encodeElement(NaN, c.dtype);
+    for (let b = 0; b < c.lensK.length; b++) {
+      for (let row = cuK[b]! + used[b]!; row < cuK[b + 1]!; row++) {
+        for (let i = 0; i < c.headsKV * c.d; i++) {
+          kHost.hostStorageArray()[row * c.headsKV * c.d + i] = nan;
+          vHost.hostStorageArray()[row * c.headsKV * c.d + i] = nan;
+        }
+      }
+    }
+  }
+  const k = kHost.to('cuda');
+  const v = vHost.to('cuda');
+  const dev = { dtype: 'int32', device: 'cuda' } as const;
+  const cuSeqlensQ = Tensor.fromData(cuQ, [cuQ.length], dev);
+  const cuSeqlensK = Tensor.fromData(cuK, [cuK.length], dev);
+  const sequsedK = used ? Tensor.fromData(used, [used.length], dev) : undefined;
+  const out = Tensor.full([totalQ, c.heads, c.d], NaN, { dtype: c.dtype, device: 'cuda' }); // poisoned
+  try {
+    const opts = {
+      ...o,
+      cuSeqlensQ,
+      cuSeqlensK,
+      maxSeqlenQ: Math.max(...c.lensQ),
+      maxSeqlenK: Math.max(...c.lensK),
+      ...(sequsedK ? { sequsedK } : {}),
+    };
+    const vp = validateVarlen('flashAttnVarlenFunc', q, k, v, opts);
+    const { returnLse: _unused, ...rest } = vp;
+    assert.equal(selectBackend({ ...rest, out, lse: undefined }).name, 'sm90', `${what}: dispatch`);
+    const res = flashAttnVarlenFunc(q, k, v, { ...opts, out, returnLse: true });
+    const actualOut = res.out.toHost().toFloat64Array();
+    const actualLse = res.lse.toHost().toFloat64Array();
+    res.lse.dispose();
+    const ref: ReferenceVarlen = { cuSeqlensQ: cuQ, cuSeqlensK: cuK, ...(used ? { sequsedK: used } : {}) };
+    const expected = attentionReference(q, k, v, vp.params, ref);
+    const naive = attentionNaiveLowPrecision(q, k, v, vp.params, c.dtype, ref);
+    const oc = acceptanceCheck(actualOut, expected.out, naive.out);
+    assert.ok(oc.ok, `${what}: out: ${oc.message}`);
+    const lc = acceptanceCheck(actualLse, expected.lse, naive.lse);
+    assert.ok(lc.ok, `${what}: lse: ${lc.message}`);
+  } finally {
+    for (const x of [q, kHost, vHost, k, v, cuSeqlensQ, cuSeqlensK, sequsedK, out]) x?.dispose();
+  }
+}
+
+gpuTest('sm90 varlen: empty sequences, lengths that are not multiples of 128, GQA, causal and not', (t) => {
+  if (!requireSm90(t)) return;
+  const lensQ = [300, 1, 0, 129, 77, 5, 128, 17];
+  const lensK = [300, 17, 40, 0, 200, 64, 128, 1000];
+  for (const d of [64, 128]) {
+    for (const dtype of DTYPES) {
+      checkVarlen({ dtype, lensQ, lensK, heads: 4, headsKV: 2, d });
+      checkVarlen({ dtype, lensQ, lensK, heads: 4, headsKV: 1, d, opts: { causal: true } });
+    }
+  }
+});
+
+gpuTest('sm90 varlen: sequsedK with NaN in the unused key and value rows', (t) => {
+  if (!requireSm90(t)) return;
+  const lensQ = [130, 1, 64, 0, 257];
+  const lensK = [300, 256, 64, 10, 260];
+  const usedK = [129, 0, 63, 10, 1];
+  checkVarlen({ dtype: 'bfloat16', lensQ, lensK, usedK, heads: 2, headsKV: 2, d: 128 });
+  checkVarlen({ dtype: 'float16', lensQ, lensK, usedK, heads: 4, headsKV: 2, d: 64, opts: { causal: true } });
+  checkVarlen({ dtype: 'bfloat16', lensQ, lensK, usedK, heads: 2, headsKV: 1, d: 96, opts: { windowSize: [30, 5] } });
+});
+
+gpuTest('sm90 varlen: local windows, softcap, head dims 96 and 40, and many short sequences', (t) => {
+  if (!requireSm90(t)) return;
+  checkVarlen({ dtype: 'bfloat16', lensQ: [500, 17, 333], lensK: [517, 40, 300], heads: 2, headsKV: 1, d: 128, opts: { windowSize: [50, 20] } });
+  checkVarlen({ dtype: 'float16', lensQ: [200, 129], lensK: [300, 1], heads: 2, headsKV: 2, d: 96, opts: { windowSize: [-1, 30], softcap: 10 } });
+  checkVarlen({ dtype: 'bfloat16', lensQ: [1000, 127], lensK: [1000, 129], heads: 3, headsKV: 1, d: 40, opts: { causal: true } });
+  // 70 sequences (more than one 32-sequence search round) of 1..140 rows, several empty: 9 heads
+  // give more tiles than the H100's 132 SMs, so persistent CTAs walk several sequences each.
+  const lensQ = Array.from({ length: 70 }, (_, i) => (i % 9 === 4 ? 0 : 1 + ((i * 37) % 140)));
+  const lensK = Array.from({ length: 70 }, (_, i) => (i % 11 === 7 ? 0 : 1 + ((i * 53) % 200)));
+  checkVarlen({ dtype: 'bfloat16', lensQ, lensK, heads: 9, headsKV: 3, d: 64 });
+  checkVarlen({ dtype: 'float16', lensQ, lensK, heads: 9, headsKV: 3, d: 128, opts: { causal: true } });
+});
+
+gpuTest('sm90 varlen: head dim 192 falls back to the portable path with the reason', (t) => {
+  if (!requireSm90(t)) return;
+  const q = Tensor.randn([10, 2, 192], { dtype: 'bfloat16', device: 'cuda', seed: 1 });
+  const cu = Tensor.fromData(Int32Array.from([0, 4, 10]), [3], { dtype: 'int32', device: 'cuda' });
+  try {
+    const vp = validateVarlen('flashAttnVarlenFunc', q, q, q, { cuSeqlensQ: cu, cuSeqlensK: cu, maxSeqlenQ: 6, maxSeqlenK: 6 });
+    const { returnLse: _unused, ...rest } = vp;
+    assert.match(sm90Supports({ ...rest, out: q, lse: undefined })!, /varlen kernels for head dims up to 128 only/);
+  } finally {
+    q.dispose();
+    cu.dispose();
   }
 });

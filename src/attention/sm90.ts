@@ -2,12 +2,14 @@
  * The Hopper GPU backend ('sm90'): launches the FlashAttention-3-class forward kernels of
  * kernels/attn_fwd_sm90.cu (TMA, wgmma, warp specialization; sm_90a machine code only).
  *
- * Takes dense float16/bfloat16 problems with headDim = headDimV a multiple of 8 up to 256 (kernels
- * for 64, 128, 192 and 256; other head dims run on the next one up, the copy engine zero-filling
- * the extra columns), any seqlenQ and seqlenK, GQA/MQA, causal and local windows, softcap, LSE,
- * strided (packed) inputs whose strides are multiples of 8 elements. Everything else (varlen,
- * headDimV != headDim, empty problems) is left to the portable 'sm80' backend: supports() names
- * the reason.
+ * Takes float16/bfloat16 problems with headDim = headDimV a multiple of 8 up to 256 (kernels for
+ * 64, 128, 192 and 256; other head dims run on the next one up, the copy engine zero-filling the
+ * extra columns), any seqlenQ and seqlenK, GQA/MQA, causal and local windows, softcap, LSE,
+ * strided (packed) inputs whose strides are multiples of 8 elements, and varlen batches
+ * (cuSeqlensQ/K, sequsedK, empty sequences) up to head dim 128, with the portable path's semantics:
+ * per-sequence lengths, windows aligned to each sequence's bottom-right corner, LSE [heads, totalQ].
+ * Everything else (varlen beyond head dim 128, headDimV != headDim, empty problems) is left to the
+ * portable 'sm80' backend: supports() names the reason.
  *
  * Inputs reach the kernel as TMA tensor maps: a rank-4 view {headDim, seqlen, heads, batch} of each
  * [batch, seqlen, heads, headDim] tensor with a 128-byte swizzle and box {64, rows, 1, 1}; the
@@ -34,6 +36,14 @@ export const SM90_THREADS = 384;
 const STAGES = 2;
 /** Q full, Q/O free, then full/empty for each K and V stage. */
 const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
+/** Varlen kernels: the tile ring's slots (28-byte Tile each), V-landed and full/empty per slot. */
+const VARLEN_TILE_SLOTS = 2;
+const VARLEN_EXTRA_BYTES = 8 * (1 + 2 * VARLEN_TILE_SLOTS) + 28 * VARLEN_TILE_SLOTS;
+/**
+ * Compiled head dims that have varlen kernels: at 192 and 256 the varlen consumers spill registers
+ * (kernels/NOTES.md), so those problems go to the portable path.
+ */
+export const SM90_VARLEN_HEAD_DIMS: readonly number[] = [64, 128];
 /** The kernel rounds its dynamic shared memory base up to the 128B-swizzle repeat (1024 B). */
 const SMEM_ALIGN = 1024;
 /** Column chunk of a 128-byte-swizzled tile: 128 B of 16-bit elements. */
@@ -60,22 +70,24 @@ export function sm90CompiledHeadDim(headDim: number): number | undefined {
 
 /**
  * Dynamic shared memory of the kernel for compiled head dim `headDim` (Traits::kSmemBytes): Q,
- * 2 K and 2 V stages, barriers.
+ * 2 K and 2 V stages, barriers; varlen kernels add their tile ring.
  */
-export function sm90SharedMemoryBytes(headDim: number): number {
+export function sm90SharedMemoryBytes(headDim: number, varlen = false): number {
   const blockN = SM90_BLOCK_N[headDim];
   if (blockN === undefined) {
     throw new RangeError(`sm90SharedMemoryBytes: headDim must be a compiled head dim (${SM90_HEAD_DIMS.join(', ')}), got ${headDim}`);
   }
-  return (SM90_BLOCK_M + 2 * STAGES * blockN) * headDim * ELEMENT_BYTES + BARRIER_BYTES + SMEM_ALIGN;
+  const tiles = (SM90_BLOCK_M + 2 * STAGES * blockN) * headDim * ELEMENT_BYTES;
+  return tiles + BARRIER_BYTES + (varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
 }
 
 /**
- * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window (kernels/sm90/attn_fwd_sm90_instances.h),
- * for a compiled head dim. `windowed` selects the kernels with the causal / local mask.
+ * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window_varlen (kernels/sm90/attn_fwd_sm90_instances.h),
+ * for a compiled head dim. `windowed` selects the kernels with the causal / local mask, `varlen`
+ * those for packed sequences (cuSeqlens).
  */
-export function sm90KernelName(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean): string {
-  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}`;
+export function sm90KernelName(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean, varlen = false): string {
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}`;
 }
 
 /** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
@@ -87,11 +99,18 @@ export const ATTN_FWD_SM90_PARAMS = cuda.defineStruct('AttnFwdSm90Params', [
   ['lse', 'ptr'],
   ['lseBatchStride', 'i64'],
   ['lseHeadStride', 'i64'],
+  ['cuSeqlensQ', 'ptr'],
+  ['cuSeqlensK', 'ptr'],
+  ['sequsedK', 'ptr'],
+  ['out', 'ptr'],
+  ['oRowStride', 'i64'],
+  ['oHeadStride', 'i64'],
   ['batch', 'i32'],
   ['seqlenQ', 'i32'],
   ['seqlenK', 'i32'],
   ['heads', 'i32'],
   ['headGroup', 'i32'],
+  ['headDim', 'i32'],
   ['windowLeft', 'i32'],
   ['windowRight', 'i32'],
   ['scoreScaleLog2', 'f32'],
@@ -102,12 +121,12 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
-/** Kernel names by (dtype, head dim, windowed), formatted once: calls happen per attention call. */
+/** Kernel names by (dtype, head dim, windowed, varlen), formatted once: calls happen per attention call. */
 const kernelNames = new Map<number, string>();
-function kernelNameOf(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean): string {
-  const key = headDim * 4 + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
+function kernelNameOf(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean, varlen: boolean): string {
+  const key = headDim * 8 + (varlen ? 4 : 0) + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
   let name = kernelNames.get(key);
-  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed)));
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen)));
   return name;
 }
 
@@ -121,10 +140,11 @@ function builtKernelNames(): Set<string> | undefined {
   return builtNames ?? undefined;
 }
 
-/** Why the copy engine cannot read a [batch, seqlen, heads, headDim] view, or undefined. */
+/** Why the copy engine cannot read a [batch, seqlen, heads, headDim] (varlen [total, heads, headDim]) view, or undefined. */
 function tmaLayoutReason(name: string, t: Tensor): string | undefined {
-  if (t.strides[3] !== 1) return `${name} needs a contiguous last dim, got strides [${t.strides.join(', ')}]`;
-  for (let i = 0; i < 3; i++) {
+  const last = t.ndim - 1;
+  if (t.strides[last] !== 1) return `${name} needs a contiguous last dim, got strides [${t.strides.join(', ')}]`;
+  for (let i = 0; i < last; i++) {
     if (t.dims[i]! > 1 && (t.strides[i]! * ELEMENT_BYTES) % TMA_ALIGN_BYTES !== 0) {
       return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${t.strides.join(', ')}]`;
     }
@@ -145,16 +165,20 @@ function tmaInputReason(name: string, t: Tensor, device: number): string | undef
  * that the device is compute capability 9.x). Each reason is one short clause.
  */
 export function sm90Supports(p: AttentionProblem): string | undefined {
-  if (p.varlen) return 'varlen batches are not implemented in the sm90 kernels yet';
   if (!isSm90DType(p.q.dtype)) return `needs float16 or bfloat16 inputs, got ${p.q.dtype}`;
   if (p.headDimV !== p.headDim) return `needs headDimV == headDim, got ${p.headDimV} and ${p.headDim}`;
   const compiled = sm90CompiledHeadDim(p.headDim);
   if (compiled === undefined) return `needs a head dim that is a multiple of 8 up to 256, got ${p.headDim}`;
+  const varlen = p.varlen !== undefined;
+  if (varlen && !SM90_VARLEN_HEAD_DIMS.includes(compiled)) {
+    return `has varlen kernels for head dims up to ${SM90_VARLEN_HEAD_DIMS[SM90_VARLEN_HEAD_DIMS.length - 1]} only (beyond, their consumers spill registers), got ${p.headDim}`;
+  }
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
-  if (Math.ceil(p.seqlenQ / SM90_BLOCK_M) * p.heads * p.batch > MAX_TILES) {
-    return `supports at most ${MAX_TILES} tiles of ${SM90_BLOCK_M} query rows, got ${Math.ceil(p.seqlenQ / SM90_BLOCK_M)} x ${p.heads} heads x ${p.batch} sequences`;
+  const tiles = workUnits(p, false);
+  if (tiles > MAX_TILES) {
+    return `supports at most ${MAX_TILES} tiles of ${SM90_BLOCK_M} query rows, got ${tiles}`;
   }
   if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
     // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
@@ -162,17 +186,17 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   }
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
-  if (!names.has(kernelNameOf(p.q.dtype, compiled, isWindowed(p)))) {
-    return `kernel ${sm90KernelName(p.q.dtype, compiled, isWindowed(p))} was not built`;
+  if (!names.has(kernelNameOf(p.q.dtype, compiled, isWindowed(p), varlen))) {
+    return `kernel ${sm90KernelName(p.q.dtype, compiled, isWindowed(p), varlen)} was not built`;
   }
   const why = tmaInputReason('q', p.q, p.q.device) ?? tmaInputReason('k', p.k, p.q.device) ??
     tmaInputReason('v', p.v, p.q.device) ?? tmaInputReason('out', p.out, p.q.device);
   if (why) return why;
   if (p.lse) {
     if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
-    if (p.lse.strides[2] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
+    if (p.lse.strides[p.lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
   }
-  const smem = sm90SharedMemoryBytes(compiled);
+  const smem = sm90SharedMemoryBytes(compiled, varlen);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
     return `head dim ${compiled} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
@@ -182,13 +206,33 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
 
 /**
  * The window the kernel sees. A bound no row can reach is no bound (left >= seqlenK: every key is
- * at or after diag - left; right >= seqlenQ: every key is at or before diag + right), so such
- * problems run the unmasked kernel and the kernel's int32 window arithmetic stays far from overflow.
+ * at or after diag - left; right >= seqlenQ: every key is at or before diag + right; varlen: the
+ * longest sequences, maxSeqlenK and maxSeqlenQ, as the portable path), so such problems run the
+ * unmasked kernel and the kernel's int32 window arithmetic stays far from overflow.
  */
 function kernelWindow(p: AttentionProblem): [number, number] {
-  const left = p.params.windowLeft >= p.seqlenK ? -1 : p.params.windowLeft;
-  const right = p.params.causal ? 0 : p.params.windowRight >= p.seqlenQ ? -1 : p.params.windowRight;
+  const seqlenK = p.varlen ? p.varlen.maxSeqlenK : p.seqlenK;
+  const seqlenQ = p.varlen ? p.varlen.maxSeqlenQ : p.seqlenQ;
+  const left = p.params.windowLeft >= seqlenK ? -1 : p.params.windowLeft;
+  const right = p.params.causal ? 0 : p.params.windowRight >= seqlenQ ? -1 : p.params.windowRight;
   return [left, right];
+}
+
+/**
+ * Work units of the persistent grid (kernels/sm90/tile_scheduler.cuh): query blocks of 128 rows
+ * per head and sequence, or pairs of them for the windowed kernels. Varlen counts each sequence's
+ * own blocks from the host copy of cuSeqlensQ (an empty sequence has none).
+ */
+function workUnits(p: AttentionProblem, windowed: boolean): number {
+  const per = (rows: number): number => {
+    const blocks = Math.ceil(rows / SM90_BLOCK_M);
+    return windowed ? Math.ceil(blocks / 2) : blocks;
+  };
+  if (!p.varlen) return per(p.seqlenQ) * p.heads * p.batch;
+  const cu = p.varlen.host.cuSeqlensQ;
+  let units = 0;
+  for (let b = 0; b < p.batch; b++) units += per(cu[b + 1]! - cu[b]!);
+  return units * p.heads;
 }
 
 function isWindowed(p: AttentionProblem): boolean {
@@ -226,7 +270,8 @@ function kernelFor(name: string, device: number): cuda.Kernel {
 interface CachedMap {
   device: number;
   dtype: DType;
-  dims: readonly number[];
+  /** [batch, seqlen, heads, headDim]; varlen [total, heads, headDim] is batch 1. */
+  dims: [number, number, number, number];
   strideBytes: [number, number, number];
   rows: number;
   map: Uint8Array;
@@ -235,15 +280,6 @@ const mapCache = new Map<number, CachedMap[]>();
 let mapCacheEntries = 0;
 const MAP_CACHE_LIMIT = 256;
 
-function sameMap(e: CachedMap, t: Tensor, sb0: number, sb1: number, sb2: number, rows: number): boolean {
-  const d = t.dims;
-  return (
-    e.device === t.device && e.dtype === t.dtype && e.rows === rows && e.dims[0] === d[0] && e.dims[1] === d[1] &&
-    e.dims[2] === d[2] && e.dims[3] === d[3] && e.strideBytes[0] === sb0 && e.strideBytes[1] === sb1 &&
-    e.strideBytes[2] === sb2
-  );
-}
-
 /** Byte stride of dim i for the map; size-1 dims get 16 (never used, but must pass the driver's rule). */
 function mapStrideBytes(t: Tensor, i: number): number {
   return t.dims[i] === 1 ? TMA_ALIGN_BYTES : t.strides[i]! * ELEMENT_BYTES;
@@ -251,28 +287,42 @@ function mapStrideBytes(t: Tensor, i: number): number {
 
 /**
  * The rank-4 TMA view {headDim, seqlen, heads, batch} of a [batch, seqlen, heads, headDim] tensor
- * (the real head dim), box {64, rows, 1, 1}: the kernel loads or stores one box per 64-column
- * chunk, and the copy engine zero-fills (loads) or clips (stores) columns past headDim. Strides of
- * size-1 dims are never used by the copy engine; they are replaced by 16 so that any view of such a
- * dim passes the driver's multiple-of-16 rule.
+ * (varlen [total, heads, headDim]: {headDim, total, heads, 1}), with the real head dim and box
+ * {64, rows, 1, 1}: the kernel loads or stores one box per 64-column chunk, and the copy engine
+ * zero-fills (loads) or clips (stores) columns past headDim. Strides of size-1 dims are never used
+ * by the copy engine; they are replaced by 16 so that any view of such a dim passes the driver's
+ * multiple-of-16 rule.
  */
 function tensorMap(t: Tensor, rows: number): Uint8Array {
-  const sb0 = mapStrideBytes(t, 0);
-  const sb1 = mapStrideBytes(t, 1);
-  const sb2 = mapStrideBytes(t, 2);
+  const d = t.dims;
+  const dense = t.ndim === 4;
+  const b = dense ? d[0]! : 1;
+  const s = dense ? d[1]! : d[0]!;
+  const h = dense ? d[2]! : d[1]!;
+  const hd = dense ? d[3]! : d[2]!;
+  const sb0 = dense ? mapStrideBytes(t, 0) : TMA_ALIGN_BYTES;
+  const sb1 = mapStrideBytes(t, dense ? 1 : 0);
+  const sb2 = mapStrideBytes(t, dense ? 2 : 1);
   const addr = t.devicePointer();
   const key = Number(addr); // device addresses are far below 2^53
   const list = mapCache.get(key);
   if (list) {
-    for (const e of list) if (sameMap(e, t, sb0, sb1, sb2, rows)) return e.map;
+    for (const e of list) {
+      const [eb, es, eh, ehd] = e.dims;
+      const [e0, e1, e2] = e.strideBytes;
+      if (
+        e.device === t.device && e.dtype === t.dtype && e.rows === rows && eb === b && es === s && eh === h &&
+        ehd === hd && e0 === sb0 && e1 === sb1 && e2 === sb2
+      ) {
+        return e.map;
+      }
+    }
   }
-  const [batch, seqlen, heads, headDim] = t.dims as [number, number, number, number];
-  const sb: [number, number, number] = [sb0, sb1, sb2];
   const map = cuda.encodeTensorMapTiled(
     {
       dataType: t.dtype === 'float16' ? 'float16' : 'bfloat16',
       globalAddress: addr,
-      globalDims: [headDim, seqlen, heads, batch],
+      globalDims: [hd, s, h, b],
       globalStridesBytes: [sb1, sb2, sb0],
       boxDims: [CHUNK_COLS, rows, 1, 1],
       swizzle: '128B',
@@ -284,7 +334,7 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
     mapCache.clear();
     mapCacheEntries = 0;
   }
-  const entry: CachedMap = { device: t.device, dtype: t.dtype, dims: t.dims, strideBytes: sb, rows, map };
+  const entry: CachedMap = { device: t.device, dtype: t.dtype, dims: [b, s, h, hd], strideBytes: [sb0, sb1, sb2], rows, map };
   if (list) list.push(entry);
   else mapCache.set(key, [entry]);
   mapCacheEntries++;
@@ -295,17 +345,19 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
 const writer = ATTN_FWD_SM90_PARAMS.writer();
 
 /**
- * Enqueues the forward on p.stream: writes p.out [batch, seqlenQ, heads, headDim] and, when given,
- * p.lse float32 [batch, heads, seqlenQ] (natural log; -inf for a row that sees no key, whose
- * output is 0). Call only when sm90Supports(p) is undefined.
+ * Enqueues the forward on p.stream: writes p.out [batch, seqlenQ, heads, headDim] (varlen
+ * [totalQ, heads, headDim]) and, when given, p.lse float32 [batch, heads, seqlenQ] (varlen
+ * [heads, totalQ]; natural log; -inf for a row that sees no key, whose output is 0). Call only
+ * when sm90Supports(p) is undefined.
  */
 export function sm90Forward(p: AttentionProblem): void {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const d = sm90CompiledHeadDim(p.headDim)!;
   const blockN = SM90_BLOCK_N[d]!;
+  const vl = p.varlen;
   const [windowLeft, windowRight] = kernelWindow(p);
   const windowed = windowLeft >= 0 || windowRight >= 0;
-  const kernel = kernelFor(kernelNameOf(dtype, d, windowed), p.q.device);
+  const kernel = kernelFor(kernelNameOf(dtype, d, windowed, vl !== undefined), p.q.device);
   const { softmaxScale, softcap } = p.params;
 
   const w = writer;
@@ -315,12 +367,20 @@ export function sm90Forward(p: AttentionProblem): void {
   // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time.
   w.tensormap('tmO', tensorMap(p.out, O_STORE_ROWS));
   if (p.lse) {
-    w.ptr('lse', p.lse.devicePointer()).i64('lseBatchStride', p.lse.strides[0]!).i64('lseHeadStride', p.lse.strides[1]!);
+    // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (rows from each sequence's qStart).
+    const [lb, lh] = vl ? [0, p.lse.strides[0]!] : [p.lse.strides[0]!, p.lse.strides[1]!];
+    w.ptr('lse', p.lse.devicePointer()).i64('lseBatchStride', lb).i64('lseHeadStride', lh);
   } else {
     w.ptr('lse', 0n).i64('lseBatchStride', 0).i64('lseHeadStride', 0);
   }
+  w.ptr('cuSeqlensQ', vl ? vl.cuSeqlensQ.devicePointer() : 0n);
+  w.ptr('cuSeqlensK', vl ? vl.cuSeqlensK.devicePointer() : 0n);
+  w.ptr('sequsedK', vl?.sequsedK ? vl.sequsedK.devicePointer() : 0n);
+  // Plain O stores (varlen tiles whose TMA box would reach into the next sequence): [.., heads, headDim].
+  const o = p.out.strides;
+  w.ptr('out', p.out.devicePointer()).i64('oRowStride', o[o.length - 3]!).i64('oHeadStride', o[o.length - 2]!);
   w.i32('batch', p.batch).i32('seqlenQ', p.seqlenQ).i32('seqlenK', p.seqlenK);
-  w.i32('heads', p.heads).i32('headGroup', p.heads / p.headsKV);
+  w.i32('heads', p.heads).i32('headGroup', p.heads / p.headsKV).i32('headDim', p.headDim);
   w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
   // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
   w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
@@ -328,12 +388,12 @@ export function sm90Forward(p: AttentionProblem): void {
   // Persistent kernels: one CTA per SM (one fits per SM: 384 threads at 168 registers, up to
   // 225 KB of shared memory), each looping over work units; fewer when there are fewer units. A
   // unit is a tile, or for the windowed kernels a pair of query blocks (kernels/sm90/tile_scheduler.cuh).
-  const mBlocks = Math.ceil(p.seqlenQ / SM90_BLOCK_M);
-  const units = (windowed ? Math.ceil(mBlocks / 2) : mBlocks) * p.heads * p.batch;
+  // Varlen: at least one CTA, which finds no tile when every sequence is empty.
+  const units = workUnits(p, windowed);
   kernel.launch(
-    [Math.min(smCountOf(p.q.device), units), 1, 1],
+    [Math.max(1, Math.min(smCountOf(p.q.device), units)), 1, 1],
     [SM90_THREADS, 1, 1],
-    sm90SharedMemoryBytes(d),
+    sm90SharedMemoryBytes(d, vl !== undefined),
     w.bytes,
     p.stream,
   );
