@@ -1,7 +1,8 @@
 // FlashAttention-3-style forward for Hopper (sm_90a). A CTA loops over tiles of (128 query rows, head, batch):
 //
 //   warpgroup 0  producer   24 registers   one thread: TMA Q once, K and V through 2-stage rings
-//                                          (varlen: warp 0 loads, warp 1 finds the tiles of the sequences)
+//                                          (varlen kernels: 40 / 232 registers; warp 0 loads, warp 1
+//                                          finds the tiles of the packed sequences)
 //   warpgroup 1  consumer  240 registers   query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
 //   warpgroup 2  consumer  240 registers   query rows 64..127:  O += P V (wgmma RS), epilogue
 //
