@@ -2,9 +2,11 @@
 // head, batch); kBlockM is 64 per consumer warpgroup (three at head dim 64, two otherwise):
 //
 //   warpgroup 0     producer   24 / 32 registers   one thread: TMA Q once, K and V through 2-stage rings
+//                                                  (varlen kernels: 40 / 232 registers; warp 0 loads,
+//                                                  warp 1 finds the tiles of the packed sequences)
 //   warpgroup 1     consumer  240 / 160 registers  query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
 //   warpgroup 2     consumer                       query rows  64..127: O += P V (wgmma RS), epilogue
-//   (warpgroup 3)   consumer                       query rows 128..191 (head dim 64)
+//   (warpgroup 3)   consumer                       query rows 128..191 (head dim 64, not windowed or varlen)
 //
 // Roles live in kernels/sm90/: mainloop_producer.cuh, mainloop_consumer.cuh, softmax.cuh, mask.cuh,
 // epilogue.cuh, tile_scheduler.cuh; tile sizes and shared-memory layout in attn_fwd_sm90_traits.h;
@@ -50,6 +52,13 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       mbarrierInit(&smem.emptyK[s], T::kConsumerWarpgroups);
       mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups);
     }
+    if constexpr (T::kVarlen) {
+      mbarrierInit(smem.landedV, 1);
+      for (int s = 0; s < T::kTileSlots; ++s) {
+        mbarrierInit(&smem.tileFull[s], 1);
+        mbarrierInit(&smem.tileEmpty[s], 1 + T::kConsumerWarpgroups);  // producer warp + consumer warpgroups
+      }
+    }
     fenceBarrierInit();
     FA_SM90_TRACE_INIT();
   }
@@ -57,15 +66,19 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
 
   // Every role walks the same tile sequence (tile_scheduler.cuh); the K/V ring states carry over
   // from tile to tile, and the one-shot barriers (Q full, Q free) use parity = tile count & 1.
-  TileScheduler<T> scheduler(p);
+  TileScheduler<T> scheduler(p, smem);
   if (warpgroup == 0) {
     warpgroupRegistersDecrease<T::kProducerRegisters>();
-    if (threadIdx.x == 0) {
-      const MainloopProducer<T> producer{p, smem};
+    if constexpr (T::kVarlen) {
+      // Warp 1 finds the tiles of the packed sequences and posts them to the others (tile_scheduler.cuh).
+      if (threadIdx.x / 32 == 1) VarlenTileSearch<T>{p, smem}.run();
+    }
+    if (threadIdx.x < T::kProducerThreads) {
+      MainloopProducer<T> producer{p, smem};
       PipelineState<T::kStages> k, v;
       for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
         const Tile tile = scheduler.tile();
-        producer.run(tile, keyBlockRange<T>(p, tile.mBlock), k, v, iteration);
+        producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
       }
     }
   } else {
@@ -75,18 +88,19 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     PipelineState<T::kStages> ks, vs;
     for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
       const Tile tile = scheduler.tile();
-      // Q is loaded for every tile, empty ones included: the epilogue writes O over the Q tile.
+      // Q is loaded for every tile, empty ones included, so the Q-free handshake counts tiles alike.
       mbarrierWait(smem.barQ, iteration & 1);
       FA_SM90_TRACE_EVENT(kTraceTileStart, tile.mBlock);
       float o[T::kHeadDim / 2];
 #pragma unroll
       for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
       OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
-      consumer.run(tile, keyBlockRange<T>(p, tile.mBlock), o, softmax, ks, vs);
+      consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs);
       float invSum[2], lse[2];
       FA_SM90_TRACE_EVENT(kTraceEpilogueStart, tile.mBlock);
       softmax.finalize(invSum, lse);
-      storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+      // The tile again: varlen reads it from shared memory instead of keeping it in registers.
+      storeOutput<T>(p, smem, scheduler.tile(), wg, o, invSum, lse);
       FA_SM90_TRACE_EVENT(kTraceEpilogueEnd, tile.mBlock);
     }
     finishOutputStores<T>();
@@ -95,10 +109,10 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
 
 }  // namespace fa::sm90
 
-#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, name)                     \
+#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, name)            \
   extern "C" __global__ void __launch_bounds__(                                                             \
-      fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong>::kThreads, 1)                     \
+      fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, 0, true, 0, kVarlen>::kThreads, 1)   \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
-    fa::sm90::attnFwdSm90<fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong>>(p);           \
+    fa::sm90::attnFwdSm90<fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, 0, true, 0, kVarlen>>(p); \
   }
 ATTN_FWD_SM90_INSTANCES(FA_ATTN_FWD_SM90_KERNEL)

@@ -16,11 +16,11 @@ steps=${*:-check sass bench cudnn}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm --format=csv,noheader
 for step in $steps; do
   case $step in
-    check) timeout 200 $BIN --check 2>&1 | tee "$OUT/check.log" ;;
+    check) timeout 400 $BIN --check 2>&1 | tee "$OUT/check.log" ;;
     bench) timeout 120 $BIN --bench 2>&1 | tee "$OUT/bench.log" ;;
     race)
-      timeout 200 compute-sanitizer --tool racecheck $BIN --check --small 2>&1 | tail -8
-      timeout 200 compute-sanitizer --tool synccheck $BIN --check --small 2>&1 | tail -4 ;;
+      timeout 300 compute-sanitizer --tool racecheck $BIN --check --small 2>&1 | tail -8
+      timeout 300 compute-sanitizer --tool synccheck $BIN --check --small 2>&1 | tail -4 ;;
     sass)
       cuobjdump --dump-sass $BIN > "$OUT/sass.txt" 2>&1
       awk '/Function : attn_fwd_sm90_bf16_hd128$/{f=1;next} /Function :/{f=0} f' "$OUT/sass.txt" > "$OUT/sass_hd128.txt"

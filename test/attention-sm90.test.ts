@@ -17,15 +17,19 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { flashAttnFunc, flashAttnQkvpackedFunc } from '../src/attention/api.js';
-import { BACKEND_ENV, getBackend, reloadBackendEnv } from '../src/attention/dispatch.js';
-import { acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
+import { flashAttnFunc, flashAttnQkvpackedFunc, flashAttnVarlenFunc } from '../src/attention/api.js';
+import { encodeElement } from '../src/tensor/dtype.js';
+import { BACKEND_ENV, getBackend, reloadBackendEnv, selectBackend } from '../src/attention/dispatch.js';
+import { type ReferenceVarlen, acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
 import type { AttentionOptions } from '../src/attention/types.js';
-import { resolveOptions } from '../src/attention/validate.js';
+import { resolveOptions, validateVarlen } from '../src/attention/validate.js';
 import {
   ATTN_FWD_SM90_PARAMS,
   SM90_BLOCK_N,
+  SM90_HEAD_DIMS,
   SM90_MODULE,
+  SM90_VARLEN_HEAD_DIMS,
+  sm90CompiledHeadDim,
   sm90KernelName,
   sm90SharedMemoryBytes,
   sm90ConsumerWarpgroups,
@@ -33,11 +37,12 @@ import {
   sm90Supports,
 } from '../src/attention/sm90.js';
 import '../src/attention/index.js';
+import type { AttentionProblem } from '../src/attention/problem.js';
 import { type TestContext, gpuTest } from './support/gpu.js';
 import { problemShell } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const HEAD_DIMS = [64, 128, 256] as const;
+const HEAD_DIMS = [64, 128, 192, 256] as const;
 const DTYPES = ['bfloat16', 'float16'] as const;
 type Dt = (typeof DTYPES)[number];
 /** H100: the most dynamic shared memory one block may have. */
@@ -55,7 +60,7 @@ function builtFile(ext: string): string | undefined {
 test('the PTX of the sm90 module uses wgmma, TMA and setmaxnreg', (t) => {
   const ptx = builtFile('ptx');
   if (ptx === undefined) return t.skip(`kernel module ${SM90_MODULE} was not built (no nvcc)`);
-  for (const needle of ['wgmma.mma_async', 'cp.async.bulk.tensor.5d', 'setmaxnreg.inc', 'setmaxnreg.dec', 'mbarrier.try_wait']) {
+  for (const needle of ['wgmma.mma_async', 'cp.async.bulk.tensor.4d', 'setmaxnreg.inc', 'setmaxnreg.dec', 'mbarrier.try_wait']) {
     assert.ok(ptx.includes(needle), `${SM90_MODULE}.ptx lacks ${needle}`);
   }
 });
@@ -83,6 +88,8 @@ test('every kernel the launcher can name was built', (t) => {
       for (const windowed of [false, true]) {
         const n = sm90KernelName(dt, d, windowed);
         assert.ok(names.has(n), `${n} missing from the build`);
+        const v = sm90KernelName(dt, d, windowed, true);
+        assert.equal(names.has(v), SM90_VARLEN_HEAD_DIMS.includes(d), `${v} built: ${names.has(v)}`);
       }
     }
   }
@@ -111,46 +118,109 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
     }
   }
   // Q, O (its own tile where it fits), 2 K and 2 V stages; 10 mbarriers (Q full, Q free,
-  // full/empty per stage); alignment slack. Head dim 256 has no room for O: it overwrites Q.
-  // Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
+  // full/empty per stage); alignment slack. Head dims 192 and 256 have no room for O: it
+  // overwrites Q. Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
   assert.equal(sm90SharedMemoryBytes(64, false), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(64, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(128, false), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes(192, false), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(256, true), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
-  assert.throws(() => sm90SharedMemoryBytes(96, false), /headDim must be 64, 128 or 256, got 96/);
+  // Varlen (two consumer warpgroups): + the V-landed barrier, full/empty per tile slot (2) and the
+  // two 28-byte slots.
+  assert.equal(sm90SharedMemoryBytes(128, false, true), sm90SharedMemoryBytes(128, false) + 8 * 5 + 2 * 28);
+  assert.equal(sm90SharedMemoryBytes(64, false, true), sm90SharedMemoryBytes(64, true) + 8 * 5 + 2 * 28);
+  for (const d of SM90_VARLEN_HEAD_DIMS) {
+    for (const w of [false, true]) assert.ok(sm90SharedMemoryBytes(d, w, true) <= H100_SMEM_PER_BLOCK);
+  }
+  assert.throws(() => sm90SharedMemoryBytes(96, false), /headDim must be a compiled head dim \(64, 128, 192, 256\), got 96/);
+  assert.deepEqual([...SM90_HEAD_DIMS], [...HEAD_DIMS]);
 });
 
 test('the TypeScript consumer-warpgroup rule equals ConsumerWarpgroups in attn_fwd_sm90_traits.h', () => {
   const src = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_traits.h'), 'utf8');
   // The header's rule, as written there; this test pins the TypeScript copy to it.
-  assert.match(src, /static constexpr int value = kHeadDim == 64 && !kWindowed \? 3 : 2;/);
+  assert.match(src, /static constexpr int value = kHeadDim == 64 && !kWindowed && !kVarlen \? 3 : 2;/);
   for (const d of HEAD_DIMS) {
     assert.equal(sm90ConsumerWarpgroups(d, true), 2);
+    assert.equal(sm90ConsumerWarpgroups(d, false, true), 2);
     assert.equal(sm90ConsumerWarpgroups(d, false), d === 64 ? 3 : 2);
     assert.equal(sm90BlockM(d, false), 64 * sm90ConsumerWarpgroups(d, false));
   }
+});
+
+test('head dims that are not compiled run on the next compiled one up', () => {
+  assert.equal(sm90CompiledHeadDim(8), 64);
+  assert.equal(sm90CompiledHeadDim(32), 64);
+  assert.equal(sm90CompiledHeadDim(64), 64);
+  assert.equal(sm90CompiledHeadDim(72), 128);
+  assert.equal(sm90CompiledHeadDim(96), 128);
+  assert.equal(sm90CompiledHeadDim(136), 192);
+  assert.equal(sm90CompiledHeadDim(160), 192);
+  assert.equal(sm90CompiledHeadDim(192), 192);
+  assert.equal(sm90CompiledHeadDim(224), 256);
+  assert.equal(sm90CompiledHeadDim(256), 256);
+  for (const d of [0, 4, 12, 100, 264, 512]) assert.equal(sm90CompiledHeadDim(d), undefined, `head dim ${d}`);
 });
 
 
 test('supports() names what the sm90 kernels do not take', () => {
   const f32 = Tensor.zeros([1, 4, 1, 64]);
   assert.match(sm90Supports(problemShell({ q: f32 }))!, /needs float16 or bfloat16 inputs, got float32/);
-  assert.match(sm90Supports(problemShell({ headDim: 96, headDimV: 96 }))!, /head dims 64, 128 and 256, got 96/);
+  assert.match(sm90Supports(problemShell({ headDim: 100, headDimV: 100 }))!, /needs a head dim that is a multiple of 8 up to 256, got 100/);
+  assert.match(sm90Supports(problemShell({ headDim: 264, headDimV: 264 }))!, /needs a head dim that is a multiple of 8 up to 256, got 264/);
   assert.match(sm90Supports(problemShell({ headDimV: 128 }))!, /needs headDimV == headDim, got 128 and 64/);
   assert.match(sm90Supports(problemShell({ seqlenK: 0 }))!, /empty problems/);
   assert.match(
     sm90Supports(problemShell({ params: { softmaxScale: -1, causal: false, windowLeft: -1, windowRight: -1, softcap: 0 } }))!,
     /needs softmaxScale > 0 without softcap, got -1/,
   );
-  const varlen = problemShell({});
-  varlen.varlen = {
-    cuSeqlensQ: Tensor.zeros([2], { dtype: 'int32' }),
-    cuSeqlensK: Tensor.zeros([2], { dtype: 'int32' }),
-    maxSeqlenQ: 4,
-    maxSeqlenK: 4,
-    host: { cuSeqlensQ: new Int32Array(2), cuSeqlensK: new Int32Array(2) },
-  };
-  assert.match(sm90Supports(varlen)!, /varlen batches are not implemented/);
+  // Varlen beyond head dim 128 falls back (its consumers would spill).
+  assert.match(
+    sm90Supports(varlenShell({ headDim: 192, headDimV: 192 }))!,
+    /has varlen kernels for head dims up to 128 only \(beyond, their consumers spill registers\), got 192/,
+  );
+  assert.match(sm90Supports(varlenShell({ headDim: 160, headDimV: 160 }))!, /varlen kernels for head dims up to 128 only.*got 160/);
+});
+
+/** A varlen problem shell: 3 sequences (query lengths 3, 0, 1; key lengths 2, 2, 0), host tensors. */
+function varlenShell(over: Partial<AttentionProblem>): AttentionProblem {
+  const d = over.headDim ?? 64;
+  const q = Tensor.zeros([4, 1, d], { dtype: 'bfloat16' });
+  const cuQ = Int32Array.from([0, 3, 3, 4]);
+  const cuK = Int32Array.from([0, 2, 4, 4]);
+  return problemShell({
+    q,
+    k: q,
+    v: q,
+    out: q,
+    batch: 3,
+    seqlenQ: 4,
+    seqlenK: 4,
+    varlen: {
+      cuSeqlensQ: Tensor.fromData(cuQ, [4], { dtype: 'int32' }),
+      cuSeqlensK: Tensor.fromData(cuK, [4], { dtype: 'int32' }),
+      maxSeqlenQ: 3,
+      maxSeqlenK: 2,
+      host: { cuSeqlensQ: cuQ, cuSeqlensK: cuK },
+    },
+    ...over,
+  });
+}
+
+test('supports() takes head dims 96 and 192 and varlen up to head dim 128 once the kernels are built', () => {
+  // Host tensors: every shape check passes, and the first reason is where the tensors are (or that
+  // the kernels were not built), never the head dim or varlen.
+  const built = cuda.kernelManifest()?.modules.some((x) => x.name === SM90_MODULE) ?? false;
+  const expected = built ? /^q must be on cuda/ : new RegExp(`^kernel module ${SM90_MODULE} was not built`);
+  for (const d of [96, 192, 40, 200]) {
+    const q = Tensor.zeros([1, 4, 1, d], { dtype: 'bfloat16' });
+    assert.match(sm90Supports(problemShell({ q, k: q, v: q, out: q, headDim: d, headDimV: d }))!, expected, `head dim ${d}`);
+  }
+  for (const d of [64, 128, 96, 8]) {
+    assert.match(sm90Supports(varlenShell({ headDim: d, headDimV: d }))!, expected, `varlen head dim ${d}`);
+  }
+  const windowed = varlenShell({ params: { softmaxScale: 0.125, causal: true, windowLeft: -1, windowRight: 0, softcap: 0 } });
+  assert.match(sm90Supports(windowed)!, expected, 'varlen causal');
 });
 
 // ---- on an sm_90 GPU ---------------------------------------------------------------------------
@@ -255,6 +325,27 @@ gpuTest('sm90: awkward seqlens 1, 17, 127, 128, 129, 1000 (bf16, head dim 128)',
   checkCase({ dtype: 'float16', batch: 1, sq: 17, sk: 1, heads: 1, headsKV: 1, d: 64 });
 });
 
+gpuTest('sm90: head dims 96 and 192 at awkward seqlens 1, 17, 127, 129, 1000', (t) => {
+  if (!requireSm90(t)) return;
+  for (const s of [1, 17, 127, 129, 1000]) {
+    checkCase({ dtype: 'bfloat16', batch: 1, sq: s, sk: s, heads: 2, headsKV: 1, d: 96 });
+    checkCase({ dtype: 'float16', batch: 1, sq: s, sk: s, heads: 2, headsKV: 1, d: 192, opts: { causal: true } });
+  }
+  checkCase({ dtype: 'float16', batch: 2, sq: 129, sk: 1000, heads: 4, headsKV: 2, d: 96, opts: { causal: true } });
+  checkCase({ dtype: 'bfloat16', batch: 2, sq: 1000, sk: 129, heads: 4, headsKV: 2, d: 192 });
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 300, sk: 317, heads: 2, headsKV: 1, d: 192, opts: { windowSize: [40, 7], softcap: 10 } });
+});
+
+gpuTest('sm90: head dims that are not compiled run on the next kernel up (8, 40, 72, 160, 200, 248)', (t) => {
+  if (!requireSm90(t)) return;
+  // Columns past the real head dim are zero-filled by the copy engine and not stored: q.k and the
+  // stored O columns are exact, and nothing next to a row (the k part of a packed qkv) is read.
+  for (const d of [8, 40, 72, 160, 200, 248]) {
+    checkCase({ dtype: 'bfloat16', batch: 2, sq: 203, sk: 130, heads: 4, headsKV: 2, d });
+    checkCase({ dtype: 'float16', batch: 1, sq: 17, sk: 300, heads: 2, headsKV: 1, d, opts: { causal: true } });
+  }
+});
+
 gpuTest('sm90: very large logits (softcap off) stay finite', (t) => {
   if (!requireSm90(t)) return;
   // At |LSE| ~ 1e4 one float32 ulp (~1e-3) is far above the rule's 1e-5 slack, and wgmma's fp32
@@ -314,10 +405,15 @@ gpuTest('sm90: fully masked rows give 0 and -inf', (t) => {
   }
 });
 
-gpuTest('sm90: packed qkv (strided TMA views) matches the reference', (t) => {
+gpuTest('sm90: packed qkv (strided TMA views) matches the reference, at head dims 128 and 96', (t) => {
   if (!requireSm90(t)) return;
+  for (const d of [128, 96]) checkPackedQkv(d);
+});
+
+/** Head dim 96 runs on the 128 kernel: its second 64-column box must not read the next part of the row. */
+function checkPackedQkv(d: number): void {
   const seed = freshSeed();
-  const [b, s, h, d] = [2, 203, 2, 128];
+  const [b, s, h] = [2, 203, 2];
   const qkv = Tensor.randn([b, s, 3, h, d], { dtype: 'bfloat16', device: 'cuda', seed });
   const res = flashAttnQkvpackedFunc(qkv, { causal: true, returnLse: true });
   const q = qkv.select(2, 0);
@@ -327,11 +423,11 @@ gpuTest('sm90: packed qkv (strided TMA views) matches the reference', (t) => {
   const ref = attentionReference(q, k, v, resolved);
   const naive = attentionNaiveLowPrecision(q, k, v, resolved, 'bfloat16');
   const o = acceptanceCheck(res.out.toHost().toFloat64Array(), ref.out, naive.out);
-  assert.ok(o.ok, `packed qkv seed ${seed}: ${o.message}`);
+  assert.ok(o.ok, `packed qkv d${d} seed ${seed}: ${o.message}`);
   const l = acceptanceCheck(res.lse.toHost().toFloat64Array(), ref.lse, naive.lse);
-  assert.ok(l.ok, `packed qkv seed ${seed}: lse: ${l.message}`);
+  assert.ok(l.ok, `packed qkv d${d} seed ${seed}: lse: ${l.message}`);
   for (const x of [qkv, res.out, res.lse]) x.dispose();
-});
+}
 
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -362,5 +458,134 @@ gpuTest('sm90: 20 repeated runs are bit-identical (races would show here)', (t) 
       res.lse.dispose();
     }
     for (const x of [q, k, v]) x.dispose();
+  }
+});
+
+// ---- varlen on an sm_90 GPU --------------------------------------------------------------------
+
+interface VarlenCase {
+  dtype: Dt;
+  lensQ: number[];
+  lensK: number[];
+  /** Keys used per sequence (sequsedK); the rows past them are filled with NaN. */
+  usedK?: number[];
+  heads: number;
+  headsKV: number;
+  d: number;
+  opts?: AttentionOptions;
+}
+
+const cumulative = (lens: number[]): Int32Array => Int32Array.from([0, ...lens.map((_, j) => lens.slice(0, j + 1).reduce((a, b) => a + b, 0))]);
+
+/**
+ * Runs a varlen case through flashAttnVarlenFunc (forced onto sm90) into NaN-poisoned out and
+ * checks out and LSE ([heads, totalQ]) against the float64 reference with the acceptance rule.
+ * K and V rows a sequence does not use (past sequsedK) hold NaN: the kernel must not let them
+ * reach any output (P is 0 there, but 0 * NaN is NaN).
+ */
+function checkVarlen(c: VarlenCase): void {
+  const seed = freshSeed();
+  const o = c.opts ?? {};
+  const what = `varlen ${c.dtype} q[${c.lensQ.join(',')}] k[${c.lensK.join(',')}]${c.usedK ? ` used[${c.usedK.join(',')}]` : ''} h${c.heads}/${c.headsKV} d${c.d}${o.causal ? ' causal' : o.windowSize ? ` window [${o.windowSize.join(', ')}]` : ''} seed ${seed}`;
+  const cuQ = cumulative(c.lensQ);
+  const cuK = cumulative(c.lensK);
+  const totalQ = cuQ[c.lensQ.length]!;
+  const totalK = cuK[c.lensK.length]!;
+  const q = Tensor.randn([totalQ, c.heads, c.d], { dtype: c.dtype, device: 'cuda', seed });
+  const kHost = Tensor.randn([totalK, c.headsKV, c.d], { dtype: c.dtype, seed: seed + 1 });
+  const vHost = Tensor.randn([totalK, c.headsKV, c.d], { dtype: c.dtype, seed: seed + 2 });
+  const used = c.usedK ? Int32Array.from(c.usedK) : undefined;
+  if (used) {
+    const nan = encodeElement(NaN, c.dtype);
+    for (let b = 0; b < c.lensK.length; b++) {
+      for (let row = cuK[b]! + used[b]!; row < cuK[b + 1]!; row++) {
+        for (let i = 0; i < c.headsKV * c.d; i++) {
+          kHost.hostStorageArray()[row * c.headsKV * c.d + i] = nan;
+          vHost.hostStorageArray()[row * c.headsKV * c.d + i] = nan;
+        }
+      }
+    }
+  }
+  const k = kHost.to('cuda');
+  const v = vHost.to('cuda');
+  const dev = { dtype: 'int32', device: 'cuda' } as const;
+  const cuSeqlensQ = Tensor.fromData(cuQ, [cuQ.length], dev);
+  const cuSeqlensK = Tensor.fromData(cuK, [cuK.length], dev);
+  const sequsedK = used ? Tensor.fromData(used, [used.length], dev) : undefined;
+  const out = Tensor.full([totalQ, c.heads, c.d], NaN, { dtype: c.dtype, device: 'cuda' }); // poisoned
+  try {
+    const opts = {
+      ...o,
+      cuSeqlensQ,
+      cuSeqlensK,
+      maxSeqlenQ: Math.max(...c.lensQ),
+      maxSeqlenK: Math.max(...c.lensK),
+      ...(sequsedK ? { sequsedK } : {}),
+    };
+    const vp = validateVarlen('flashAttnVarlenFunc', q, k, v, opts);
+    const { returnLse: _unused, ...rest } = vp;
+    assert.equal(selectBackend({ ...rest, out, lse: undefined }).name, 'sm90', `${what}: dispatch`);
+    const res = flashAttnVarlenFunc(q, k, v, { ...opts, out, returnLse: true });
+    const actualOut = res.out.toHost().toFloat64Array();
+    const actualLse = res.lse.toHost().toFloat64Array();
+    res.lse.dispose();
+    const ref: ReferenceVarlen = { cuSeqlensQ: cuQ, cuSeqlensK: cuK, ...(used ? { sequsedK: used } : {}) };
+    const expected = attentionReference(q, k, v, vp.params, ref);
+    const naive = attentionNaiveLowPrecision(q, k, v, vp.params, c.dtype, ref);
+    const oc = acceptanceCheck(actualOut, expected.out, naive.out);
+    assert.ok(oc.ok, `${what}: out: ${oc.message}`);
+    const lc = acceptanceCheck(actualLse, expected.lse, naive.lse);
+    assert.ok(lc.ok, `${what}: lse: ${lc.message}`);
+  } finally {
+    for (const x of [q, kHost, vHost, k, v, cuSeqlensQ, cuSeqlensK, sequsedK, out]) x?.dispose();
+  }
+}
+
+gpuTest('sm90 varlen: empty sequences, lengths that are not multiples of 128, GQA, causal and not', (t) => {
+  if (!requireSm90(t)) return;
+  const lensQ = [300, 1, 0, 129, 77, 5, 128, 17];
+  const lensK = [300, 17, 40, 0, 200, 64, 128, 1000];
+  for (const d of [64, 128]) {
+    for (const dtype of DTYPES) {
+      checkVarlen({ dtype, lensQ, lensK, heads: 4, headsKV: 2, d });
+      checkVarlen({ dtype, lensQ, lensK, heads: 4, headsKV: 1, d, opts: { causal: true } });
+    }
+  }
+});
+
+gpuTest('sm90 varlen: sequsedK with NaN in the unused key and value rows', (t) => {
+  if (!requireSm90(t)) return;
+  const lensQ = [130, 1, 64, 0, 257];
+  const lensK = [300, 256, 64, 10, 260];
+  const usedK = [129, 0, 63, 10, 1];
+  checkVarlen({ dtype: 'bfloat16', lensQ, lensK, usedK, heads: 2, headsKV: 2, d: 128 });
+  checkVarlen({ dtype: 'float16', lensQ, lensK, usedK, heads: 4, headsKV: 2, d: 64, opts: { causal: true } });
+  checkVarlen({ dtype: 'bfloat16', lensQ, lensK, usedK, heads: 2, headsKV: 1, d: 96, opts: { windowSize: [30, 5] } });
+});
+
+gpuTest('sm90 varlen: local windows, softcap, head dims 96 and 40, and many short sequences', (t) => {
+  if (!requireSm90(t)) return;
+  checkVarlen({ dtype: 'bfloat16', lensQ: [500, 17, 333], lensK: [517, 40, 300], heads: 2, headsKV: 1, d: 128, opts: { windowSize: [50, 20] } });
+  checkVarlen({ dtype: 'float16', lensQ: [200, 129], lensK: [300, 1], heads: 2, headsKV: 2, d: 96, opts: { windowSize: [-1, 30], softcap: 10 } });
+  checkVarlen({ dtype: 'bfloat16', lensQ: [1000, 127], lensK: [1000, 129], heads: 3, headsKV: 1, d: 40, opts: { causal: true } });
+  // 70 sequences (more than one 32-sequence search round) of 1..140 rows, several empty: 9 heads
+  // give more tiles than the H100's 132 SMs, so persistent CTAs walk several sequences each.
+  const lensQ = Array.from({ length: 70 }, (_, i) => (i % 9 === 4 ? 0 : 1 + ((i * 37) % 140)));
+  const lensK = Array.from({ length: 70 }, (_, i) => (i % 11 === 7 ? 0 : 1 + ((i * 53) % 200)));
+  checkVarlen({ dtype: 'bfloat16', lensQ, lensK, heads: 9, headsKV: 3, d: 64 });
+  checkVarlen({ dtype: 'float16', lensQ, lensK, heads: 9, headsKV: 3, d: 128, opts: { causal: true } });
+});
+
+gpuTest('sm90 varlen: head dim 192 falls back to the portable path with the reason', (t) => {
+  if (!requireSm90(t)) return;
+  const q = Tensor.randn([10, 2, 192], { dtype: 'bfloat16', device: 'cuda', seed: 1 });
+  const cu = Tensor.fromData(Int32Array.from([0, 4, 10]), [3], { dtype: 'int32', device: 'cuda' });
+  try {
+    const vp = validateVarlen('flashAttnVarlenFunc', q, q, q, { cuSeqlensQ: cu, cuSeqlensK: cu, maxSeqlenQ: 6, maxSeqlenK: 6 });
+    const { returnLse: _unused, ...rest } = vp;
+    assert.match(sm90Supports({ ...rest, out: q, lse: undefined })!, /varlen kernels for head dims up to 128 only/);
+  } finally {
+    q.dispose();
+    cu.dispose();
   }
 });

@@ -292,11 +292,17 @@ gpuTest('a planned launch passes the kernel the bytes of a fresh one (sm90 and s
       const fresh = flashAttnFunc(q!.view(dims), k!.view(dims), v!.view(dims), { ...opts, out: outs[1]! });
       for (let i = 0; i < 4; i++) flashAttnFunc(q!, k!, v!, opts).lse.dispose();
       assert.equal(launches.length, 5, backend);
-      // Only the output and LSE addresses (the output's tensor map on sm90) may differ between
+      // Only the output and LSE addresses (on sm90 also the output's tensor map) may differ between
       // launches: the fresh call writes outs[1], the others outs[0], and each gets a new LSE.
-      const [outField, outBytes] = backend === 'sm90' ? [ATTN_FWD_SM90_PARAMS.offsets.tmO, 128] : [ATTN_FWD_PARAMS.offsets.out, 8];
-      const lseField = backend === 'sm90' ? ATTN_FWD_SM90_PARAMS.offsets.lse : ATTN_FWD_PARAMS.offsets.lse;
-      const masked = launches.map((b) => [...b.slice().fill(0, outField, outField + outBytes).fill(0, lseField, lseField + 8)]);
+      const varying: [number, number][] =
+        backend === 'sm90'
+          ? [[ATTN_FWD_SM90_PARAMS.offsets.tmO, 128], [ATTN_FWD_SM90_PARAMS.offsets.out, 8], [ATTN_FWD_SM90_PARAMS.offsets.lse, 8]]
+          : [[ATTN_FWD_PARAMS.offsets.out, 8], [ATTN_FWD_PARAMS.offsets.lse, 8]];
+      const masked = launches.map((b) => {
+        const m = b.slice();
+        for (const [at, n] of varying) m.fill(0, at, at + n);
+        return [...m];
+      });
       for (let i = 1; i < 5; i++) assert.deepEqual(masked[i], masked[0], `${backend}: launch ${i} differs from the fresh one`);
       assert.deepEqual(launches[4], launches[3], `${backend}: two plan hits differ`);
       assert.deepEqual(values(outs[0]!.toHost()), values(outs[1]!.toHost()), `${backend}: planned and fresh results differ`);

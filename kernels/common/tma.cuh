@@ -24,6 +24,17 @@ __device__ __forceinline__ void tmaLoad2d(void* dst, const void* map, uint64_t* 
 constexpr uint64_t kL2EvictFirst = 0x12F0000000000000ull;
 constexpr uint64_t kL2EvictLast = 0x14F0000000000000ull;
 
+// cp.async.bulk.tensor.4d global -> shared with an L2 policy, completion counted in bytes on `bar`
+// (9.7.9.25.5.1). Out-of-range box elements are zero-filled and still counted.
+__device__ __forceinline__ void tmaLoad4d(void* dst, const void* map, uint64_t* bar, int c0, int c1, int c2, int c3,
+                                          uint64_t l2Policy) {
+  asm volatile(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.L2::cache_hint"
+      " [%0], [%1, {%3, %4, %5, %6}], [%2], %7;" ::"r"(smemAddress(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(smemAddress(bar)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "l"(l2Policy)
+      : "memory");
+}
+
 // cp.async.bulk.tensor.5d global -> shared with an L2 policy, completion counted in bytes on `bar`
 // (9.7.9.25.5.1). Out-of-range box elements are zero-filled and still counted.
 __device__ __forceinline__ void tmaLoad5d(void* dst, const void* map, uint64_t* bar, int c0, int c1, int c2, int c3, int c4,
@@ -33,6 +44,15 @@ __device__ __forceinline__ void tmaLoad5d(void* dst, const void* map, uint64_t* 
       " [%0], [%1, {%3, %4, %5, %6, %7}], [%2], %8;" ::"r"(smemAddress(dst)),
       "l"(reinterpret_cast<uint64_t>(map)), "r"(smemAddress(bar)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(c4), "l"(l2Policy)
       : "memory");
+}
+
+// cp.async.bulk.tensor.4d shared -> global; out-of-range box elements are not written (9.7.9.25.5.2).
+// The source must have been fenced (fenceProxyAsyncShared) by every thread that wrote it.
+__device__ __forceinline__ void tmaStore4d(const void* map, const void* src, int c0, int c1, int c2, int c3) {
+  asm volatile("cp.async.bulk.tensor.4d.global.shared::cta.tile.bulk_group [%0, {%2, %3, %4, %5}], [%1];" ::"l"(
+                   reinterpret_cast<uint64_t>(map)),
+               "r"(smemAddress(src)), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+               : "memory");
 }
 
 // cp.async.bulk.tensor.5d shared -> global; out-of-range box elements are not written (9.7.9.25.5.2).

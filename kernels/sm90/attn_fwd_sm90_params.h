@@ -7,27 +7,45 @@
 #include "common/tensor_map_bytes.h"
 
 struct AttnFwdSm90Params {
-  // Rank-5 TMA views of q/k/v/out [batch, seqlen, heads, headDim] (dims innermost first):
-  // {64, seqlen, headDim / 64, heads, batch}, byte strides {row, 128, head, batch}, 128-byte
-  // swizzle, so one box lands as headDim / 64 column chunks of [rows x 128 B] (the wgmma K-major layout).
-  // q box {64, kBlockM, headDim / 64, 1, 1}; k and v {64, kBlockN, headDim / 64, 1, 1}; out {64, 64, 1, 1, 1}
-  // (each consumer warpgroup stores its 64 rows one chunk at a time).
+  // Rank-4 TMA views of q/k/v/out [batch, seqlen, heads, headDim] (dims innermost first):
+  // {headDim, seqlen, heads, batch} with the real headDim, byte strides {row, head, batch}, 128-byte
+  // swizzle, box {64, rows, 1, 1}. The kernel issues one box per 64-column chunk (x = 64 c), which
+  // lands as a [rows x 128 B] chunk (the wgmma K-major layout); columns >= headDim read as zeros and
+  // are not stored, so a head dim that is not a multiple of 64 runs on the next kernel up.
+  // q box rows kBlockM; k and v kBlockN; out 64 (each consumer warpgroup stores its 64 rows).
+  // Varlen (the _varlen kernels): q/k/v/out are packed [total, heads, headDim] and their maps
+  // {headDim, total, heads, 1}; sequence b is rows [cuSeqlens[b], cuSeqlens[b + 1]).
   TensorMapBytes tmQ;
   TensorMapBytes tmK;
   TensorMapBytes tmV;
   TensorMapBytes tmO;
-  // float32 [batch, heads, seqlenQ] (query stride 1), natural log. Null: not written.
+  // float32, natural log: dense [batch, heads, seqlenQ], varlen [heads, totalQ] (lseBatchStride 0);
+  // query stride 1. Null: not written.
   float* lse;
   int64_t lseBatchStride;  // elements
   int64_t lseHeadStride;   // elements
+  // Varlen only (null in dense launches): int32 [batch + 1] cumulative query and key rows, and
+  // int32 [batch] keys used by each sequence (null: all of cuSeqlensK's).
+  const int32_t* cuSeqlensQ;
+  const int32_t* cuSeqlensK;
+  const int32_t* sequsedK;
+  // out [.., heads, headDim] element 0 and its strides in elements (multiples of 8), for the plain
+  // stores of varlen tiles whose 64-row box would reach into the next sequence.
+  void* out;
+  int64_t oRowStride;
+  int64_t oHeadStride;
   int32_t batch;
+  // Dense: the sequence lengths. Varlen: total rows (the kernels read lengths from cuSeqlens).
   int32_t seqlenQ;
   int32_t seqlenK;
   int32_t heads;
   // heads / headsKV: query head h reads KV head h / headGroup (GQA/MQA).
   int32_t headGroup;
+  // The real head dim (a multiple of 8, at most the kernel's); plain stores skip columns past it.
+  int32_t headDim;
   // Local window [left, right], -1 = unbounded; causal is [-1, 0]. Query i sees keys j with
-  // i + seqlenK - seqlenQ - left <= j <= i + seqlenK - seqlenQ + right. Read only by the windowed kernels.
+  // i + seqlenK - seqlenQ - left <= j <= i + seqlenK - seqlenQ + right (varlen: each sequence's
+  // own lengths, seqlenK after sequsedK). Read only by the windowed kernels.
   int32_t windowLeft;
   int32_t windowRight;
   // exp2 domain: p = exp2(s * scoreScaleLog2 - max * scoreScaleLog2). Without softcap s = q.k and
@@ -38,6 +56,7 @@ struct AttnFwdSm90Params {
   float softcapPreScale;
 };
 
-#define ATTN_FWD_SM90_PARAMS_FIELDS(X)                                                                  \
-  X(tmQ) X(tmK) X(tmV) X(tmO) X(lse) X(lseBatchStride) X(lseHeadStride) X(batch) X(seqlenQ) X(seqlenK) \
-  X(heads) X(headGroup) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale)
+#define ATTN_FWD_SM90_PARAMS_FIELDS(X)                                                                   \
+  X(tmQ) X(tmK) X(tmV) X(tmO) X(lse) X(lseBatchStride) X(lseHeadStride) X(cuSeqlensQ) X(cuSeqlensK)     \
+  X(sequsedK) X(out) X(oRowStride) X(oHeadStride) X(batch) X(seqlenQ) X(seqlenK) X(heads) X(headGroup) \
+  X(headDim) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale)

@@ -10,8 +10,12 @@ namespace fa::sm90 {
 // kBlockN per head dim (kBlockM is 64 per consumer warpgroup: ConsumerWarpgroups below).
 //  64: 128 (with three consumer warpgroups, 192 x 128 tiles, as FA3).
 // 128: 128. FA3's non-causal 176 is the next step (K/V stages 2 x 44 KB each).
+// 192: 112 (FA3's choice too), because Q 48 KB + K 2 x 42 KB + V 2 x 42 KB = 216 KB fits and
+//      kBlockN 128 would need Q 48 KB + 4 x 48 KB = 240 KB (227 KB is all there is). Registers per
+//      consumer thread: O 96 + S 56 + P 28 = 180 of 240.
 // 256: 80, because Q 64 KB + K 2 x 40 KB + V 2 x 40 KB = 224 KB is all the shared memory there is
 //      (kBlockN 96 would need 256 KB).
+// Head dims that are not multiples of 64 run on the next size up (TMA zero-fills the extra columns).
 template <int kHeadDim>
 struct TileN;
 template <>
@@ -21,6 +25,10 @@ struct TileN<64> {
 template <>
 struct TileN<128> {
   static constexpr int value = 128;
+};
+template <>
+struct TileN<192> {
+  static constexpr int value = 112;
 };
 template <>
 struct TileN<256> {
@@ -34,9 +42,10 @@ struct TileN<256> {
 // need the registers: 240 per consumer thread with two warpgroups, 160 with three.
 // The windowed head-dim-64 kernel keeps two: with three its mask code spilled at 160 registers
 // (kBlockN 96-128; 64-80 fit, measured in kernels/NOTES.md).
-template <int kHeadDim, bool kWindowed>
+// Varlen kernels keep two as well (their producer warp needs 40 registers: kProducerRegisters).
+template <int kHeadDim, bool kWindowed, bool kVarlen>
 struct ConsumerWarpgroups {
-  static constexpr int value = kHeadDim == 64 && !kWindowed ? 3 : 2;
+  static constexpr int value = kHeadDim == 64 && !kWindowed && !kVarlen ? 3 : 2;
 };
 
 // Fixed ids of the named barriers (0 is __syncthreads). Counts are in the comments of their users.
@@ -50,7 +59,7 @@ enum NamedBarrierId : uint32_t {
 // (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
-          int kConsumerWgOverride = 0>
+          int kConsumerWgOverride = 0, bool kVarlen_ = false>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -64,40 +73,59 @@ struct Traits {
   static constexpr bool kPingpong = kPingpong_;
   // Grid = min(#SMs, #work units), each CTA loops over units (tile_scheduler.cuh); false: one CTA per tile (v1).
   static constexpr bool kPersistent = kPersistent_;
+  // Packed variable-length sequences (cuSeqlens, sequsedK): tiles come from a warp-wide search over
+  // the sequences (tile_scheduler.cuh), so the producer is a whole warp; O rows that a TMA box would
+  // write into the next sequence go out as plain stores (epilogue.cuh).
+  static constexpr bool kVarlen = kVarlen_;
+  static_assert(!kVarlen || kPersistent, "varlen tiles are found by the persistent scheduler");
 
   static constexpr int kConsumerWarpgroups =
-      kConsumerWgOverride ? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed>::value;
+      kConsumerWgOverride ? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed, kVarlen_>::value;
   static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");
   static constexpr int kRowsPerWarpgroup = 64;  // one m64 wgmma
   static constexpr int kBlockM = kConsumerWarpgroups * kRowsPerWarpgroup;
   static constexpr int kBlockN = kBlockNOverride ? kBlockNOverride : TileN<kHeadDim>::value;
   static constexpr int kStages = kStagesOverride ? kStagesOverride : 2;
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
-  // 128 * (24 + 2 * 240) = 64512 and 128 * (32 + 3 * 160) = 65536 <= 65536 registers per SM; more
-  // would deadlock setmaxnreg.inc.
-  static constexpr int kProducerRegisters = kConsumerWarpgroups == 3 ? 32 : 24;
-  static constexpr int kConsumerRegisters = kConsumerWarpgroups == 3 ? 160 : 240;
+  // Threads of the producer warpgroup that run the producer: one issues every TMA; varlen keeps its
+  // whole warp for the sequence search and for zeroing V rows past a sequence's keys.
+  static constexpr int kProducerThreads = kVarlen ? 32 : 1;
+  // Per thread, producer / consumers: 24 / 240 with two consumer warpgroups (128 * (24 + 2 * 240) =
+  // 64512), 32 / 160 with three (65536); more would deadlock setmaxnreg.inc. Varlen: 40 / 232
+  // (64512 too). Its tile values come from shared memory, i.e. vector registers, with loop bounds
+  // and pipeline stages derived from them: at 24 the producer warp spilled (16-48 B) and at 232 the
+  // hd64/hd128 consumers are clean, while hd192/hd256 spill even at 240 (kernels/NOTES.md).
+  static constexpr int kProducerRegisters = kVarlen ? 40 : kConsumerWarpgroups == 3 ? 32 : 24;
+  static constexpr int kConsumerRegisters = kVarlen ? 232 : kConsumerWarpgroups == 3 ? 160 : 240;
   static_assert(128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536, "register pool");
+  static_assert(!kVarlen || kHeadDim <= 128, "varlen consumers spill past head dim 128 (kernels/NOTES.md)");
 
   // 128-byte swizzle: a tile is stored as column chunks of 64 elements (128 B) x rows.
   static constexpr int kChunkCols = 64;
   static constexpr int kChunks = kHeadDim / kChunkCols;
-  static_assert(kHeadDim % kChunkCols == 0, "head dims that are multiples of 64 only (96 and 192 are later)");
+  // Compiled head dims are multiples of 64; others run on the next one up (zero-filled columns).
+  static_assert(kHeadDim % kChunkCols == 0, "compiled head dims are multiples of 64");
   static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "kBlockN is the N of an m64nNk16 wgmma and the K of P V");
 
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;
   static constexpr int kKBytes = kBlockN * kHeadDim * 2;
   static constexpr int kVBytes = kBlockN * kHeadDim * 2;
-  static constexpr int kBarrierCount = 2 + 4 * kStages;  // Q full, Q free, full/empty K, full/empty V
+  // Varlen: slots of the ring through which the search warp posts tiles (tile_scheduler.cuh).
+  static constexpr int kTileSlots = kVarlen ? 2 : 0;
+  static constexpr int kTileSlotBytes = 28;  // sizeof(Tile)
+  // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing)
+  // and full/empty per tile slot.
+  static constexpr int kBarrierCount = 2 + 4 * kStages + (kVarlen ? 1 + 2 * kTileSlots : 0);
   static constexpr int kSmemAlign = 1024;
   static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
-  // O gets its own tile where it fits (head dims 64 and 128; 256 has no room): Q is then free as
-  // soon as the tile's last S GEMM completed, so the next tile's Q loads under the last P V and
-  // the epilogue. Otherwise O overwrites Q and the next Q waits for the O store to leave.
+  // O gets its own tile where it fits (head dims 64 and 128; 192 and 256 have no room): Q is then
+  // free as soon as the tile's last S GEMM completed, so the next tile's Q loads under the last
+  // P V and the epilogue. Otherwise O overwrites Q and the next Q waits for the O store to leave.
   // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
   static constexpr bool kSeparateO =
-      kSeparateOAllowed &&
-      2 * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount + kSmemAlign <= kMaxSmemBytes;
+      kSeparateOAllowed && 2 * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount +
+                                   kTileSlots * kTileSlotBytes + kSmemAlign <=
+                               kMaxSmemBytes;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static constexpr int kOffsetQ = 0;
@@ -105,9 +133,23 @@ struct Traits {
   static constexpr int kOffsetK = kQBytes * (kSeparateO ? 2 : 1);
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
   static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
-  static constexpr int kSmemBytes = kOffsetBarriers + 8 * kBarrierCount + kSmemAlign;
+  static constexpr int kOffsetTileSlots = kOffsetBarriers + 8 * kBarrierCount;
+  static constexpr int kSmemBytes = kOffsetTileSlots + kTileSlots * kTileSlotBytes + kSmemAlign;
   static_assert(kSmemBytes <= kMaxSmemBytes, "more than the 227 KB of shared memory an H100 block may use");
 };
+
+// One tile of work: 128 query rows of one head of one sequence (tile_scheduler.cuh).
+struct Tile {
+  int mBlock;
+  int head;
+  int batch;
+  // The sequence's first row in q/out and in k/v (varlen; 0 dense), and its lengths (seqlenK after sequsedK).
+  int qStart;
+  int kStart;
+  int seqlenQ;
+  int seqlenK;
+};
+static_assert(sizeof(Tile) == 28, "Traits::kSmemBytes and src/attention/sm90.ts count 28 bytes per tile slot");
 
 // Stage index and phase parity of a circular buffer of mbarrier-guarded stages.
 template <int kStages>
@@ -137,6 +179,12 @@ struct SharedTiles {
   uint64_t* emptyK;  // [kStages], one arrival per consumer warpgroup
   uint64_t* fullV;
   uint64_t* emptyV;
+  // Varlen: the V block that crosses a sequence's end lands here (1 arrival + bytes); the producer
+  // warp zeroes the rows past the end and only then arrives on fullV.
+  uint64_t* landedV;
+  uint64_t* tileFull;   // varlen, [kTileSlots]: the search warp posted the slot (1 arrival)
+  uint64_t* tileEmpty;  // varlen, [kTileSlots]: the producer warp and both consumer warpgroups are done with it
+  Tile* tiles;          // varlen, [kTileSlots]
 
   __device__ __forceinline__ explicit SharedTiles(uint8_t* raw) {
     uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw) + T::kSmemAlign - 1) &
@@ -152,6 +200,11 @@ struct SharedTiles {
     emptyK = fullK + T::kStages;
     fullV = emptyK + T::kStages;
     emptyV = fullV + T::kStages;
+    // Only allocated (and initialized) when T::kVarlen:
+    landedV = emptyV + T::kStages;
+    tileFull = landedV + 1;
+    tileEmpty = tileFull + T::kTileSlots;
+    tiles = reinterpret_cast<Tile*>(base + T::kOffsetTileSlots);
   }
   __device__ __forceinline__ uint8_t* kStage(int s) const { return k + s * T::kKBytes; }
   __device__ __forceinline__ uint8_t* vStage(int s) const { return v + s * T::kVBytes; }

@@ -1,10 +1,12 @@
 // Epilogue of one consumer warpgroup: O / rowSum converted to 16 bits into its own 64 rows of the
 // O tile (its own tile when T::kSeparateO, else the Q tile, which is no longer read once the last
 // S GEMM completed), in the 128B-swizzled chunk layout of the O tensor map, then TMA-stored one
-// 64-column chunk at a time (rows past seqlenQ are clipped by the copy engine). LSE goes out from
-// registers. Without a separate O tile it ends with this warpgroup's arrival on the Q-free barrier;
-// with one, the store is left in flight and the next tile's epilogue (or the kernel's end) waits
-// for it to have left shared memory before the tile is written again (finishOutputStores).
+// 64-column chunk at a time (rows past seqlenQ and columns past the real head dim are clipped by
+// the copy engine). Varlen rows whose box would reach into the next sequence go out as plain
+// stores instead. LSE goes out from registers. Without a separate O tile it ends with this
+// warpgroup's arrival on the Q-free barrier; with one, a TMA store is left in flight and the next
+// tile's epilogue (or the kernel's end) waits for it to have left shared memory before the tile is
+// written again (finishOutputStores).
 #pragma once
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -14,6 +16,26 @@
 #include "sm90/tile_scheduler.cuh"
 
 namespace fa::sm90 {
+
+// The first `rows` (1..63) of a consumer warpgroup's 64 O rows, from the swizzled tile to out with
+// 16-byte stores, consecutive threads on consecutive pieces of a row; columns past the real head
+// dim stay unwritten. Call after the warpgroup's barrier over its O stores.
+template <class T>
+__device__ __forceinline__ void storeRowsPlain(const AttnFwdSm90Params& p, const uint8_t* tileO, const Tile& tile, int wg,
+                                               int firstRow, int rows) {
+  constexpr int kPiecesPerRow = T::kHeadDim / 8;  // 16 bytes of 16-bit elements
+  const int tid = threadIdx.x % 128;
+  uint16_t* out = static_cast<uint16_t*>(p.out) + (tile.qStart + firstRow) * p.oRowStride + tile.head * p.oHeadStride;
+  for (int i = tid; i < rows * kPiecesPerRow; i += 128) {
+    const int row = i / kPiecesPerRow;
+    const int col = 8 * (i - row * kPiecesPerRow);
+    if (col >= p.headDim) continue;
+    const int tileRow = wg * T::kRowsPerWarpgroup + row;
+    uint32_t off = (col / 64) * (T::kBlockM * 128) + tileRow * 128 + (col % 64) * 2;
+    off ^= (tileRow % 8) << 4;
+    *reinterpret_cast<uint4*>(out + row * p.oRowStride + col) = *reinterpret_cast<const uint4*>(tileO + off);
+  }
+}
 
 template <class T>
 __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const SharedTiles<T>& smem, const Tile& tile,
@@ -44,12 +66,19 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
     }
   fenceProxyAsyncShared();  // each writer, before the barrier, so the TMA store sees the stores
   namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
-  const int firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
-  if (tid == 0 && firstRow < p.seqlenQ) {
+  const int firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;  // in the sequence
+  bool plainStores = false;
+  if constexpr (T::kVarlen) plainStores = tile.seqlenQ - firstRow < T::kRowsPerWarpgroup;  // uniform
+  if (plainStores) {
+    // Varlen: a TMA box would write the next packed sequence's rows (only the end of the tensor
+    // clips), so these rows go out as plain 16-byte stores, as in FA3.
+    storeRowsPlain<T>(p, tileO, tile, wg, firstRow, tile.seqlenQ - firstRow);
+    namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);  // every read of this warpgroup's O rows is done
+  } else if (tid == 0 && firstRow < tile.seqlenQ) {
 #pragma unroll
     for (int chunk = 0; chunk < T::kChunks; ++chunk)
-      tmaStore5d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, 0, firstRow, chunk,
-                 tile.head, tile.batch);
+      tmaStore4d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, chunk * T::kChunkCols,
+                 tile.qStart + firstRow, tile.head, T::kVarlen ? 0 : tile.batch);
     bulkCommitGroup();
     // Aliased with Q: shared memory must stay valid until the copy engine has read it.
     if constexpr (!T::kSeparateO) bulkWaitGroupRead0();
@@ -61,11 +90,12 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
     if (tid == 0) mbarrierArrive(smem.emptyQ);
   }
   if (p.lse != nullptr && c == 0) {
-    float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride;
+    // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (lseBatchStride 0, rows from qStart).
+    float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride + tile.qStart;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int row = firstRow + r + 8 * h;
-      if (row < p.seqlenQ) lseRow[row] = lse[h];
+      if (row < tile.seqlenQ) lseRow[row] = lse[h];
     }
   }
 }

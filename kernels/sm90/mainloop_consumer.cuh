@@ -121,7 +121,7 @@ struct MainloopConsumer {
     }
     if (!range.empty()) {
       const int wgFirstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
-      const ScoreMask<T> mask(p, wgFirstRow, wgFirstRow + rowInWg);
+      const ScoreMask<T> mask(p, tile, wgFirstRow, wgFirstRow + rowInWg);
       float s[kAccS];
       uint32_t pa[kPvSteps][4];
       float oScale[2];

@@ -1,10 +1,12 @@
 // Which key blocks a query tile visits, which of them need an element mask, and the mask itself
-// (columns >= seqlenK, causal / local window aligned to the bottom-right corner).
+// (columns >= seqlenK, causal / local window aligned to the bottom-right corner). The lengths are
+// the tile's sequence's (varlen: its own seqlenQ and seqlenK after sequsedK), as in the portable path.
 #pragma once
 #include <climits>
 #include <cmath>
 #include "sm90/attn_fwd_sm90_params.h"
 #include "sm90/attn_fwd_sm90_traits.h"
+#include "sm90/tile_scheduler.cuh"
 
 namespace fa::sm90 {
 
@@ -18,13 +20,13 @@ struct BlockRange {
 __device__ __forceinline__ int floorDiv(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
 template <class T>
-__device__ __forceinline__ BlockRange keyBlockRange(const AttnFwdSm90Params& p, int mBlock) {
-  int nMax = (p.seqlenK + T::kBlockN - 1) / T::kBlockN;
+__device__ __forceinline__ BlockRange keyBlockRange(const AttnFwdSm90Params& p, const Tile& tile) {
+  int nMax = (tile.seqlenK + T::kBlockN - 1) / T::kBlockN;
   int nMin = 0;
   if constexpr (T::kWindowed) {
-    const int offset = p.seqlenK - p.seqlenQ;  // bottom-right alignment
-    const int firstRow = mBlock * T::kBlockM;
-    const int lastRow = min(firstRow + T::kBlockM, p.seqlenQ) - 1;
+    const int offset = tile.seqlenK - tile.seqlenQ;  // bottom-right alignment
+    const int firstRow = tile.mBlock * T::kBlockM;
+    const int lastRow = min(firstRow + T::kBlockM, tile.seqlenQ) - 1;
     if (p.windowRight >= 0) nMax = min(nMax, floorDiv(lastRow + offset + p.windowRight, T::kBlockN) + 1);
     if (p.windowLeft >= 0) nMin = max(0, floorDiv(firstRow + offset - p.windowLeft, T::kBlockN));
   }
@@ -42,10 +44,10 @@ struct ScoreMask {
   int windowRight;
   int offset;
 
-  // `row` is this thread's first accumulator row (global), r = 16 * warp + lane / 4.
-  __device__ __forceinline__ ScoreMask(const AttnFwdSm90Params& p, int wgFirstRow_, int row)
-      : wgFirstRow(wgFirstRow_), seqlenK(p.seqlenK), windowLeft(p.windowLeft), windowRight(p.windowRight),
-        offset(p.seqlenK - p.seqlenQ) {
+  // `row` is this thread's first accumulator row (in the sequence), r = 16 * warp + lane / 4.
+  __device__ __forceinline__ ScoreMask(const AttnFwdSm90Params& p, const Tile& tile, int wgFirstRow_, int row)
+      : wgFirstRow(wgFirstRow_), seqlenK(tile.seqlenK), windowLeft(p.windowLeft), windowRight(p.windowRight),
+        offset(tile.seqlenK - tile.seqlenQ) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int i = row + 8 * h;

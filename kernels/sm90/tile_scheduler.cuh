@@ -15,20 +15,27 @@
 // its longest-first causal order; with equal-cost units that is not needed, and that order
 // measured 0-4% slower at hd128 non-causal.)
 // Non-persistent (the v1 ablation): grid [ceil(seqlenQ / kBlockM), heads, batch], one tile per CTA.
+//
+// Varlen (T::kVarlen): units are numbered sequence by sequence, (b, head, unit of the sequence),
+// each sequence contributing ceil(seqlenQ_b / kBlockM) units per head (pairs when windowed; none
+// when empty), and CTA b again runs b, b + G, ... Finding a unit's sequence takes a search over
+// cuSeqlensQ: warp 1 of the producer warpgroup (idle otherwise) loads the lengths of 32 sequences
+// at a time, one per lane, takes a prefix sum with shuffles (the search only moves forward, so one
+// load round per tile is typical) and posts each tile to a small ring in shared memory that the
+// producer warp and the consumers read (VarlenTileSearch). Values read from memory live in vector
+// registers (the atomic-counter lesson above), and so do the loop bounds and pipeline stages derived
+// from them: the varlen kernels need a 40 / 232 register split and exist for head dims <= 128 only
+// (kernels/NOTES.md).
 #pragma once
 #include "sm90/attn_fwd_sm90_params.h"
+#include "common/mbarrier.cuh"
 #include "sm90/attn_fwd_sm90_traits.h"
 
 namespace fa::sm90 {
 
-struct Tile {
-  int mBlock;
-  int head;
-  int batch;
-};
-
-template <class T>
+template <class T, bool kVarlen = T::kVarlen>
 struct TileScheduler {
+  const AttnFwdSm90Params& p;
   int mBlocks;
   int heads;
   int unitsPerHb;  // units per (head, batch): query blocks, or pairs of them when windowed
@@ -36,7 +43,7 @@ struct TileScheduler {
   int unit;        // current unit; >= numUnits: done
   int second;      // windowed: 1 while running the lower block of the pair
 
-  __device__ __forceinline__ explicit TileScheduler(const AttnFwdSm90Params& p) {
+  __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params& p_, const SharedTiles<T>&) : p(p_) {
     mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
     heads = p.heads;
     unitsPerHb = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
@@ -67,13 +74,122 @@ struct TileScheduler {
     if constexpr (!T::kPersistent) {
       // Windowed: reversed blockIdx.x puts the longest blocks first in the hardware's dispatch order.
       const int m = T::kWindowed ? static_cast<int>(gridDim.x - 1 - blockIdx.x) : static_cast<int>(blockIdx.x);
-      return Tile{m, static_cast<int>(blockIdx.y), static_cast<int>(blockIdx.z)};
+      return Tile{m, static_cast<int>(blockIdx.y), static_cast<int>(blockIdx.z), 0, 0, p.seqlenQ, p.seqlenK};
     }
     const int hb = unit / unitsPerHb;
     const int u = unit - hb * unitsPerHb;
     const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u) : u;
-    return Tile{m, hb % heads, hb / heads};
+    return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
   }
+};
+
+// Varlen, the search side: warp 1 of the producer warpgroup finds the tiles in order and posts them
+// to a ring of T::kTileSlots shared-memory slots (full: 1 arrival; empty: the producer warp and the
+// two consumer warpgroups), then a slot with mBlock = -1 for the end. Warp-collective.
+template <class T>
+struct VarlenTileSearch {
+  static constexpr unsigned kAllLanes = 0xffffffffu;
+  const AttnFwdSm90Params& p;
+  const SharedTiles<T>& smem;
+
+  __device__ __forceinline__ void run() const {
+    const int lane = static_cast<int>(threadIdx.x % 32);
+    int groupStart = 0;   // first sequence of the 32 loaded last
+    int unitsBefore = 0;  // units of the sequences before groupStart
+    int unit = static_cast<int>(blockIdx.x);
+    int slot = 0;
+    uint32_t phase = 0;
+    for (;;) {
+      // The sequence holding `unit` (>= unitsBefore: the search only moves forward).
+      int batch = -1, seqFirstUnit = 0;
+      for (;;) {
+        const int b = groupStart + lane;
+        int units = 0;
+        if (b < p.batch) {
+          const int blocks = (p.cuSeqlensQ[b + 1] - p.cuSeqlensQ[b] + T::kBlockM - 1) / T::kBlockM;
+          units = (T::kWindowed ? (blocks + 1) / 2 : blocks) * p.heads;
+        }
+        int inclusive = units;
+#pragma unroll
+        for (int d = 1; d < 32; d *= 2) {
+          const int x = __shfl_up_sync(kAllLanes, inclusive, d);
+          if (lane >= d) inclusive += x;
+        }
+        const int total = __shfl_sync(kAllLanes, inclusive, 31);
+        if (unit < unitsBefore + total) {
+          // The first lane whose sequences end past `unit`; an empty sequence (0 units) never is.
+          const int src = __ffs(__ballot_sync(kAllLanes, unitsBefore + inclusive > unit)) - 1;
+          batch = groupStart + src;
+          seqFirstUnit = unitsBefore + __shfl_sync(kAllLanes, inclusive - units, src);
+          break;
+        }
+        if (groupStart + 32 >= p.batch) break;
+        groupStart += 32;
+        unitsBefore += total;
+      }
+      if (batch < 0) {
+        post(slot, phase, Tile{-1, 0, 0, 0, 0, 0, 0});
+        return;
+      }
+      // Same address in every lane: one transaction each.
+      const int qStart = p.cuSeqlensQ[batch];
+      const int seqlenQ = p.cuSeqlensQ[batch + 1] - qStart;
+      const int kStart = p.cuSeqlensK[batch];
+      const int seqlenK = p.sequsedK != nullptr ? p.sequsedK[batch] : p.cuSeqlensK[batch + 1] - kStart;
+      const int mBlocks = (seqlenQ + T::kBlockM - 1) / T::kBlockM;
+      const int unitsPerHead = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
+      const int w = unit - seqFirstUnit;
+      const int head = w / unitsPerHead;
+      const int u = w - head * unitsPerHead;
+      // Windowed: the pair of query blocks (M-1-u, u), the longer first, as in the dense scheduler.
+      post(slot, phase, Tile{T::kWindowed ? mBlocks - 1 - u : u, head, batch, qStart, kStart, seqlenQ, seqlenK});
+      if (T::kWindowed && mBlocks - 1 - u != u) post(slot, phase, Tile{u, head, batch, qStart, kStart, seqlenQ, seqlenK});
+      unit += static_cast<int>(gridDim.x);
+    }
+  }
+
+ private:
+  __device__ __forceinline__ void post(int& slot, uint32_t& phase, const Tile& t) const {
+    if (threadIdx.x % 32 == 0) {
+      mbarrierWait(&smem.tileEmpty[slot], phase ^ 1);  // a fresh barrier: the first pass does not block
+      smem.tiles[slot] = t;
+      mbarrierArrive(&smem.tileFull[slot]);  // release: the readers' wait sees the slot
+    }
+    __syncwarp();
+    if (++slot == T::kTileSlots) {
+      slot = 0;
+      phase ^= 1;
+    }
+  }
+};
+
+// Varlen, the reading side (the producer warp and every consumer thread): the loop shape of the
+// dense scheduler over the posted slots. valid() waits for the next slot; next() releases it, one
+// arrival per warpgroup (thread 0 of each), after which nobody in that warpgroup reads it again.
+template <class T>
+struct TileScheduler<T, true> {
+  const SharedTiles<T>& smem;
+  int slot = 0;
+  uint32_t phase = 0;
+
+  __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params&, const SharedTiles<T>& smem_) : smem(smem_) {}
+
+  __device__ __forceinline__ bool valid() const {
+    mbarrierWait(&smem.tileFull[slot], phase);
+    return smem.tiles[slot].mBlock >= 0;
+  }
+
+  __device__ __forceinline__ void next() {
+    __syncwarp();
+    if (threadIdx.x % 128 == 0) mbarrierArrive(&smem.tileEmpty[slot]);
+    if (++slot == T::kTileSlots) {
+      slot = 0;
+      phase ^= 1;
+    }
+  }
+
+  // Read from shared memory at each call, so that callers need not keep the fields in registers.
+  __device__ __forceinline__ Tile tile() const { return smem.tiles[slot]; }
 };
 
 }  // namespace fa::sm90

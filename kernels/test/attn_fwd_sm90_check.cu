@@ -1,12 +1,13 @@
 // Standalone self-check and quick timing of the Hopper forward kernels (no Node needed), for the
 // device machine: compares every kernel of kernels/sm90/attn_fwd_sm90_instances.h with a float64
 // CPU reference under FlashAttention's acceptance rule (DESIGN.md), checks repeated runs are
-// bit-identical, then times hdim 64/128/256 at batch * seqlen = 16k with CUDA events.
+// bit-identical, then times hdim 64/128/192/256 at batch * seqlen = 16k with CUDA events.
 //
 //   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
 //        -o attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
 //   ./attn_fwd_sm90_check [--check] [--bench] [--small]      (scripts/sm90-check.sh runs it on the device)
-//   --small: one problem per kernel and one run each (for compute-sanitizer).
+//   --small: one problem per kernel and one run each (for compute-sanitizer); for the varlen kernels
+//   the sequsedK problem with NaN in the unused rows and an empty sequence.
 //   --kernels=a,b [--seqlens=512,16384] [--passes=2]: time these kernels only (experiments included).
 //   --profile=N: with --kernels, no timing: N launches per case after the warm-up (for ncu).
 //   --samples=N (12): timed samples per case; --gap-ms=N: each sample one launch after N ms idle.
@@ -45,6 +46,7 @@ struct Entry {
   bool overlap;
   bool pingpong;
   bool persistent;
+  bool varlen;
   void (*fn)(AttnFwdSm90Params);
   int smemBytes;
   int blockN;
@@ -53,10 +55,16 @@ struct Entry {
 };
 template <class T>
 static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
-  return Entry{name, std::is_same<typename T::Element, __nv_bfloat16>::value, T::kHeadDim, T::kWindowed,
-               T::kIntraWgOverlap, T::kPingpong, persistent, fn, T::kSmemBytes, T::kBlockN, T::kBlockM, T::kThreads};
+  return Entry{name,          std::is_same<typename T::Element, __nv_bfloat16>::value,
+               T::kHeadDim,   T::kWindowed,
+               T::kIntraWgOverlap, T::kPingpong,
+               persistent,    T::kVarlen,
+               fn,            T::kSmemBytes,
+               T::kBlockN,    T::kBlockM,
+               T::kThreads};
 }
-#define FA_ENTRY(E, D, W, OV, PP, name) entryOf<fa::sm90::Traits<E, D, W, OV, PP>>(#name, name, true),
+#define FA_ENTRY(E, D, W, OV, PP, V, name) \
+  entryOf<fa::sm90::Traits<E, D, W, OV, PP, true, 0, 0, true, 0, V>>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), name.
@@ -121,15 +129,16 @@ static uint16_t fromFloat(float x, bool bf16) {
 }
 static float roundTo(float x, bool bf16) { return toFloat(fromFloat(x, bf16), bf16); }
 
-// Rank-5 view {64, seqlen, headDim / 64, heads, batch} of a contiguous [batch, seqlen, heads, headDim].
-static void makeMap(CUtensorMap* m, void* ptr, bool bf16, int batch, int seqlen, int heads, int headDim, int boxRows,
-                    int boxChunks) {
-  cuuint64_t dims[5] = {64, (cuuint64_t)seqlen, (cuuint64_t)headDim / 64, (cuuint64_t)heads, (cuuint64_t)batch};
-  cuuint64_t strides[4] = {(cuuint64_t)heads * headDim * 2, 128, (cuuint64_t)headDim * 2,
+// Rank-4 view {headDim, seqlen, heads, batch} of a contiguous [batch, seqlen, heads, headDim] (varlen
+// [total, heads, headDim]: batch 1, seqlen = total), box {64, boxRows, 1, 1}, as src/attention/sm90.ts encodes it: the kernel issues one box per 64-column
+// chunk; columns past headDim are zero-filled on loads and clipped on stores.
+static void makeMap(CUtensorMap* m, void* ptr, bool bf16, int batch, int seqlen, int heads, int headDim, int boxRows) {
+  cuuint64_t dims[4] = {(cuuint64_t)headDim, (cuuint64_t)seqlen, (cuuint64_t)heads, (cuuint64_t)batch};
+  cuuint64_t strides[3] = {(cuuint64_t)heads * headDim * 2, (cuuint64_t)headDim * 2,
                            (cuuint64_t)seqlen * heads * headDim * 2};
-  cuuint32_t box[5] = {64, (cuuint32_t)boxRows, (cuuint32_t)boxChunks, 1, 1};
-  cuuint32_t estr[5] = {1, 1, 1, 1, 1};
-  CUresult r = encodeTiled(m, bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 5, ptr, dims,
+  cuuint32_t box[4] = {64, (cuuint32_t)boxRows, 1, 1};
+  cuuint32_t estr[4] = {1, 1, 1, 1};
+  CUresult r = encodeTiled(m, bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, ptr, dims,
                            strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
                            CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
   if (r != CUDA_SUCCESS) {
@@ -142,11 +151,41 @@ struct Problem {
   int batch, sq, sk, heads, headsKV, d;
   int windowLeft = -1, windowRight = -1;  // causal = [-1, 0]
   float softcap = 0.f;
+  // Varlen when lensQ is not empty: batch = lensQ.size(), sq / sk the total rows; usedK (sequsedK)
+  // may be empty. Rows of a sequence past its usedK are filled with NaN.
+  std::vector<int> lensQ, lensK, usedK;
+  bool varlen() const { return !lensQ.empty(); }
+  // Sequence b: first rows in q and k, lengths (seqlenK after sequsedK).
+  void sequence(int b, int& qStart, int& kStart, int& seqlenQ, int& seqlenK) const {
+    if (!varlen()) {
+      qStart = b * sq;
+      kStart = b * sk;
+      seqlenQ = sq;
+      seqlenK = sk;
+      return;
+    }
+    qStart = kStart = 0;
+    for (int i = 0; i < b; ++i) qStart += lensQ[i], kStart += lensK[i];
+    seqlenQ = lensQ[b];
+    seqlenK = usedK.empty() ? lensK[b] : usedK[b];
+  }
 };
+
+static Problem varlenProblem(std::vector<int> lensQ, std::vector<int> lensK, std::vector<int> usedK, int heads,
+                             int headsKV, int d, int windowLeft = -1, int windowRight = -1) {
+  Problem pr{(int)lensQ.size(), 0, 0, heads, headsKV, d, windowLeft, windowRight};
+  for (int x : lensQ) pr.sq += x;
+  for (int x : lensK) pr.sk += x;
+  pr.lensQ = std::move(lensQ);
+  pr.lensK = std::move(lensK);
+  pr.usedK = std::move(usedK);
+  return pr;
+}
 
 struct DeviceRun {
   uint16_t *q, *k, *v, *o;
   float* lse;
+  int *cuQ = nullptr, *cuK = nullptr, *usedK = nullptr;  // varlen
 };
 
 // gridCap (persistent kernels): at most this many CTAs, so that each CTA runs several tiles even
@@ -155,18 +194,29 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
                    cudaStream_t st = 0) {
   AttnFwdSm90Params p;
   std::memset(&p, 0, sizeof p);
-  makeMap(&p.tmQ, dr.q, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, e.blockM, pr.d / 64);
-  makeMap(&p.tmK, dr.k, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN, pr.d / 64);
-  makeMap(&p.tmV, dr.v, e.bf16, pr.batch, pr.sk, pr.headsKV, pr.d, e.blockN, pr.d / 64);
-  makeMap(&p.tmO, dr.o, e.bf16, pr.batch, pr.sq, pr.heads, pr.d, 64, 1);
+  const bool vl = pr.varlen();
+  const int mapBatch = vl ? 1 : pr.batch;
+  const int mapRowsQ = pr.sq, mapRowsK = pr.sk;  // varlen: the totals
+  makeMap(&p.tmQ, dr.q, e.bf16, mapBatch, mapRowsQ, pr.heads, pr.d, e.blockM);
+  makeMap(&p.tmK, dr.k, e.bf16, mapBatch, mapRowsK, pr.headsKV, pr.d, e.blockN);
+  makeMap(&p.tmV, dr.v, e.bf16, mapBatch, mapRowsK, pr.headsKV, pr.d, e.blockN);
+  makeMap(&p.tmO, dr.o, e.bf16, mapBatch, mapRowsQ, pr.heads, pr.d, 64);
   p.lse = dr.lse;
-  p.lseBatchStride = (int64_t)pr.heads * pr.sq;
+  // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ].
+  p.lseBatchStride = vl ? 0 : (int64_t)pr.heads * pr.sq;
   p.lseHeadStride = pr.sq;
+  p.cuSeqlensQ = dr.cuQ;
+  p.cuSeqlensK = dr.cuK;
+  p.sequsedK = dr.usedK;
+  p.out = dr.o;
+  p.oRowStride = (int64_t)pr.heads * pr.d;
+  p.oHeadStride = pr.d;
   p.batch = pr.batch;
   p.seqlenQ = pr.sq;
   p.seqlenK = pr.sk;
   p.heads = pr.heads;
   p.headGroup = pr.heads / pr.headsKV;
+  p.headDim = pr.d;
   p.windowLeft = pr.windowLeft;
   p.windowRight = pr.windowRight;
   const float log2e = 1.4426950408889634f;
@@ -179,9 +229,14 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   }
   CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
   const int mBlocks = (pr.sq + e.blockM - 1) / e.blockM;
-  // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels.
-  const int units = (e.windowed ? (mBlocks + 1) / 2 : mBlocks) * pr.heads * pr.batch;
-  dim3 grid = e.persistent ? dim3(std::min({smCount, units, gridCap})) : dim3(mBlocks, pr.heads, pr.batch);
+  // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels;
+  // varlen counts each sequence's own blocks.
+  int units = 0;
+  for (int b = 0; b < (vl ? pr.batch : 1); ++b) {
+    const int mb = vl ? (pr.lensQ[b] + e.blockM - 1) / e.blockM : mBlocks;
+    units += (e.windowed ? (mb + 1) / 2 : mb) * pr.heads * (vl ? 1 : pr.batch);
+  }
+  dim3 grid = e.persistent ? dim3(std::max(1, std::min({smCount, units, gridCap}))) : dim3(mBlocks, pr.heads, pr.batch);
   e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);
   CK(cudaGetLastError());
 }
@@ -192,23 +247,27 @@ static void reference(const Problem& pr, bool bf16, float scale, const std::vect
                       const std::vector<uint16_t>& k, const std::vector<uint16_t>& v, std::vector<double>& oRef,
                       std::vector<double>& lseRef, std::vector<double>& oNaive) {
   const int D = pr.d, H = pr.heads, Hk = pr.headsKV, g = H / Hk;
-  oRef.assign((size_t)pr.batch * pr.sq * H * D, 0);
+  const size_t rowsQ = pr.varlen() ? pr.sq : (size_t)pr.batch * pr.sq;
+  oRef.assign(rowsQ * H * D, 0);
   oNaive.assign(oRef.size(), 0);
-  lseRef.assign((size_t)pr.batch * H * pr.sq, 0);
+  lseRef.assign(rowsQ * H, 0);
   auto work = [&](int bh) {
     const int b = bh / H, h = bh % H, hk = h / g;
-    std::vector<double> s(pr.sk);
-    std::vector<float> sf(pr.sk);
+    int qStart, kStart, sq, sk;  // this sequence's (the whole batch's layout for dense)
+    pr.sequence(b, qStart, kStart, sq, sk);
+    std::vector<double> s(std::max(sk, 1));
+    std::vector<float> sf(std::max(sk, 1));
     std::vector<float> qf(D);
-    for (int i = 0; i < pr.sq; ++i) {
-      const size_t qo = (((size_t)b * pr.sq + i) * H + h) * D;
+    for (int i = 0; i < sq; ++i) {
+      const size_t qo = (((size_t)qStart + i) * H + h) * D;
       for (int t = 0; t < D; ++t) qf[t] = toFloat(q[qo + t], bf16);
-      const int off = pr.sk - pr.sq;
-      int lo = 0, hi = pr.sk;
+      const int off = sk - sq;
+      int lo = 0, hi = sk;
       if (pr.windowRight >= 0) hi = std::min(hi, i + off + pr.windowRight + 1);
       if (pr.windowLeft >= 0) lo = std::max(lo, i + off - pr.windowLeft);
       const size_t oo = qo;
-      const size_t lo_ = ((size_t)b * H + h) * pr.sq + i;
+      // LSE: dense [batch, heads, seqlenQ]; varlen [heads, totalQ].
+      const size_t lo_ = pr.varlen() ? (size_t)h * pr.sq + qStart + i : ((size_t)b * H + h) * pr.sq + i;
       if (hi <= lo) {
         lseRef[lo_] = -INFINITY;
         continue;  // outputs stay 0
@@ -216,7 +275,7 @@ static void reference(const Problem& pr, bool bf16, float scale, const std::vect
       double mx = -INFINITY;
       float mxf = -INFINITY;
       for (int j = lo; j < hi; ++j) {
-        const size_t ko = (((size_t)b * pr.sk + j) * Hk + hk) * D;
+        const size_t ko = (((size_t)kStart + j) * Hk + hk) * D;
         double acc = 0;
         float accf = 0;
         for (int t = 0; t < D; ++t) {
@@ -247,7 +306,7 @@ static void reference(const Problem& pr, bool bf16, float scale, const std::vect
       std::vector<double> acc(D, 0);
       std::vector<float> accf(D, 0);
       for (int j = lo; j < hi; ++j) {
-        const size_t vo = (((size_t)b * pr.sk + j) * Hk + hk) * D;
+        const size_t vo = (((size_t)kStart + j) * Hk + hk) * D;
         const double pj = s[j] / sum;
         const float pjf = roundTo(sf[j] / sumf, bf16);
         for (int t = 0; t < D; ++t) {
@@ -275,26 +334,48 @@ static void reference(const Problem& pr, bool bf16, float scale, const std::vect
 static std::mt19937 rng(20261125);
 
 static bool checkOne(const Entry& e, const Problem& pr, int repeats = 3, int firstGridCap = 1 << 30) {
-  const size_t nq = (size_t)pr.batch * pr.sq * pr.heads * pr.d, nk = (size_t)pr.batch * pr.sk * pr.headsKV * pr.d;
+  const size_t rowsQ = pr.varlen() ? pr.sq : (size_t)pr.batch * pr.sq;
+  const size_t rowsK = pr.varlen() ? pr.sk : (size_t)pr.batch * pr.sk;
+  const size_t nq = rowsQ * pr.heads * pr.d, nk = rowsK * pr.headsKV * pr.d;
   std::normal_distribution<float> nd(0.f, 1.f);
   std::vector<uint16_t> q(nq), k(nk), v(nk), o(nq);
   for (auto& x : q) x = fromFloat(nd(rng), e.bf16);
   for (auto& x : k) x = fromFloat(nd(rng), e.bf16);
   for (auto& x : v) x = fromFloat(nd(rng), e.bf16);
+  // Varlen with sequsedK: the key and value rows a sequence does not use hold NaN (an uninitialized
+  // KV cache); P is 0 there, but 0 * NaN would be NaN, so the kernel must keep them out of O.
+  for (int b = 0; pr.varlen() && !pr.usedK.empty() && b < pr.batch; ++b) {
+    int qStart, kStart, sq, sk;
+    pr.sequence(b, qStart, kStart, sq, sk);
+    for (size_t i = (size_t)(kStart + sk) * pr.headsKV * pr.d; i < (size_t)(kStart + pr.lensK[b]) * pr.headsKV * pr.d; ++i)
+      k[i] = v[i] = fromFloat(NAN, e.bf16);
+  }
   const float scale = 1.f / std::sqrt((float)pr.d);
   DeviceRun dr;
   CK(cudaMalloc(&dr.q, nq * 2));
   CK(cudaMalloc(&dr.k, nk * 2));
   CK(cudaMalloc(&dr.v, nk * 2));
   CK(cudaMalloc(&dr.o, nq * 2));
-  CK(cudaMalloc(&dr.lse, (size_t)pr.batch * pr.heads * pr.sq * 4));
+  CK(cudaMalloc(&dr.lse, rowsQ * pr.heads * 4));
   CK(cudaMemcpy(dr.q, q.data(), nq * 2, cudaMemcpyHostToDevice));
   CK(cudaMemcpy(dr.k, k.data(), nk * 2, cudaMemcpyHostToDevice));
   CK(cudaMemcpy(dr.v, v.data(), nk * 2, cudaMemcpyHostToDevice));
+  if (pr.varlen()) {
+    std::vector<int> cuQ(pr.batch + 1, 0), cuK(pr.batch + 1, 0);
+    for (int b = 0; b < pr.batch; ++b) cuQ[b + 1] = cuQ[b] + pr.lensQ[b], cuK[b + 1] = cuK[b] + pr.lensK[b];
+    CK(cudaMalloc(&dr.cuQ, cuQ.size() * 4));
+    CK(cudaMalloc(&dr.cuK, cuK.size() * 4));
+    CK(cudaMemcpy(dr.cuQ, cuQ.data(), cuQ.size() * 4, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(dr.cuK, cuK.data(), cuK.size() * 4, cudaMemcpyHostToDevice));
+    if (!pr.usedK.empty()) {
+      CK(cudaMalloc(&dr.usedK, pr.usedK.size() * 4));
+      CK(cudaMemcpy(dr.usedK, pr.usedK.data(), pr.usedK.size() * 4, cudaMemcpyHostToDevice));
+    }
+  }
   std::vector<double> oRef, lseRef, oNaive;
   reference(pr, e.bf16, scale, q, k, v, oRef, lseRef, oNaive);
   std::vector<uint16_t> first;
-  std::vector<float> lse((size_t)pr.batch * pr.heads * pr.sq), firstLse;
+  std::vector<float> lse(rowsQ * pr.heads), firstLse;
   bool ok = true;
   double maxErr = 0, naiveErr = 0, lseErr = 0;
   for (int rep = 0; rep < repeats; ++rep) {
@@ -340,14 +421,18 @@ static bool checkOne(const Entry& e, const Problem& pr, int repeats = 3, int fir
       ok = false;
     }
   }
-  std::printf("%s %-38s b%d sq%-5d sk%-5d h%d/%d d%d win[%d,%d] cap%g: maxErr %.3e naive %.3e lseErr %.3e\n",
+  std::printf("%s %-38s b%d sq%-5d sk%-5d h%d/%d d%d win[%d,%d] cap%g%s: maxErr %.3e naive %.3e lseErr %.3e\n",
               ok ? "ok  " : "FAIL", e.name, pr.batch, pr.sq, pr.sk, pr.heads, pr.headsKV, pr.d, pr.windowLeft,
-              pr.windowRight, pr.softcap, maxErr, naiveErr, lseErr);
+              pr.windowRight, pr.softcap, pr.varlen() ? (pr.usedK.empty() ? " varlen" : " varlen+usedK") : "", maxErr,
+              naiveErr, lseErr);
   cudaFree(dr.q);
   cudaFree(dr.k);
   cudaFree(dr.v);
   cudaFree(dr.o);
   cudaFree(dr.lse);
+  cudaFree(dr.cuQ);
+  cudaFree(dr.cuK);
+  cudaFree(dr.usedK);
   return ok;
 }
 
@@ -358,7 +443,28 @@ static int runChecks(bool small) {
     const int d = e.headDim;
     const bool production =
         e.overlap && e.pingpong && e.persistent && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0;
-    if (e.windowed) {
+    if (e.varlen) {
+      // Packed sequences (totals in sq/sk): empty ones, lengths that are not multiples of 128,
+      // sequsedK with NaN in the unused rows, GQA; causal (or a local window) for the windowed kernels.
+      const int wr = e.windowed ? 0 : -1;
+      ps.push_back(varlenProblem({130, 1, 64, 0, 257}, {300, 256, 64, 10, 260}, {129, 0, 63, 10, 1}, 4, 2, d, -1, wr));
+      ps.push_back(varlenProblem({300, 1, 0, 129, 77, 5, 128, 17}, {300, 17, 40, 0, 200, 64, 128, 1000}, {}, 4, 2, d, -1, wr));
+      ps.push_back(varlenProblem({1, 17, 127, 129, 1000}, {1, 17, 127, 129, 1000}, {}, 2, 1, d == 128 ? 96 : 40, -1, wr));
+      if (!small) {
+        ps.push_back(varlenProblem({1000, 3}, {1000, 1000}, {}, 8, 1, d, -1, wr));  // MQA, one long sequence
+        if (e.windowed) ps.push_back(varlenProblem({500, 17, 333}, {517, 40, 300}, {}, 2, 1, d, 50, 20));
+        // 70 sequences (three 32-sequence search rounds) of 0..140 rows, 9 heads: more tiles than SMs.
+        std::vector<int> lq, lk;
+        for (int i = 0; i < 70; ++i) {
+          lq.push_back(i % 9 == 4 ? 0 : 1 + (i * 37) % 140);
+          lk.push_back(i % 11 == 7 ? 0 : 1 + (i * 53) % 200);
+        }
+        ps.push_back(varlenProblem(lq, lk, {}, 9, 3, d, -1, wr));
+        Problem cap = varlenProblem({200, 129}, {300, 1}, {}, 2, 2, d, -1, wr);
+        cap.softcap = 10.f;
+        ps.push_back(cap);
+      }
+    } else if (e.windowed) {
       ps.push_back({2, 203, 203, 4, 2, d, -1, 0});      // causal, GQA
       ps.push_back({1, 113, 1000, 2, 1, d, -1, 0});     // causal, sq < sk, MQA
       ps.push_back({1, 300, 129, 2, 2, d, -1, 0});      // causal, sq > sk: rows that see no key
@@ -384,8 +490,22 @@ static int runChecks(bool small) {
         ps.push_back({3, 385, 385, 4, 2, d});           // 3 blocks of 192 rows (4 of 128)
       }
     }
-    if (!small && production && d == 128 && e.bf16) {
+    if (!small && production && !e.varlen && d == 128 && e.bf16) {
       ps.push_back(e.windowed ? Problem{1, 4097, 4097, 1, 1, d, -1, 0} : Problem{1, 4097, 4097, 1, 1, d});
+    }
+    if (!small && production && !e.varlen) {
+      // Head dims that are not compiled run on this kernel with zero-filled columns: the awkward
+      // seqlens at the padded dim (96 on 128: the common case), and at 192 itself.
+      const int padded = d == 64 ? 40 : d == 128 ? 96 : d == 192 ? 160 : 200;
+      const int wl = -1, wr = e.windowed ? 0 : -1;  // causal for the windowed kernels
+      for (int s : {1, 17, 127, 129, 1000}) {
+        ps.push_back({1, s, s, 2, 1, padded, wl, wr});
+        if (d == 192) ps.push_back({1, s, s, 2, 1, d, wl, wr});
+      }
+      ps.push_back({2, 203, 300, 6, 2, padded, wl, wr});   // GQA, sq < sk
+      ps.push_back({1, 300, 129, 2, 2, padded, wl, wr});   // sq > sk
+      if (d == 64) ps.push_back({1, 200, 200, 2, 2, 8, wl, wr});  // the smallest head dim: one 8-column slice of a box
+      if (e.windowed) ps.push_back({1, 500, 517, 2, 1, padded, 50, 20});
     }
     if (small) ps.resize(1);  // under compute-sanitizer: one problem per kernel, one run
     for (const Problem& pr : ps) {
@@ -410,15 +530,17 @@ static const Entry* findEntry(const std::string& name) {
   std::exit(2);
 }
 
-// The default grid: persistent (production) and the v1 grid (_nonpersistent) side by side, head
-// dims 64/128/256 at batch * seqlen = 16k, hidden 2048; then the overlap / pingpong ablations at 16k.
+// The default grid: persistent (production) and the v1 grid (_nonpersistent, not built for hd192)
+// side by side, head dims 64/128/192/256 at batch * seqlen = 16k, hidden 2048 (hd192: 10 heads,
+// 1920); then the overlap / pingpong ablations at 16k.
 static std::vector<BenchCase> defaultBenchCases() {
   std::vector<BenchCase> cases;
   char name[96];
   for (int s : {512, 1024, 2048, 8192, 16384})
     for (bool c : {false, true})
-      for (int d : {64, 128, 256})
+      for (int d : {64, 128, 192, 256})
         for (const char* suffix : {"", "_nonpersistent"}) {
+          if (d == 192 && *suffix) continue;
           std::snprintf(name, sizeof name, "attn_fwd_sm90_bf16_hd%d%s%s", d, c ? "_window" : "", suffix);
           cases.push_back({findEntry(name), s});
         }
