@@ -2,8 +2,8 @@
 // head, batch); kBlockM is 64 per consumer warpgroup (three at head dim 64, two otherwise):
 //
 //   warpgroup 0     producer   24 / 32 registers   one thread: TMA Q once, K and V through 2-stage rings
-//                                                  (varlen kernels: 40 / 232 registers; warp 0 loads,
-//                                                  warp 1 finds the tiles of the packed sequences)
+//                                                  (varlen kernels: 40 / 232 registers; a whole warp
+//                                                  finds the tiles of the packed sequences and loads)
 //   warpgroup 1     consumer  240 / 160 registers  query rows   0..63:  S = Q K^T (wgmma SS), online softmax,
 //   warpgroup 2     consumer                       query rows  64..127: O += P V (wgmma RS), epilogue
 //   (warpgroup 3)   consumer                       query rows 128..191 (head dim 64, not windowed or varlen)
@@ -52,13 +52,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       mbarrierInit(&smem.emptyK[s], T::kConsumerWarpgroups);
       mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups);
     }
-    if constexpr (T::kVarlen) {
-      mbarrierInit(smem.landedV, 1);
-      for (int s = 0; s < T::kTileSlots; ++s) {
-        mbarrierInit(&smem.tileFull[s], 1);
-        mbarrierInit(&smem.tileEmpty[s], 1 + T::kConsumerWarpgroups);  // producer warp + consumer warpgroups
-      }
-    }
+    if constexpr (T::kVarlen) mbarrierInit(smem.landedV, 1);
     fenceBarrierInit();
     FA_SM90_TRACE_INIT();
   }
@@ -69,16 +63,23 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
   TileScheduler<T> scheduler(p, smem);
   if (warpgroup == 0) {
     warpgroupRegistersDecrease<T::kProducerRegisters>();
-    if constexpr (T::kVarlen) {
-      // Warp 1 finds the tiles of the packed sequences and posts them to the others (tile_scheduler.cuh).
-      if (threadIdx.x / 32 == 1) VarlenTileSearch<T>{p, smem}.run();
-    }
     if (threadIdx.x < T::kProducerThreads) {
       MainloopProducer<T> producer{p, smem};
       PipelineState<T::kStages> k, v;
-      for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
-        const Tile tile = scheduler.tile();
-        producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
+      if constexpr (T::kVarlen) {
+        // The producer warp finds the tiles of the packed sequences and hands them to the
+        // consumers (tile_scheduler.cuh).
+        VarlenTileSearch<T> search(p, smem);
+        for (uint32_t iteration = 0;; ++iteration) {
+          const Tile tile = search.next();
+          if (tile.mBlock < 0) break;
+          producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
+        }
+      } else {
+        for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
+          const Tile tile = scheduler.tile();
+          producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
+        }
       }
     }
   } else {

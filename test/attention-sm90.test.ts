@@ -125,10 +125,9 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   assert.equal(sm90SharedMemoryBytes(128, false), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(192, false), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(256, true), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
-  // Varlen (two consumer warpgroups): + the V-landed barrier, full/empty per tile slot (2) and the
-  // two 28-byte slots.
-  assert.equal(sm90SharedMemoryBytes(128, false, true), sm90SharedMemoryBytes(128, false) + 8 * 5 + 2 * 28);
-  assert.equal(sm90SharedMemoryBytes(64, false, true), sm90SharedMemoryBytes(64, true) + 8 * 5 + 2 * 28);
+  // Varlen (two consumer warpgroups): + the V-landed barrier and the two 28-byte tile slots.
+  assert.equal(sm90SharedMemoryBytes(128, false, true), sm90SharedMemoryBytes(128, false) + 8 + 2 * 28);
+  assert.equal(sm90SharedMemoryBytes(64, false, true), sm90SharedMemoryBytes(64, true) + 8 + 2 * 28);
   for (const d of SM90_VARLEN_HEAD_DIMS) {
     for (const w of [false, true]) assert.ok(sm90SharedMemoryBytes(d, w, true) <= H100_SMEM_PER_BLOCK);
   }

@@ -52,6 +52,8 @@ struct ConsumerWarpgroups {
 enum NamedBarrierId : uint32_t {
   kBarrierEpilogueWg0 = 1,   // + consumer warpgroup index (up to 3): its 128 threads around the O store
   kBarrierSchedulerWg0 = 4,  // + consumer warpgroup index: pingpong turn of that warpgroup (256)
+  kBarrierTileFull0 = 7,     // varlen, + tile slot: the producer warp posted the slot (tile_scheduler.cuh)
+  kBarrierTileEmpty0 = 9,    // varlen, + tile slot: every reader is done with the slot
 };
 
 // kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false and
@@ -90,14 +92,19 @@ struct Traits {
   // Threads of the producer warpgroup that run the producer: one issues every TMA; varlen keeps its
   // whole warp for the sequence search and for zeroing V rows past a sequence's keys.
   static constexpr int kProducerThreads = kVarlen ? 32 : 1;
-  // Per thread, producer / consumers: 24 / 240 with two consumer warpgroups (128 * (24 + 2 * 240) =
-  // 64512), 32 / 160 with three (65536); more would deadlock setmaxnreg.inc. Varlen: 40 / 232
-  // (64512 too). Its tile values come from shared memory, i.e. vector registers, with loop bounds
-  // and pipeline stages derived from them: at 24 the producer warp spilled (16-48 B) and at 232 the
-  // hd64/hd128 consumers are clean, while hd192/hd256 spill even at 240 (kernels/NOTES.md).
-  static constexpr int kProducerRegisters = kVarlen ? 40 : kConsumerWarpgroups == 3 ? 32 : 24;
-  static constexpr int kConsumerRegisters = kVarlen ? 232 : kConsumerWarpgroups == 3 ? 160 : 240;
-  static_assert(128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= 65536, "register pool");
+  // Per thread, producer / consumers. The pool setmaxnreg moves registers in is what the launch
+  // gave the CTA: kThreads x (65536 / kThreads rounded down to 8), i.e. 384 x 168 = 64512 or
+  // 512 x 128 = 65536; asking for more makes setmaxnreg.inc wait forever (a varlen split of 48 / 232
+  // = 65536 hung the H100). 24 / 240 with two consumer warpgroups (64512), 32 / 160 with three
+  // (65536). Varlen: 56 / 224 (64512). Its tile values come from memory, i.e. vector registers,
+  // with loop bounds and pipeline stages derived from them: the producer warp, which also runs
+  // the tile search, spilled 12-48 B at 40; hd192/hd256 varlen consumers spill even at 240
+  // (kernels/NOTES.md).
+  static constexpr int kProducerRegisters = kVarlen ? 56 : kConsumerWarpgroups == 3 ? 32 : 24;
+  static constexpr int kConsumerRegisters = kVarlen ? 224 : kConsumerWarpgroups == 3 ? 160 : 240;
+  static constexpr int kLaunchRegisterPool = kThreads * (65536 / kThreads / 8 * 8);
+  static_assert(128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= kLaunchRegisterPool,
+                "setmaxnreg would ask for more registers than the launch gave the CTA");
   static_assert(!kVarlen || kHeadDim <= 128, "varlen consumers spill past head dim 128 (kernels/NOTES.md)");
 
   // 128-byte swizzle: a tile is stored as column chunks of 64 elements (128 B) x rows.
@@ -110,12 +117,12 @@ struct Traits {
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;
   static constexpr int kKBytes = kBlockN * kHeadDim * 2;
   static constexpr int kVBytes = kBlockN * kHeadDim * 2;
-  // Varlen: slots of the ring through which the search warp posts tiles (tile_scheduler.cuh).
+  // Varlen: slots of the ring through which the producer warp posts tiles (tile_scheduler.cuh).
   static constexpr int kTileSlots = kVarlen ? 2 : 0;
   static constexpr int kTileSlotBytes = 28;  // sizeof(Tile)
-  // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing)
-  // and full/empty per tile slot.
-  static constexpr int kBarrierCount = 2 + 4 * kStages + (kVarlen ? 1 + 2 * kTileSlots : 0);
+  // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing).
+  // (The tile slots are handed over with named barriers: tile_scheduler.cuh.)
+  static constexpr int kBarrierCount = 2 + 4 * kStages + (kVarlen ? 1 : 0);
   static constexpr int kSmemAlign = 1024;
   static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
   // O gets its own tile where it fits (head dims 64 and 128; 192 and 256 have no room): Q is then
@@ -182,9 +189,7 @@ struct SharedTiles {
   // Varlen: the V block that crosses a sequence's end lands here (1 arrival + bytes); the producer
   // warp zeroes the rows past the end and only then arrives on fullV.
   uint64_t* landedV;
-  uint64_t* tileFull;   // varlen, [kTileSlots]: the search warp posted the slot (1 arrival)
-  uint64_t* tileEmpty;  // varlen, [kTileSlots]: the producer warp and both consumer warpgroups are done with it
-  Tile* tiles;          // varlen, [kTileSlots]
+  Tile* tiles;  // varlen, [kTileSlots]
 
   __device__ __forceinline__ explicit SharedTiles(uint8_t* raw) {
     uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw) + T::kSmemAlign - 1) &
@@ -202,8 +207,6 @@ struct SharedTiles {
     emptyV = fullV + T::kStages;
     // Only allocated (and initialized) when T::kVarlen:
     landedV = emptyV + T::kStages;
-    tileFull = landedV + 1;
-    tileEmpty = tileFull + T::kTileSlots;
     tiles = reinterpret_cast<Tile*>(base + T::kOffsetTileSlots);
   }
   __device__ __forceinline__ uint8_t* kStage(int s) const { return k + s * T::kKBytes; }

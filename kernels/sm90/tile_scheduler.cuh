@@ -19,16 +19,16 @@
 // Varlen (T::kVarlen): units are numbered sequence by sequence, (b, head, unit of the sequence),
 // each sequence contributing ceil(seqlenQ_b / kBlockM) units per head (pairs when windowed; none
 // when empty), and CTA b again runs b, b + G, ... Finding a unit's sequence takes a search over
-// cuSeqlensQ: warp 1 of the producer warpgroup (idle otherwise) loads the lengths of 32 sequences
-// at a time, one per lane, takes a prefix sum with shuffles (the search only moves forward, so one
-// load round per tile is typical) and posts each tile to a small ring in shared memory that the
-// producer warp and the consumers read (VarlenTileSearch). Values read from memory live in vector
-// registers (the atomic-counter lesson above), and so do the loop bounds and pipeline stages derived
-// from them: the varlen kernels need a 40 / 232 register split and exist for head dims <= 128 only
-// (kernels/NOTES.md).
+// cuSeqlensQ: the producer warp loads the lengths of 32 sequences at a time, one per lane, takes a
+// prefix sum with shuffles (the search only moves forward, so one load round per tile is typical),
+// loads the tile and posts it to a small ring in shared memory that the consumers read
+// (VarlenTileSearch). Values read from memory live in vector registers (the atomic-counter lesson
+// above), and so do the loop bounds and pipeline stages derived from them: the varlen kernels need
+// a 48 / 232 register split and exist for head dims <= 128 only (kernels/NOTES.md).
 #pragma once
 #include "sm90/attn_fwd_sm90_params.h"
 #include "common/mbarrier.cuh"
+#include "common/warpgroup.cuh"
 #include "sm90/attn_fwd_sm90_traits.h"
 
 namespace fa::sm90 {
@@ -83,109 +83,139 @@ struct TileScheduler {
   }
 };
 
-// Varlen, the search side: warp 1 of the producer warpgroup finds the tiles in order and posts them
-// to a ring of T::kTileSlots shared-memory slots (full: 1 arrival; empty: the producer warp and the
-// two consumer warpgroups), then a slot with mBlock = -1 for the end. Warp-collective.
+// Varlen tile hand-over: the producer warp finds the tiles in order (a warp-wide search over the
+// sequences), loads each one itself and posts it for the consumers to a ring of T::kTileSlots
+// shared-memory slots, then a slot with mBlock = -1 for the end. Per slot, two named barriers of
+// kTileHandoverThreads (the producer warp and the consumer warpgroups): full (the producer warp
+// arrives after writing, the consumers sync before reading) and empty (the consumers arrive when
+// done, the producer warp syncs before writing the slot again). Each barrier thus has one waiting
+// side, and named barriers order the shared-memory accesses for every participant, which
+// compute-sanitizer's racecheck and synccheck both follow (an mbarrier hand-over, and one where the
+// producer warp also waited on the full barrier, were reported).
+template <class T>
+constexpr int kTileHandoverThreads = 32 + 128 * T::kConsumerWarpgroups;
+
+// The producer warp's side. Warp-collective.
 template <class T>
 struct VarlenTileSearch {
   static constexpr unsigned kAllLanes = 0xffffffffu;
   const AttnFwdSm90Params& p;
   const SharedTiles<T>& smem;
+  int groupStart = 0;   // first sequence of the 32 loaded last
+  int unitsBefore = 0;  // units of the sequences before groupStart
+  int unit = static_cast<int>(blockIdx.x);
+  int lowerBlock = -1;  // windowed: the pair's second (lower) query block, still to hand out
+  Tile last{};          // the tile handed out last (windowed pairs reuse its sequence fields)
+  int slot = 0;
+  uint32_t pending = 0;  // bit s: slot s holds a tile the consumers will release
 
-  __device__ __forceinline__ void run() const {
-    const int lane = static_cast<int>(threadIdx.x % 32);
-    int groupStart = 0;   // first sequence of the 32 loaded last
-    int unitsBefore = 0;  // units of the sequences before groupStart
-    int unit = static_cast<int>(blockIdx.x);
-    int slot = 0;
-    uint32_t phase = 0;
-    for (;;) {
-      // The sequence holding `unit` (>= unitsBefore: the search only moves forward).
-      int batch = -1, seqFirstUnit = 0;
-      for (;;) {
-        const int b = groupStart + lane;
-        int units = 0;
-        if (b < p.batch) {
-          const int blocks = (p.cuSeqlensQ[b + 1] - p.cuSeqlensQ[b] + T::kBlockM - 1) / T::kBlockM;
-          units = (T::kWindowed ? (blocks + 1) / 2 : blocks) * p.heads;
-        }
-        int inclusive = units;
-#pragma unroll
-        for (int d = 1; d < 32; d *= 2) {
-          const int x = __shfl_up_sync(kAllLanes, inclusive, d);
-          if (lane >= d) inclusive += x;
-        }
-        const int total = __shfl_sync(kAllLanes, inclusive, 31);
-        if (unit < unitsBefore + total) {
-          // The first lane whose sequences end past `unit`; an empty sequence (0 units) never is.
-          const int src = __ffs(__ballot_sync(kAllLanes, unitsBefore + inclusive > unit)) - 1;
-          batch = groupStart + src;
-          seqFirstUnit = unitsBefore + __shfl_sync(kAllLanes, inclusive - units, src);
-          break;
-        }
-        if (groupStart + 32 >= p.batch) break;
-        groupStart += 32;
-        unitsBefore += total;
-      }
-      if (batch < 0) {
-        post(slot, phase, Tile{-1, 0, 0, 0, 0, 0, 0});
-        return;
-      }
-      // Same address in every lane: one transaction each.
-      const int qStart = p.cuSeqlensQ[batch];
-      const int seqlenQ = p.cuSeqlensQ[batch + 1] - qStart;
-      const int kStart = p.cuSeqlensK[batch];
-      const int seqlenK = p.sequsedK != nullptr ? p.sequsedK[batch] : p.cuSeqlensK[batch + 1] - kStart;
-      const int mBlocks = (seqlenQ + T::kBlockM - 1) / T::kBlockM;
-      const int unitsPerHead = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
-      const int w = unit - seqFirstUnit;
-      const int head = w / unitsPerHead;
-      const int u = w - head * unitsPerHead;
-      // Windowed: the pair of query blocks (M-1-u, u), the longer first, as in the dense scheduler.
-      post(slot, phase, Tile{T::kWindowed ? mBlocks - 1 - u : u, head, batch, qStart, kStart, seqlenQ, seqlenK});
-      if (T::kWindowed && mBlocks - 1 - u != u) post(slot, phase, Tile{u, head, batch, qStart, kStart, seqlenQ, seqlenK});
-      unit += static_cast<int>(gridDim.x);
+  __device__ __forceinline__ VarlenTileSearch(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_)
+      : p(p_), smem(smem_) {}
+
+  // The next tile of this CTA, posted to the consumers; mBlock < 0 when there is none (also posted,
+  // and the hand-over is then closed).
+  __device__ __forceinline__ Tile next() {
+    Tile t = find();
+    post(t);
+    if (t.mBlock < 0) {
+      // The consumers stop at the end marker without releasing its slot, but they do release the
+      // tile in the other slot (where post() has moved `slot`), if there is one: consume that
+      // release, so every barrier ends balanced.
+      static_assert(T::kTileSlots == 2, "the end hand-over assumes two slots");
+      if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
     }
+    return t;
   }
 
  private:
-  __device__ __forceinline__ void post(int& slot, uint32_t& phase, const Tile& t) const {
-    if (threadIdx.x % 32 == 0) {
-      mbarrierWait(&smem.tileEmpty[slot], phase ^ 1);  // a fresh barrier: the first pass does not block
-      smem.tiles[slot] = t;
-      mbarrierArrive(&smem.tileFull[slot]);  // release: the readers' wait sees the slot
+  __device__ __forceinline__ Tile find() {
+    if constexpr (T::kWindowed) {
+      if (lowerBlock >= 0) {
+        last.mBlock = lowerBlock;
+        lowerBlock = -1;
+        return last;
+      }
     }
+    const int lane = static_cast<int>(threadIdx.x % 32);
+    // The sequence holding `unit` (>= unitsBefore: the search only moves forward).
+    int batch = -1, seqFirstUnit = 0;
+    for (;;) {
+      const int b = groupStart + lane;
+      int units = 0;
+      if (b < p.batch) {
+        const int blocks = (p.cuSeqlensQ[b + 1] - p.cuSeqlensQ[b] + T::kBlockM - 1) / T::kBlockM;
+        units = (T::kWindowed ? (blocks + 1) / 2 : blocks) * p.heads;
+      }
+      int inclusive = units;
+#pragma unroll
+      for (int d = 1; d < 32; d *= 2) {
+        const int x = __shfl_up_sync(kAllLanes, inclusive, d);
+        if (lane >= d) inclusive += x;
+      }
+      const int total = __shfl_sync(kAllLanes, inclusive, 31);
+      if (unit < unitsBefore + total) {
+        // The first lane whose sequences end past `unit`; an empty sequence (0 units) never is.
+        const int src = __ffs(__ballot_sync(kAllLanes, unitsBefore + inclusive > unit)) - 1;
+        batch = groupStart + src;
+        seqFirstUnit = unitsBefore + __shfl_sync(kAllLanes, inclusive - units, src);
+        break;
+      }
+      if (groupStart + 32 >= p.batch) break;
+      groupStart += 32;
+      unitsBefore += total;
+    }
+    if (batch < 0) return Tile{-1, 0, 0, 0, 0, 0, 0};
+    // Same address in every lane: one transaction each.
+    const int qStart = p.cuSeqlensQ[batch];
+    const int seqlenQ = p.cuSeqlensQ[batch + 1] - qStart;
+    const int kStart = p.cuSeqlensK[batch];
+    const int seqlenK = p.sequsedK != nullptr ? p.sequsedK[batch] : p.cuSeqlensK[batch + 1] - kStart;
+    const int mBlocks = (seqlenQ + T::kBlockM - 1) / T::kBlockM;
+    const int unitsPerHead = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
+    const int w = unit - seqFirstUnit;
+    const int head = w / unitsPerHead;
+    const int u = w - head * unitsPerHead;
+    unit += static_cast<int>(gridDim.x);
+    // Windowed: the pair of query blocks (M-1-u, u), the longer first, as in the dense scheduler.
+    if constexpr (T::kWindowed) {
+      if (mBlocks - 1 - u != u) lowerBlock = u;
+    }
+    last = Tile{T::kWindowed ? mBlocks - 1 - u : u, head, batch, qStart, kStart, seqlenQ, seqlenK};
+    return last;
+  }
+
+  // Writes `t` to `slot` once the consumers released its previous tile (none on the first pass),
+  // then advances `slot`. Named barriers count whole warps: the warp reconverges first (its lanes
+  // part ways around the single-lane TMA issue).
+  __device__ __forceinline__ void post(const Tile& t) {
     __syncwarp();
-    if (++slot == T::kTileSlots) {
-      slot = 0;
-      phase ^= 1;
-    }
+    if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
+    if (threadIdx.x % 32 == 0) smem.tiles[slot] = t;
+    __syncwarp();
+    namedBarrierArrive(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    pending |= 1u << slot;
+    if (++slot == T::kTileSlots) slot = 0;
   }
 };
 
-// Varlen, the reading side (the producer warp and every consumer thread): the loop shape of the
-// dense scheduler over the posted slots. valid() waits for the next slot; next() releases it, one
-// arrival per warpgroup (thread 0 of each), after which nobody in that warpgroup reads it again.
+// Varlen, the consumers' side: the loop shape of the dense scheduler over the posted slots.
+// valid() waits for the next slot; next() releases it: every consumer thread arrives once it will
+// not read the slot again.
 template <class T>
 struct TileScheduler<T, true> {
   const SharedTiles<T>& smem;
   int slot = 0;
-  uint32_t phase = 0;
 
   __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params&, const SharedTiles<T>& smem_) : smem(smem_) {}
 
   __device__ __forceinline__ bool valid() const {
-    mbarrierWait(&smem.tileFull[slot], phase);
+    namedBarrierSync(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
     return smem.tiles[slot].mBlock >= 0;
   }
 
   __device__ __forceinline__ void next() {
-    __syncwarp();
-    if (threadIdx.x % 128 == 0) mbarrierArrive(&smem.tileEmpty[slot]);
-    if (++slot == T::kTileSlots) {
-      slot = 0;
-      phase ^= 1;
-    }
+    namedBarrierArrive(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
+    if (++slot == T::kTileSlots) slot = 0;
   }
 
   // Read from shared memory at each call, so that callers need not keep the fields in registers.

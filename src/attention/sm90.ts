@@ -48,9 +48,9 @@ export function sm90BlockM(headDim: number, windowed: boolean, varlen = false): 
 const STAGES = 2;
 /** Q full, Q free, then full/empty for each K and V stage. */
 const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
-/** Varlen kernels: the tile ring's slots (28-byte Tile each), V-landed and full/empty per slot. */
+/** Varlen kernels: the V-landed barrier and the tile ring's slots (28-byte Tile each). */
 const VARLEN_TILE_SLOTS = 2;
-const VARLEN_EXTRA_BYTES = 8 * (1 + 2 * VARLEN_TILE_SLOTS) + 28 * VARLEN_TILE_SLOTS;
+const VARLEN_EXTRA_BYTES = 8 + 28 * VARLEN_TILE_SLOTS;
 /**
  * Compiled head dims that have varlen kernels: at 192 and 256 the varlen consumers spill registers
  * (kernels/NOTES.md), so those problems go to the portable path.
