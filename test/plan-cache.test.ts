@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import {
-  AttentionArgumentError,
   type AttentionBackend,
   type AttentionResult,
   BACKEND_ENV,
@@ -31,6 +30,7 @@ import type { AttentionOptions } from '../src/attention/types.js';
 import { ATTN_FWD_PARAMS } from '../src/attention/sm80.js';
 import { ATTN_FWD_SM90_PARAMS } from '../src/attention/sm90.js';
 import { gpuTest } from './support/gpu.js';
+import { throwsExactly } from './support/errors.js';
 
 const F = 'flashAttnFunc';
 
@@ -85,16 +85,6 @@ function expectPlanned<T>(planned: boolean, call: () => T, what: string): T {
   const r = call();
   assert.equal(counts.prepares - before, planned ? 0 : 1, `${what}: ${planned ? 'expected a plan hit' : 'expected a miss'}`);
   return r;
-}
-
-/** Asserts `fn` throws an AttentionArgumentError about `argument` with exactly `message`. */
-function throwsExactly(fn: () => unknown, argument: string, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof AttentionArgumentError, `expected an AttentionArgumentError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    assert.equal(e.argument, argument);
-    return true;
-  });
 }
 
 describe('plans of repeated calls (CPU backend with a prepare)', () => {

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { Tensor } from '../src/tensor/tensor.js';
 import type { DType } from '../src/tensor/dtype.js';
 import {
-  AttentionArgumentError,
   AttentionDispatchError,
   type AttentionBackend,
   type AttentionProblem,
@@ -30,6 +29,7 @@ import {
   validateDense,
 } from '../src/attention/index.js';
 import type { AttentionOptions, VarlenOptions } from '../src/attention/types.js';
+import { throwsExactly } from './support/errors.js';
 
 const F = 'flashAttnFunc';
 const VF = 'flashAttnVarlenFunc';
@@ -52,16 +52,6 @@ function fakeCuda(t: Tensor, device = 0): Tensor {
 
 function int32(values: number[]): Tensor {
   return Tensor.fromData(Int32Array.from(values), [values.length], { dtype: 'int32' });
-}
-
-/** Asserts `fn` throws an AttentionArgumentError about `argument` with exactly `message`. */
-function throwsExactly(fn: () => unknown, argument: string, message: string): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof AttentionArgumentError, `expected an AttentionArgumentError, got ${String(e)}`);
-    assert.equal(e.message, message);
-    assert.equal(e.argument, argument);
-    return true;
-  });
 }
 
 function dense(over: Partial<{ q: unknown; k: unknown; v: unknown }> = {}, opts?: unknown): () => unknown {
