@@ -380,6 +380,39 @@ gpuTest('sm90: more tiles than SMs, so each persistent CTA runs several (causal 
   checkCase({ dtype: 'float16', batch: 2, sq: 300, sk: 120, heads: 48, headsKV: 8, d: 64, opts: { causal: true } });
 });
 
+/**
+ * The (seqlenQ, seqlenK) pairs of FlashAttention-3's own forward test (hopper/test_flash_attn.py),
+ * the largest left to one case of its own below (the float64 reference is JavaScript).
+ */
+const FA3_SEQLEN_PAIRS: readonly (readonly [number, number])[] = [
+  [1, 1], [64, 128], [128, 192], [256, 256], [239, 1], [799, 3], [113, 203], [113, 128], [128, 217],
+  [113, 211], [108, 256], [256, 512], [384, 256], [640, 128], [512, 256], [1024, 1024], [1023, 1024],
+  [1024, 1023],
+];
+
+gpuTest("sm90: FlashAttention-3's seqlen pairs, crossed with head dims, masks, softcap, GQA and dtypes", (t) => {
+  if (!requireSm90(t)) return;
+  // Each pair runs twice: once causal, once with a configuration that rotates through head dims
+  // (compiled and padded), masks (none, local windows on either side), softcap and the GQA ratio,
+  // so that over the list every feature meets short, long, square and lopsided shapes.
+  const dims = [64, 96, 128, 192, 256, 40, 160] as const;
+  FA3_SEQLEN_PAIRS.forEach(([sq, sk], i) => {
+    const dtype: Dt = i % 2 === 0 ? 'bfloat16' : 'float16';
+    const [heads, headsKV] = [[4, 4], [4, 2], [6, 1]][i % 3]!;
+    const windows: (AttentionOptions | undefined)[] = [
+      undefined,
+      { windowSize: [Math.max(1, Math.floor(sk / 3)), 17] },
+      { windowSize: [-1, Math.floor(sq / 5)] },
+      { windowSize: [33, -1] },
+    ];
+    const opts: AttentionOptions = { ...windows[i % windows.length], ...(i % 3 === 1 ? { softcap: 15 } : {}) };
+    checkCase({ dtype, batch: 1 + (i % 2), sq, sk, heads, headsKV, d: dims[i % dims.length]!, opts });
+    checkCase({ dtype, batch: 1, sq, sk, heads: 2, headsKV: 1, d: dims[(i + 3) % dims.length]!, opts: { causal: true } });
+  });
+  // FA3's long square pair, on the smallest head dim (the reference's cost grows as seqlen^2 x d).
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 4224, sk: 4224, heads: 1, headsKV: 1, d: 64, opts: { causal: true } });
+});
+
 gpuTest('sm90: local windows, softcap and a custom softmax scale', (t) => {
   if (!requireSm90(t)) return;
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 500, sk: 517, heads: 2, headsKV: 1, d: 128, opts: { windowSize: [50, 20] } });
