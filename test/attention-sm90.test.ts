@@ -39,6 +39,7 @@ import {
 import '../src/attention/index.js';
 import type { AttentionProblem } from '../src/attention/problem.js';
 import { type TestContext, gpuTest } from './support/gpu.js';
+import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
 import { problemShell } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -96,14 +97,9 @@ test('every kernel the launcher can name was built', (t) => {
 });
 
 test('AttnFwdSm90Params written from TypeScript matches the offsets the build emitted', (t) => {
-  const p = join(cuda.kernelsDir(), 'param-offsets.json');
-  if (!existsSync(p)) return t.skip(`kernels were not built: ${p} is missing`);
-  const emitted = JSON.parse(readFileSync(p, 'utf8')) as Record<string, { size: number; align: number; fields: Record<string, number> }>;
-  const c = emitted[ATTN_FWD_SM90_PARAMS.name];
-  assert.ok(c, `${ATTN_FWD_SM90_PARAMS.name} missing from param-offsets.json`);
-  assert.deepEqual({ ...ATTN_FWD_SM90_PARAMS.offsets }, c.fields);
-  assert.equal(ATTN_FWD_SM90_PARAMS.size, c.size);
-  assert.equal(ATTN_FWD_SM90_PARAMS.align, c.align);
+  const emitted = emittedLayouts();
+  if (!emitted) return t.skip(`kernels were not built: ${paramOffsetsPath()} is missing`);
+  assertLayoutMatches(ATTN_FWD_SM90_PARAMS, emitted);
 });
 
 test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits shared memory', () => {

@@ -1,13 +1,13 @@
 // The CUDA layer: driver loading and errors, devices, memory, copies, launches, events, tensor maps.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/tensor/random.js';
 import { gpu, gpuTest } from './support/gpu.js';
+import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
 import { IOTA_PARAMS, TMA_COPY_PARAMS } from './support/test-kernels.js';
 
 test('importing the library never throws, and isAvailable explains itself', () => {
@@ -37,19 +37,12 @@ test('a missing driver library gives a reason, not a crash', () => {
 });
 
 test('struct layouts written from TypeScript match the offsets the build emitted from the C++ headers', (t) => {
-  const p = join(cuda.kernelsDir(), 'param-offsets.json');
-  if (!existsSync(p)) {
-    t.skip(`kernels were not built (no nvcc at install): ${p} is missing`);
+  const emitted = emittedLayouts();
+  if (!emitted) {
+    t.skip(`kernels were not built (no nvcc at install): ${paramOffsetsPath()} is missing`);
     return;
   }
-  const emitted = JSON.parse(readFileSync(p, 'utf8')) as Record<string, { size: number; align: number; fields: Record<string, number> }>;
-  for (const layout of [IOTA_PARAMS, TMA_COPY_PARAMS]) {
-    const c = emitted[layout.name];
-    assert.ok(c, `${layout.name} missing from param-offsets.json`);
-    assert.deepEqual({ ...layout.offsets }, c.fields, layout.name);
-    assert.equal(layout.size, c.size, `${layout.name} size`);
-    assert.equal(layout.align, c.align, `${layout.name} align`);
-  }
+  for (const layout of [IOTA_PARAMS, TMA_COPY_PARAMS]) assertLayoutMatches(layout, emitted);
 });
 
 test('defineStruct follows the C layout rules and the writer checks field types', () => {

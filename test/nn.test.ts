@@ -6,7 +6,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cuda from '../src/cuda/index.js';
 import { float16Bits, type DType } from '../src/tensor/dtype.js';
@@ -29,6 +28,7 @@ import {
 import { Linear, Mlp, MultiHeadAttention, SimpleTransformer } from '../src/nn/index.js';
 import { flashAttnQkvpackedFunc } from '../src/attention/index.js';
 import { gpuTest } from './support/gpu.js';
+import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
 
 const DTYPES: DType[] = ['float32', 'float16', 'bfloat16'];
 /** Unit roundoff: half an ulp of 1, the relative error of one rounding to nearest. */
@@ -308,31 +308,23 @@ describe('SimpleTransformer CPU forward against its float64 forward', () => {
 // ---- GPU ------------------------------------------------------------------------------------
 
 gpuTest('kernel parameter layouts match the offsets the build emitted', () => {
-  const p = join(cuda.kernelsDir(), 'param-offsets.json');
-  assert.ok(existsSync(p), `${p} is missing`);
-  const emitted = JSON.parse(readFileSync(p, 'utf8')) as Record<string, { size: number; align: number; fields: Record<string, number> }>;
-  for (const layout of NN_PARAM_LAYOUTS) {
-    const c = emitted[layout.name];
-    assert.ok(c, `${layout.name} missing from param-offsets.json`);
-    assert.deepEqual({ ...layout.offsets }, c.fields, layout.name);
-    assert.equal(layout.size, c.size, `${layout.name} size`);
-  }
+  const emitted = emittedLayouts();
+  assert.ok(emitted, `${paramOffsetsPath()} is missing`);
+  for (const layout of NN_PARAM_LAYOUTS) assertLayoutMatches(layout, emitted);
 });
 
 test('nn parameter layouts match the C++ headers (when the build has run)', (t) => {
-  const p = join(cuda.kernelsDir(), 'param-offsets.json');
-  if (!existsSync(p)) {
+  const emitted = emittedLayouts();
+  if (!emitted) {
     t.skip('kernels were not built (no nvcc at install)');
     return;
   }
-  const emitted = JSON.parse(readFileSync(p, 'utf8')) as Record<string, { size: number; fields: Record<string, number> }>;
   for (const layout of NN_PARAM_LAYOUTS) {
     if (!emitted[layout.name]) {
-      t.skip(`${layout.name} not in ${p} (built before kernels/nn existed)`);
+      t.skip(`${layout.name} not in ${paramOffsetsPath()} (built before kernels/nn existed)`);
       return;
     }
-    assert.deepEqual({ ...layout.offsets }, emitted[layout.name]!.fields, layout.name);
-    assert.equal(layout.size, emitted[layout.name]!.size);
+    assertLayoutMatches(layout, emitted);
   }
 });
 
