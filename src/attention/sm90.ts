@@ -194,7 +194,8 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
-  const blockM = sm90BlockM(compiled, isWindowed(p), varlen);
+  const windowed = isWindowed(p);
+  const blockM = sm90BlockM(compiled, windowed, varlen);
   const tiles = workUnits(p, blockM, false);
   if (tiles > MAX_TILES) {
     return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
@@ -205,8 +206,8 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   }
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
-  if (!names.has(kernelNameOf(p.q.dtype, compiled, isWindowed(p), varlen))) {
-    return `kernel ${sm90KernelName(p.q.dtype, compiled, isWindowed(p), varlen)} was not built`;
+  if (!names.has(kernelNameOf(p.q.dtype, compiled, windowed, varlen))) {
+    return `kernel ${sm90KernelName(p.q.dtype, compiled, windowed, varlen)} was not built`;
   }
   const why = tmaInputReason('q', p.q, p.q.device) ?? tmaInputReason('k', p.k, p.q.device) ??
     tmaInputReason('v', p.v, p.q.device) ?? tmaInputReason('out', p.out, p.q.device);
@@ -215,7 +216,7 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
     if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
     if (p.lse.strides[p.lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
   }
-  const smem = sm90SharedMemoryBytes(compiled, isWindowed(p), varlen);
+  const smem = sm90SharedMemoryBytes(compiled, windowed, varlen);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
     return `head dim ${compiled} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
