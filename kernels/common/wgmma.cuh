@@ -18,6 +18,21 @@ __device__ __forceinline__ uint64_t wgmmaDescriptor128B(uint32_t smemAddr, uint3
          (static_cast<uint64_t>((sboBytes & 0x3FFFF) >> 4) << 32) | kWgmmaSwizzle128B;
 }
 
+// The same descriptor as two words: the low word holds the address and LBO fields and is the only
+// one that depends on where the tile is; the high word (SBO, swizzle) is a compile-time constant.
+// Moving the start address by a multiple of 16 bytes adds bytes >> 4 to the low word: shared-window
+// addresses are below 2^18, so the 14-bit address field never carries into the LBO field. So the
+// descriptors of a loop are one add each, not a rebuild.
+__device__ __forceinline__ uint32_t wgmmaDescriptorLow128B(uint32_t smemAddr, uint32_t lboBytes) {
+  return ((smemAddr & 0x3FFFF) >> 4) | (((lboBytes & 0x3FFFF) >> 4) << 16);
+}
+__host__ __device__ constexpr uint32_t wgmmaDescriptorHigh128B(uint32_t sboBytes) {
+  return ((sboBytes & 0x3FFFF) >> 4) | static_cast<uint32_t>(kWgmmaSwizzle128B >> 32);
+}
+__device__ __forceinline__ uint64_t wgmmaDescriptorFromWords(uint32_t low, uint32_t high) {
+  return (static_cast<uint64_t>(high) << 32) | low;
+}
+
 // wgmma.fence: orders this thread's earlier register writes before the next wgmma reads them (9.7.15.7.1).
 __device__ __forceinline__ void wgmmaFence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 
@@ -43,6 +58,35 @@ __device__ __forceinline__ void registerFence(uint32_t (&r)[N][M]) {
   for (int i = 0; i < N; ++i)
 #pragma unroll
     for (int j = 0; j < M; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
+}
+
+// Keeps the registers an in-flight wgmma reads (an RS A operand, 4 per k16 step) allocated up to
+// this point. ptxas ends an operand's live range at the wgmma's issue, so it may give the same
+// physical registers to values computed before the wgmma.wait_group that completes it, and must
+// then hoist that wait above their computation (kernels/NOTES.md: the P V wait ended up above the
+// whole softmax). A shared-memory store predicated on `never`, which is false at run time but
+// unknown to ptxas, is the later use; it costs one issue slot per 4 registers and stores nothing.
+template <int N>
+__device__ __forceinline__ void keepOperandsLive(const uint32_t (&r)[N][4], uint32_t smemAddr, bool never) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    asm volatile(
+        "{\n .reg .pred p;\n setp.ne.b32 p, %0, 0;\n @p st.shared.v4.b32 [%1], {%2, %3, %4, %5};\n}\n" ::"r"(
+            static_cast<uint32_t>(never)),
+        "r"(smemAddr), "r"(r[i][0]), "r"(r[i][1]), "r"(r[i][2]), "r"(r[i][3])
+        : "memory");
+  }
+}
+
+// Reads the SM clock into a store predicated on `never` (false at run time, unknown to ptxas):
+// three instructions that ptxas does not move other instructions across, used to keep work above a
+// wgmma.wait_group that ptxas would otherwise sink below it.
+__device__ __forceinline__ void schedulingFence(uint32_t smemAddr, bool never) {
+  asm volatile(
+      "{\n .reg .u32 c;\n .reg .pred p;\n mov.u32 c, %%clock;\n setp.ne.b32 p, %0, 0;\n @p st.shared.u32 [%1], c;\n}\n" ::"r"(
+          static_cast<uint32_t>(never)),
+      "r"(smemAddr)
+      : "memory");
 }
 
 }  // namespace fa

@@ -61,7 +61,7 @@ enum NamedBarrierId : uint32_t {
 // (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
-          int kConsumerWgOverride = 0, bool kVarlen_ = false>
+          int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -81,6 +81,29 @@ struct Traits {
   static constexpr bool kVarlen = kVarlen_;
   static_assert(!kVarlen || kPersistent, "varlen tiles are found by the persistent scheduler");
 
+  // Register sets for P (the A operand of O += P V) and where the softmax sits against the P V's
+  // wait. With intra-warpgroup overlap the P V of block n + 1 runs while block n's softmax makes
+  // the next P, but ptxas, which schedules the softmax freely around a wgmma.wait_group, sank it
+  // below the P V's wait (ncu and SASS, kernels/NOTES.md), so the softmax did not overlap the P V.
+  // Modes:
+  //  1: one P set, converted after the wait (the softmax may sink below it);
+  //  2: two P sets, alternating by key block (the loop is unrolled by two) and kept allocated past
+  //     the wait (keepOperandsLive), so the conversion need not wait: kBlockN / 4 more registers;
+  //  3: (checker experiment) two sets without keepOperandsLive: ptxas merges them into one;
+  //  4, 5: 1 and 2 with a scheduling fence (schedulingFence) before the wait, which keeps the
+  //     softmax above it.
+  // Mode 5 at head dim 128 (dense, non-windowed): +1-5% over 1 at 2k-16k. The windowed kernel
+  // spills with it (mask registers); at head dims 64 (160 registers), 192 and 256 and in the
+  // varlen kernels two sets spill, and mode 4 measured no better than 1 (NOTES).
+  static constexpr int kPSetsDefault = kIntraWgOverlap_ && kHeadDim_ == 128 && !kWindowed_ && !kVarlen_ ? 5 : 1;
+  static constexpr int kPSetsMode = kPSetsOverride ? kPSetsOverride : kPSetsDefault;
+  static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 ? 1 : 2;
+  static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5;
+  // Modes 4 (one set) and 5 (two kept sets): a scheduling fence between the softmax and the P V
+  // wait (schedulingFence), so ptxas cannot move the softmax below the wait.
+  static constexpr bool kFenceBeforePvWait = kPSetsMode >= 4;
+  static_assert(kPSetsMode >= 1 && kPSetsMode <= 5, "P set mode 1 to 5");
+  static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
   static constexpr int kConsumerWarpgroups =
       kConsumerWgOverride ? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed, kVarlen_>::value;
   static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");

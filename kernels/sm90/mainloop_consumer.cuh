@@ -42,23 +42,32 @@ struct MainloopConsumer {
   int tid;        // thread in the warpgroup
   int rowInWg;    // r = 16 * warp + lane / 4: this thread's rows are r and r + 8
   int colInBlock; // 2 * (lane % 4): its first column in each group of 8
+  // Low descriptor words (wgmmaDescriptorLow128B) of this warpgroup's Q rows and of K and V stage
+  // 0, made once: each GEMM step's descriptor is then one add to them (the high words are constants).
+  uint32_t descQLow;
+  uint32_t descKLow;
+  uint32_t descVLow;
+  static constexpr uint32_t kDescHigh = wgmmaDescriptorHigh128B(kSwizzleAtomBytes);
 
   __device__ __forceinline__ MainloopConsumer(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_, int wg_)
       : p(p_), smem(smem_), wg(wg_) {
     tid = threadIdx.x % 128;
     rowInWg = 16 * (tid / 32) + (tid % 32) / 4;
     colInBlock = 2 * (tid % 4);
+    descQLow = wgmmaDescriptorLow128B(smemAddress(smem.q) + wg * T::kRowsPerWarpgroup * kRowBytes, 16);
+    descKLow = wgmmaDescriptorLow128B(smemAddress(smem.k), 16);
+    descVLow = wgmmaDescriptorLow128B(smemAddress(smem.v), T::kBlockN * kRowBytes);
   }
 
   // S = Q_wg K^T. K-major, 128B swizzle: a k16 step is +32 B inside a chunk, then the next chunk.
   __device__ __forceinline__ void gemmQK(float (&s)[kAccS], int kStage) const {
-    const uint32_t q = smemAddress(smem.q) + wg * T::kRowsPerWarpgroup * kRowBytes;
-    const uint32_t k = smemAddress(smem.kStage(kStage));
+    const uint32_t k = descKLow + kStage * (T::kKBytes >> 4);
 #pragma unroll
     for (int kk = 0; kk < kQkSteps; ++kk) {
       const uint32_t inChunk = (kk % 4) * 32;
-      const uint64_t descQ = wgmmaDescriptor128B(q + (kk / 4) * (T::kBlockM * kRowBytes) + inChunk, 16, kSwizzleAtomBytes);
-      const uint64_t descK = wgmmaDescriptor128B(k + (kk / 4) * (T::kBlockN * kRowBytes) + inChunk, 16, kSwizzleAtomBytes);
+      const uint64_t descQ =
+          wgmmaDescriptorFromWords(descQLow + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
+      const uint64_t descK = wgmmaDescriptorFromWords(k + (((kk / 4) * (T::kBlockN * kRowBytes) + inChunk) >> 4), kDescHigh);
       Wgmma<T::kBlockN, Element>::ss(s, descQ, descK, kk > 0 ? 1u : 0u);
     }
   }
@@ -66,10 +75,10 @@ struct MainloopConsumer {
   // O += P V. V [keys][headDim] row-major is the MN-major B: LBO = next 64 columns (chunk), SBO =
   // next 8 keys, a k16 step (16 keys) = +2048 B.
   __device__ __forceinline__ void gemmPV(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage) const {
-    const uint32_t v = smemAddress(smem.vStage(vStage));
+    const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
 #pragma unroll
     for (int kk = 0; kk < kPvSteps; ++kk) {
-      const uint64_t descV = wgmmaDescriptor128B(v + kk * 16 * kRowBytes, T::kBlockN * kRowBytes, kSwizzleAtomBytes);
+      const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
       Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, 1u);
     }
   }
@@ -109,6 +118,68 @@ struct MainloopConsumer {
     if (mask.needed(n)) mask.apply(s, n, colInBlock);
   }
 
+  // One steady-state key block n (intra-warpgroup overlap): in this warpgroup's turn, S = Q K_n^T
+  // and O += P_{n+1} V_{n+1} (P from `cur`); then block n's softmax while that P V runs; then O is
+  // rescaled once the P V has completed. Block n's P goes to `next`: with two P sets (`kTwoSets`,
+  // `next` is the other set) right after the softmax, under the P V; with one (`next` is `cur`)
+  // only after the P V has completed.
+  template <bool kTwoSets>
+  __device__ __forceinline__ void steadyBlock(int n, float (&s)[kAccS], float (&o)[kAccO],
+                                              const uint32_t (&cur)[kPvSteps][4], uint32_t (&next)[kPvSteps][4],
+                                              OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
+                                              PipelineState<T::kStages>& vs, const ScoreMask<T>& mask) const {
+    float oScale[2];
+    FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
+    mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+    schedulerSync();
+    FA_SM90_TRACE_EVENT(kTraceTurn, n);
+    wgmmaFence();
+    gemmQK(s, ks.stage);
+    wgmmaCommitGroup();
+    FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
+    mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+    wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
+    gemmPV(o, cur, vs.stage);
+    wgmmaCommitGroup();
+    schedulerArrive();
+    FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
+    wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
+    registerFence(s);
+    FA_SM90_TRACE_EVENT(kTraceSReady, n);
+    release(&smem.emptyK[ks.stage]);
+    ks.advance();
+    scoreMod(s, n, mask);
+    softmax.template update<false>(s, oScale);
+    if constexpr (kTwoSets) convertP(next, s);
+    FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
+    if constexpr (T::kFenceBeforePvWait) schedulingFence(smemAddress(smem.o), p.batch < 0);
+    wgmmaWaitGroup<0>();  // P V done: only now may O (and with one P set, P) be rewritten
+    registerFence(o);
+    // `cur` stays allocated until here, so `next` gets other registers (see keepOperandsLive).
+    if constexpr (kTwoSets && T::kKeepPLive) keepOperandsLive(cur, smemAddress(smem.o), p.batch < 0);
+    FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
+    release(&smem.emptyV[vs.stage]);
+    vs.advance();
+    rescaleRows(o, oScale);
+    if constexpr (!kTwoSets) convertP(next, s);
+  }
+
+  // The tile's last P V (block range.nMin), after its last S GEMM: Q is free from here on.
+  __device__ __forceinline__ void lastPV(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
+                                         PipelineState<T::kStages>& vs) const {
+    releaseQ();
+    FA_SM90_TRACE_EVENT(kTraceVWaitFull, n);
+    mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+    wgmmaFence();
+    gemmPV(o, pa, vs.stage);
+    wgmmaCommitGroup();
+    wgmmaWaitGroup<0>();
+    registerFence(o);
+    FA_SM90_TRACE_EVENT(kTracePvDone, n);
+    release(&smem.emptyV[vs.stage]);
+    vs.advance();  // the state outlives the tile
+  }
+
   // Runs the key blocks of `range`; o and softmax come back ready for finalize (o zeroed by the caller).
   // ks and vs carry the K/V ring state from tile to tile (the producer's advance in step). The
   // caller has waited for Q (barQ).
@@ -146,48 +217,25 @@ struct MainloopConsumer {
         softmax.template update<true>(s, oScale);
         convertP(pa, s);
         FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
-        for (--n; n >= range.nMin; --n) {
-          FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
-          mbarrierWait(&smem.fullK[ks.stage], ks.phase);
-          schedulerSync();
-          FA_SM90_TRACE_EVENT(kTraceTurn, n);
-          wgmmaFence();
-          gemmQK(s, ks.stage);
-          wgmmaCommitGroup();
-          FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
-          mbarrierWait(&smem.fullV[vs.stage], vs.phase);
-          wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
-          gemmPV(o, pa, vs.stage);
-          wgmmaCommitGroup();
-          schedulerArrive();
-          FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
-          wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
-          registerFence(s);
-          FA_SM90_TRACE_EVENT(kTraceSReady, n);
-          release(&smem.emptyK[ks.stage]);
-          ks.advance();
-          scoreMod(s, n, mask);
-          softmax.template update<false>(s, oScale);
-          FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
-          wgmmaWaitGroup<0>();  // P V done: only now may O and P be rewritten
-          registerFence(o);
-          FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
-          release(&smem.emptyV[vs.stage]);
-          vs.advance();
-          rescaleRows(o, oScale);
-          convertP(pa, s);
+        if constexpr (T::kPBuffers == 2) {
+          // Block n's P goes to the set the in-flight P V is not reading; the sets swap every block.
+          uint32_t pb[kPvSteps][4];
+          for (--n;; --n) {
+            if (n < range.nMin) {
+              lastPV(range.nMin, o, pa, vs);
+              break;
+            }
+            steadyBlock<true>(n, s, o, pa, pb, softmax, ks, vs, mask);
+            if (--n < range.nMin) {
+              lastPV(range.nMin, o, pb, vs);
+              break;
+            }
+            steadyBlock<true>(n, s, o, pb, pa, softmax, ks, vs, mask);
+          }
+        } else {
+          for (--n; n >= range.nMin; --n) steadyBlock<false>(n, s, o, pa, pa, softmax, ks, vs, mask);
+          lastPV(range.nMin, o, pa, vs);
         }
-        releaseQ();
-        FA_SM90_TRACE_EVENT(kTraceVWaitFull, range.nMin);
-        mbarrierWait(&smem.fullV[vs.stage], vs.phase);
-        wgmmaFence();
-        gemmPV(o, pa, vs.stage);
-        wgmmaCommitGroup();
-        wgmmaWaitGroup<0>();
-        registerFence(o);
-        FA_SM90_TRACE_EVENT(kTracePvDone, range.nMin);
-        release(&smem.emptyV[vs.stage]);
-        vs.advance();  // the state outlives the tile
       } else {
         for (int n = range.nMax - 1; n >= range.nMin; --n) {
           mbarrierWait(&smem.fullK[ks.stage], ks.phase);

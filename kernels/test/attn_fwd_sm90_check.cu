@@ -67,22 +67,35 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   entryOf<fa::sm90::Traits<E, D, W, OV, PP, true, 0, 0, true, 0, V>>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
-// overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), name.
-#define FA_EXPERIMENTS(X)                                                                 \
-  X(__nv_bfloat16, 128, false, 0, 0, false, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
-  X(__nv_bfloat16, 128, true, 0, 0, false, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
-  X(__nv_bfloat16, 64, false, 0, 0, true, 2, attn_fwd_sm90_x_bf16_hd64_wg2)               \
-  X(__nv_bfloat16, 64, true, 80, 0, true, 3, attn_fwd_sm90_x_bf16_hd64_window_wg3_n80)    \
-  X(__nv_bfloat16, 64, true, 64, 0, true, 3, attn_fwd_sm90_x_bf16_hd64_window_wg3_n64)    \
-  X(__nv_bfloat16, 64, false, 0, 3, true, 0, attn_fwd_sm90_x_bf16_hd64_s3)
-#define FA_X_TRAITS(E, D, W, N, S, SO, WG) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG>
-#define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, name)                                                   \
-  extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG)::kThreads, 1)           \
+// overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
+// Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
+// wait), name.
+#define FA_EXPERIMENTS(X)                                                                    \
+  X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
+  X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 2, 0, attn_fwd_sm90_x_bf16_hd64_wg2)               \
+  X(__nv_bfloat16, 64, true, 80, 0, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wg3_n80)    \
+  X(__nv_bfloat16, 64, true, 64, 0, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wg3_n64)    \
+  X(__nv_bfloat16, 64, false, 0, 3, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_s3)                \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_p1)              \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd128_window_p1f)       \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2, attn_fwd_sm90_x_bf16_hd128_p2)              \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2, attn_fwd_sm90_x_bf16_hd128_window_p2)        \
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_n176)          \
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd128_n176f)         \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_p1f)               \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_window_p1f)         \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd256_p1f)             \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd256_window_p1f)
+#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P>
+#define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
+  extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
-    fa::sm90::attnFwdSm90<FA_X_TRAITS(E, D, W, N, S, SO, WG)>(p);                                          \
+    fa::sm90::attnFwdSm90<FA_X_TRAITS(E, D, W, N, S, SO, WG, P)>(p);                                       \
   }
 FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
-#define FA_EXPERIMENT_ENTRY(E, D, W, N, S, SO, WG, name) entryOf<FA_X_TRAITS(E, D, W, N, S, SO, WG)>(#name, name, true),
+#define FA_EXPERIMENT_ENTRY(E, D, W, N, S, SO, WG, P, name) \
+  entryOf<FA_X_TRAITS(E, D, W, N, S, SO, WG, P)>(#name, name, true),
 // The v1 grid (one CTA per tile, kPersistent = false) as an ablation: element, head dim, windowed, name.
 #define FA_NONPERSISTENT(X)                                               \
   X(__nv_bfloat16, 64, false, attn_fwd_sm90_bf16_hd64_nonpersistent)      \
