@@ -61,7 +61,8 @@ enum NamedBarrierId : uint32_t {
 // (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
-          int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0>
+          int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
+          int kWaitOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -104,6 +105,16 @@ struct Traits {
   static constexpr bool kFenceBeforePvWait = kPSetsMode >= 4;
   static_assert(kPSetsMode >= 1 && kPSetsMode <= 5, "P set mode 1 to 5");
   static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
+  // Where a consumer warpgroup waits for the K and V of a steady-state key block. The producer
+  // loads K n before V n + 1, so by default a warpgroup waits for K n before its pingpong turn
+  // and for V n + 1 inside it, between the S and the P V GEMM. kWaitOverride (checker
+  // experiments): bit 0 waits for V before the turn too (no try_wait latency inside the turn,
+  // but S no longer starts before V has landed): +3-4% at head dim 128 non-causal 8k-16k, -3 to
+  // -15% elsewhere (kernels/NOTES.md), so not the default; bit 1 lets only warpgroup 0 wait (the
+  // others get their turn after it, as FA3 does).
+  static constexpr int kWaitMode = kWaitOverride ? kWaitOverride - 1 : 0;
+  static constexpr bool kWaitVBeforeTurn = (kWaitMode & 1) != 0;
+  static constexpr bool kOnlyFirstWarpgroupWaits = (kWaitMode & 2) != 0;
   static constexpr int kConsumerWarpgroups =
       kConsumerWgOverride ? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed, kVarlen_>::value;
   static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");

@@ -129,16 +129,23 @@ struct MainloopConsumer {
                                               OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
                                               PipelineState<T::kStages>& vs, const ScoreMask<T>& mask) const {
     float oScale[2];
+    // Traits::kWaitVBeforeTurn / kOnlyFirstWarpgroupWaits say where the K and V waits go.
+    const bool waits = !T::kOnlyFirstWarpgroupWaits || wg == 0;
     FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
-    mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+    if (waits) mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+    if constexpr (T::kWaitVBeforeTurn) {
+      if (waits) mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+    }
     schedulerSync();
     FA_SM90_TRACE_EVENT(kTraceTurn, n);
     wgmmaFence();
     gemmQK(s, ks.stage);
     wgmmaCommitGroup();
-    FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
-    mbarrierWait(&smem.fullV[vs.stage], vs.phase);
-    wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
+    if constexpr (!T::kWaitVBeforeTurn) {
+      FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
+      if (waits) mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+      wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
+    }
     gemmPV(o, cur, vs.stage);
     wgmmaCommitGroup();
     schedulerArrive();

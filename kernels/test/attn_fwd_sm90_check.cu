@@ -69,7 +69,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
-// wait), name.
+// wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -77,17 +77,16 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 80, 0, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wg3_n80)    \
   X(__nv_bfloat16, 64, true, 64, 0, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wg3_n64)    \
   X(__nv_bfloat16, 64, false, 0, 3, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_s3)                \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_p1)              \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd128_window_p1f)       \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2, attn_fwd_sm90_x_bf16_hd128_p2)              \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2, attn_fwd_sm90_x_bf16_hd128_window_p2)        \
-  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_n176)          \
-  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd128_n176f)         \
-  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_p1f)               \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_window_p1f)         \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd256_p1f)             \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd256_window_p1f)
-#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P>
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20, attn_fwd_sm90_x_bf16_hd128_vbefore)        \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd128_wg0waits)       \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 40, attn_fwd_sm90_x_bf16_hd128_vbefore_wg0waits) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd128_window_wg0waits) \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd64_wg0waits)         \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd64_window_wg0waits)   \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd256_wg0waits)       \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd256_window_wg0waits) \
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_n176)
+#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
