@@ -15,6 +15,9 @@
 // (Traits::kPersistent, the default; every kernel of the table), where a unit is a tile, or a pair
 // of query blocks in the windowed kernels (tile_scheduler.cuh); [ceil(seqlenQ / kBlockM), heads,
 // batch] for kPersistent = false (the v1 ablation, built only into the checker).
+// Traits::kWarpSpecialized = false (FA3's "without warp specialization" ablation, checker only):
+// no producer warpgroup and no setmaxnreg, block 128 x kConsumerWarpgroups threads; thread 0 of
+// the last consumer warpgroup issues the loads from inside its loop (ConsumerIssuedLoads).
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -61,7 +64,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
   // Every role walks the same tile sequence (tile_scheduler.cuh); the K/V ring states carry over
   // from tile to tile, and the one-shot barriers (Q full, Q free) use parity = tile count & 1.
   TileScheduler<T> scheduler(p, smem);
-  if (warpgroup == 0) {
+  if (T::kWarpSpecialized && warpgroup == 0) {
     warpgroupRegistersDecrease<T::kProducerRegisters>();
     if (threadIdx.x < T::kProducerThreads) {
       MainloopProducer<T> producer{p, smem};
@@ -83,9 +86,12 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       }
     }
   } else {
-    warpgroupRegistersIncrease<T::kConsumerRegisters>();
-    const int wg = warpgroup - 1;
-    const MainloopConsumer<T> consumer(p, smem, wg);
+    if constexpr (T::kWarpSpecialized) warpgroupRegistersIncrease<T::kConsumerRegisters>();
+    const int wg = T::kWarpSpecialized ? warpgroup - 1 : warpgroup;
+    // Without a producer warpgroup the consumers refill the slots they free (no-ops otherwise).
+    ConsumerLoads<T> loads(p, smem, wg);
+    loads.prologue();
+    const MainloopConsumer<T, ConsumerLoads<T>> consumer(p, smem, wg, loads);
     PipelineState<T::kStages> ks, vs;
     for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
       const Tile tile = scheduler.tile();

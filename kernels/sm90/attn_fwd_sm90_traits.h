@@ -56,13 +56,13 @@ enum NamedBarrierId : uint32_t {
   kBarrierTileEmpty0 = 9,    // varlen, + tile slot: every reader is done with the slot
 };
 
-// kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false and
-// kConsumerWgOverride (0: ConsumerWarpgroups) exist for experiments built only into the checker
-// (kernels/test/attn_fwd_sm90_check.cu).
+// kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false,
+// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride and kWarpSpecialized_ = false exist
+// for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
-          int kWaitOverride = 0>
+          int kWaitOverride = 0, bool kWarpSpecialized_ = true>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -81,6 +81,15 @@ struct Traits {
   // write into the next sequence go out as plain stores (epilogue.cuh).
   static constexpr bool kVarlen = kVarlen_;
   static_assert(!kVarlen || kPersistent, "varlen tiles are found by the persistent scheduler");
+  // A producer warpgroup issues every load (FA3's warp specialization). false: the "without warp
+  // specialization" ablation of FA3's Table 2 (checker only): the CTA is the consumer warpgroups
+  // alone, without setmaxnreg, and thread 0 of the last one issues the loads from inside the
+  // consumer loop (ConsumerIssuedLoads, mainloop_producer.cuh, which argues why it cannot deadlock).
+  // Its load points sit in the overlapped, pingponged loop and Q is refilled at releaseQ (separate
+  // O tile); the dense tile scheduler walks the tiles.
+  static constexpr bool kWarpSpecialized = kWarpSpecialized_;
+  static_assert(kWarpSpecialized || (kIntraWgOverlap_ && kPingpong_ && !kWindowed_ && !kVarlen_),
+                "without warp specialization: dense, non-windowed, with overlap and pingpong only");
 
   // Register sets for P (the A operand of O += P V) and where the softmax sits against the P V's
   // wait. With intra-warpgroup overlap the P V of block n + 1 runs while block n's softmax makes
@@ -122,7 +131,7 @@ struct Traits {
   static constexpr int kBlockM = kConsumerWarpgroups * kRowsPerWarpgroup;
   static constexpr int kBlockN = kBlockNOverride ? kBlockNOverride : TileN<kHeadDim>::value;
   static constexpr int kStages = kStagesOverride ? kStagesOverride : 2;
-  static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
+  static constexpr int kThreads = 128 * ((kWarpSpecialized ? 1 : 0) + kConsumerWarpgroups);
   // Threads of the producer warpgroup that run the producer: one issues every TMA; varlen keeps its
   // whole warp for the sequence search and for zeroing V rows past a sequence's keys.
   static constexpr int kProducerThreads = kVarlen ? 32 : 1;
@@ -133,11 +142,13 @@ struct Traits {
   // (65536). Varlen: 56 / 224 (64512). Its tile values come from memory, i.e. vector registers,
   // with loop bounds and pipeline stages derived from them: the producer warp, which also runs
   // the tile search, spilled 12-48 B at 40; hd192/hd256 varlen consumers spill even at 240
-  // (kernels/NOTES.md).
+  // (kernels/NOTES.md). Without warp specialization the split is unused: 2 x 128 threads launched
+  // with __launch_bounds__(256, 1) may use 255 registers each.
   static constexpr int kProducerRegisters = kVarlen ? 56 : kConsumerWarpgroups == 3 ? 32 : 24;
   static constexpr int kConsumerRegisters = kVarlen ? 224 : kConsumerWarpgroups == 3 ? 160 : 240;
   static constexpr int kLaunchRegisterPool = kThreads * (65536 / kThreads / 8 * 8);
-  static_assert(128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= kLaunchRegisterPool,
+  static_assert(!kWarpSpecialized ||
+                    128 * (kProducerRegisters + kConsumerWarpgroups * kConsumerRegisters) <= kLaunchRegisterPool,
                 "setmaxnreg would ask for more registers than the launch gave the CTA");
   static_assert(!kVarlen || kHeadDim <= 128, "varlen consumers spill past head dim 128 (kernels/NOTES.md)");
 
@@ -169,6 +180,7 @@ struct Traits {
                                kMaxSmemBytes;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
+  static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");
   static constexpr int kOffsetQ = 0;
   static constexpr int kOffsetO = kSeparateO ? kQBytes : kOffsetQ;
   static constexpr int kOffsetK = kQBytes * (kSeparateO ? 2 : 1);

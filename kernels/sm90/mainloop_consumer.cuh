@@ -26,7 +26,19 @@ __device__ __forceinline__ uint32_t packPair<__half>(float lo, float hi) {
   return packHalf2(lo, hi);
 }
 
+// Where the consumer frees a Q or K/V slot, it calls the matching hook of its Loads, which refills
+// the slot when the consumers issue the loads themselves (Traits::kWarpSpecialized = false:
+// ConsumerIssuedLoads, mainloop_producer.cuh). With a producer warpgroup the hooks do nothing.
 template <class T>
+struct NoLoads {
+  __device__ __forceinline__ NoLoads(const AttnFwdSm90Params&, const SharedTiles<T>&, int) {}
+  __device__ __forceinline__ void prologue() {}
+  __device__ __forceinline__ void refillK() {}
+  __device__ __forceinline__ void refillV() {}
+  __device__ __forceinline__ void refillQ() {}
+};
+
+template <class T, class Loads = NoLoads<T>>
 struct MainloopConsumer {
   using Element = typename T::Element;
   static constexpr int kAccS = T::kBlockN / 2;   // S fragment: 64 x kBlockN f32 over 128 threads
@@ -38,6 +50,7 @@ struct MainloopConsumer {
 
   const AttnFwdSm90Params& p;
   const SharedTiles<T>& smem;
+  Loads& loads;
   int wg;         // consumer warpgroup 0 .. T::kConsumerWarpgroups - 1
   int tid;        // thread in the warpgroup
   int rowInWg;    // r = 16 * warp + lane / 4: this thread's rows are r and r + 8
@@ -49,8 +62,9 @@ struct MainloopConsumer {
   uint32_t descVLow;
   static constexpr uint32_t kDescHigh = wgmmaDescriptorHigh128B(kSwizzleAtomBytes);
 
-  __device__ __forceinline__ MainloopConsumer(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_, int wg_)
-      : p(p_), smem(smem_), wg(wg_) {
+  __device__ __forceinline__ MainloopConsumer(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_, int wg_,
+                                              Loads& loads_)
+      : p(p_), smem(smem_), loads(loads_), wg(wg_) {
     tid = threadIdx.x % 128;
     rowInWg = 16 * (tid / 32) + (tid % 32) / 4;
     colInBlock = 2 * (tid % 4);
@@ -155,6 +169,7 @@ struct MainloopConsumer {
     FA_SM90_TRACE_EVENT(kTraceSReady, n);
     release(&smem.emptyK[ks.stage]);
     ks.advance();
+    loads.refillK();
     scoreMod(s, n, mask);
     softmax.template update<false>(s, oScale);
     if constexpr (kTwoSets) convertP(next, s);
@@ -167,6 +182,7 @@ struct MainloopConsumer {
     FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
     release(&smem.emptyV[vs.stage]);
     vs.advance();
+    loads.refillV();
     rescaleRows(o, oScale);
     if constexpr (!kTwoSets) convertP(next, s);
   }
@@ -175,6 +191,7 @@ struct MainloopConsumer {
   __device__ __forceinline__ void lastPV(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
                                          PipelineState<T::kStages>& vs) const {
     releaseQ();
+    loads.refillQ();
     FA_SM90_TRACE_EVENT(kTraceVWaitFull, n);
     mbarrierWait(&smem.fullV[vs.stage], vs.phase);
     wgmmaFence();
@@ -185,6 +202,7 @@ struct MainloopConsumer {
     FA_SM90_TRACE_EVENT(kTracePvDone, n);
     release(&smem.emptyV[vs.stage]);
     vs.advance();  // the state outlives the tile
+    loads.refillV();
   }
 
   // Runs the key blocks of `range`; o and softmax come back ready for finalize (o zeroed by the caller).
@@ -220,6 +238,7 @@ struct MainloopConsumer {
         FA_SM90_TRACE_EVENT(kTraceSReady, n);
         release(&smem.emptyK[ks.stage]);
         ks.advance();
+        loads.refillK();
         scoreMod(s, n, mask);
         softmax.template update<true>(s, oScale);
         convertP(pa, s);
@@ -276,6 +295,7 @@ struct MainloopConsumer {
       }
     } else {
       releaseQ();
+      loads.refillQ();
     }
     if constexpr (T::kPingpong) {
       // Consumes the last warpgroup's last hand-over, so every named barrier ends balanced.

@@ -4,12 +4,15 @@
 // the rank-4 maps {headDim, seqlen, heads, batch} (attn_fwd_sm90_params.h): columns past the real
 // head dim come back as zeros, so head dims that are not multiples of 64 run on the next kernel up.
 // Varlen kernels run the producer on a whole warp (the tile search is warp-wide) and zero the V rows
-// past a sequence's keys before the consumers may read the block (loadV).
+// past a sequence's keys before the consumers may read the block (loadV). Without warp
+// specialization (a checker ablation) a consumer thread issues the same loads (ConsumerIssuedLoads).
 #pragma once
+#include <type_traits>
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
 #include "sm90/attn_fwd_sm90_params.h"
 #include "sm90/attn_fwd_sm90_traits.h"
+#include "sm90/mainloop_consumer.cuh"
 #include "sm90/mask.cuh"
 #include "sm90/tile_scheduler.cuh"
 #include "sm90/trace.cuh"
@@ -35,6 +38,20 @@ struct MainloopProducer {
                                                     int head, int batch, uint64_t l2Policy) {
 #pragma unroll
     for (int c = 0; c < T::kChunks; ++c) tmaLoad4d(dst + c * kRows * 128, map, bar, c * T::kChunkCols, row, head, batch, l2Policy);
+  }
+
+  // Q of the CTA's tile number `iteration`, once the previous tile's Q is free (a fresh barrier
+  // reports its "previous" phase complete: the first tile does not block).
+  __device__ __forceinline__ void loadQ(const Tile& tile, uint32_t iteration) const {
+    mbarrierWait(smem.emptyQ, (iteration & 1) ^ 1);
+    // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
+    // (Varlen: rows past the sequence are the next one's; their outputs are never stored.)
+    if (leader()) {
+      mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
+      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + tile.mBlock * T::kBlockM, tile.head,
+                             mapBatch(tile), kL2EvictFirst);
+      FA_SM90_TRACE_EVENT(kTraceLoadQ, tile.mBlock);
+    }
   }
 
   __device__ __forceinline__ void loadK(int n, const Tile& tile, int headKV, PipelineState<T::kStages>& st) const {
@@ -104,16 +121,7 @@ struct MainloopProducer {
     // previous tile's Q to be free (its last S GEMM, or its O store where O overwrites Q).
     const int headKV = tile.head / p.headGroup;
     if (!range.empty()) loadK(range.nMax - 1, tile, headKV, k);
-    // A fresh barrier reports its "previous" phase complete: the first tile does not block.
-    mbarrierWait(smem.emptyQ, (iteration & 1) ^ 1);
-    // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
-    // (Varlen: rows past the sequence are the next one's; their outputs are never stored.)
-    if (leader()) {
-      mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
-      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + tile.mBlock * T::kBlockM, tile.head,
-                             mapBatch(tile), kL2EvictFirst);
-      FA_SM90_TRACE_EVENT(kTraceLoadQ, tile.mBlock);
-    }
+    loadQ(tile, iteration);
     if (range.empty()) return;  // the consumers write zeros and -inf without reading K or V
     for (int n = range.nMax - 2; n >= range.nMin; --n) {
       loadK(n, tile, headKV, k);
@@ -123,5 +131,123 @@ struct MainloopProducer {
     // No drain: the CTA cannot exit before the consumers have waited on every load issued here.
   }
 };
+
+// One ring's walk over the key blocks of this CTA's tiles in the consumers' order: tiles as the
+// scheduler hands them out, each tile's blocks from nMax - 1 down to nMin; `ring` is the stage the
+// next block goes to (ConsumerIssuedLoads).
+template <class T>
+struct KeyBlockWalk {
+  TileScheduler<T> tiles;
+  Tile tile{};  // the next block's tile
+  int n = 0;    // the next block
+  int nMin = 0;
+  PipelineState<T::kStages> ring;
+
+  __device__ __forceinline__ KeyBlockWalk(const AttnFwdSm90Params& p, const SharedTiles<T>& smem) : tiles(p, smem) {
+    enterTile(p);
+  }
+  __device__ __forceinline__ bool done() const { return !tiles.valid(); }
+  __device__ __forceinline__ void advance(const AttnFwdSm90Params& p) {
+    if (--n >= nMin) return;
+    tiles.next();
+    enterTile(p);
+  }
+
+ private:
+  // From the current tile on, the first one with key blocks (none: done()).
+  __device__ __forceinline__ void enterTile(const AttnFwdSm90Params& p) {
+    for (; tiles.valid(); tiles.next()) {
+      tile = tiles.tile();
+      const BlockRange range = keyBlockRange<T>(p, tile);
+      if (!range.empty()) {
+        n = range.nMax - 1;
+        nMin = range.nMin;
+        return;
+      }
+    }
+  }
+};
+
+// Loads without warp specialization (Traits::kWarpSpecialized = false: the checker's ablation of
+// FA3's Table 2). No producer warpgroup: thread 0 of the last consumer warpgroup, the issuer,
+// issues every load through MainloopProducer's loadQ/loadK/loadV, i.e. the same barriers, stages
+// and order as the producer. Before the tile loop it loads what is free from the start: the first
+// Q and kStages blocks of each ring. After that each load refills the slot the issuer's warpgroup
+// has just released (MainloopConsumer's refill hooks): after a K release (its S GEMM completed)
+// the K block kStages positions later, after a V release (its P V completed) the V block kStages
+// later, after releaseQ (its last S GEMM of the tile completed; O has its own tile) the next tile's
+// Q. The rings run across tiles as the producer's do: near a tile's end the K and V walks are
+// already in the next tile (or the one after, for one-block tiles), each at its own position.
+// Why the last warpgroup: pingpong has it use every slot after the others, so when it releases a
+// slot the others have almost always released it too, and the empty wait costs nothing. Issuing
+// from warpgroup 0 would make it wait for the others' releases before its softmax, or load late.
+//
+// No deadlock. Call the issuer's warpgroup I and any other A. A and I meet only at the loads
+// (full barriers, Q), at the empty barriers (I waits for A's releases) and at the pingpong turns;
+// the epilogue's barriers are per warpgroup. Order the turns as the round robin takes them (per key
+// block: A's, then I's; A's first turn of a tile after I's last of the previous tile):
+//  (1) I issues every load before it waits for that load: position j + kStages of a ring when it
+//      has released position j, the Q of tile t + 1 when it has released tile t's, and it uses
+//      positions in order. So I never waits for itself.
+//  (2) I waits on an empty barrier only after it handed its turn on (the releases follow
+//      schedulerArrive, or sit in lastPV after the last turn), and the slot is released by A's
+//      use of the same block, which came earlier in the round robin: A's turn for that block, or
+//      A's lastPV. Between that use and its release A waits only for its own wgmma. So I's empty
+//      waits need nothing more from I.
+//  (3) A's waits: its turn needs I's turn of the block before; K of block j + kStages and V of
+//      block j + kStages - 1 are issued by I right after its turn for block j (its releases of
+//      K_j and V_{j-1}), before A's turn that uses them in round-robin order; the next tile's Q
+//      is issued in I's lastPV, which needs only (2) and A's releaseQ, which A makes before it
+//      waits for anything of I's.
+// So every wait is for an event earlier in the round robin (or a TMA I already issued), and by
+// induction over the turns every warpgroup reaches every turn. Stages whose blocks do not exist
+// (past this CTA's last tile) are not loaded; every load issued is waited on before the CTA exits.
+template <class T>
+struct ConsumerIssuedLoads {
+  static_assert(!T::kWarpSpecialized, "with a producer warpgroup the consumers issue no loads");
+  MainloopProducer<T> producer;
+  const bool issuer;
+  KeyBlockWalk<T> k, v;
+  TileScheduler<T> qTiles;  // the tile whose Q was loaded last
+  uint32_t qIteration = 0;  // its number among this CTA's tiles (the parity of the Q barriers)
+
+  // `wg`: this thread's consumer warpgroup.
+  __device__ __forceinline__ ConsumerIssuedLoads(const AttnFwdSm90Params& p, const SharedTiles<T>& smem, int wg)
+      : producer{p, smem},
+        issuer(wg == T::kConsumerWarpgroups - 1 && threadIdx.x % 128 == 0),
+        k(p, smem),
+        v(p, smem),
+        qTiles(p, smem) {}
+
+  // Before the tile loop: every slot is free (fresh empty barriers pass the producers' first wait).
+  __device__ __forceinline__ void prologue() {
+    if (!issuer) return;
+    if (qTiles.valid()) producer.loadQ(qTiles.tile(), 0);
+#pragma unroll
+    for (int s = 0; s < T::kStages; ++s) refillK();
+#pragma unroll
+    for (int s = 0; s < T::kStages; ++s) refillV();
+  }
+  __device__ __forceinline__ void refillK() {
+    if (!issuer || k.done()) return;
+    producer.loadK(k.n, k.tile, k.tile.head / producer.p.headGroup, k.ring);
+    k.advance(producer.p);
+  }
+  __device__ __forceinline__ void refillV() {
+    if (!issuer || v.done()) return;
+    producer.loadV(v.n, v.tile, v.tile.head / producer.p.headGroup, v.ring);
+    v.advance(producer.p);
+  }
+  __device__ __forceinline__ void refillQ() {
+    if (!issuer) return;
+    qTiles.next();
+    ++qIteration;
+    if (qTiles.valid()) producer.loadQ(qTiles.tile(), qIteration);
+  }
+};
+
+// The consumers' Loads (MainloopConsumer): refills from inside their loop without a producer warpgroup.
+template <class T>
+using ConsumerLoads = std::conditional_t<T::kWarpSpecialized, NoLoads<T>, ConsumerIssuedLoads<T>>;
 
 }  // namespace fa::sm90

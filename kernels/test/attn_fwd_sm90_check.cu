@@ -110,8 +110,20 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   }
 FA_NONPERSISTENT(FA_NONPERSISTENT_KERNEL)
 #define FA_NONPERSISTENT_ENTRY(E, D, W, name) entryOf<fa::sm90::Traits<E, D, W, true, true, false>>(#name, name, false),
-static const Entry kEntries[] = {ATTN_FWD_SM90_INSTANCES(FA_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
-                                     FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)};
+// FA3's "without warp specialization" ablation, beside _nopingpong / _nooverlap / _plain: no producer
+// warpgroup, thread 0 of the last consumer warpgroup issues the loads (Traits::kWarpSpecialized =
+// false, ConsumerIssuedLoads in kernels/sm90/mainloop_producer.cuh); 256 threads, up to 255
+// registers each. Its load pipeline is its own, so it gets the production kernels' problems.
+using NoWarpSpecializationTraits =
+    fa::sm90::Traits<__nv_bfloat16, 128, false, true, true, true, 0, 0, true, 0, false, 0, 0, false>;
+extern "C" __global__ void __launch_bounds__(NoWarpSpecializationTraits::kThreads, 1)
+    attn_fwd_sm90_x_bf16_hd128_nows(const __grid_constant__ AttnFwdSm90Params p) {
+  fa::sm90::attnFwdSm90<NoWarpSpecializationTraits>(p);
+}
+static const char* const kNoWarpSpecializationName = "attn_fwd_sm90_x_bf16_hd128_nows";
+static const Entry kEntries[] = {
+    ATTN_FWD_SM90_INSTANCES(FA_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY) FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)
+        entryOf<NoWarpSpecializationTraits>(kNoWarpSpecializationName, attn_fwd_sm90_x_bf16_hd128_nows, true)};
 static int smCount = 132;
 
 static PFN_cuTensorMapEncodeTiled_v12000 encodeTiled;
@@ -453,8 +465,10 @@ static int runChecks(bool small) {
   for (const Entry& e : kEntries) {
     std::vector<Problem> ps;
     const int d = e.headDim;
+    // The production kernels, and the ablation with its own load pipeline, get every problem.
     const bool production =
-        e.overlap && e.pingpong && e.persistent && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0;
+        (e.overlap && e.pingpong && e.persistent && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0) ||
+        !std::strcmp(e.name, kNoWarpSpecializationName);
     if (e.varlen) {
       // Packed sequences (totals in sq/sk): empty ones, lengths that are not multiples of 128,
       // sequsedK with NaN in the unused rows, GQA; causal (or a local window) for the windowed kernels.
@@ -544,7 +558,7 @@ static const Entry* findEntry(const std::string& name) {
 
 // The default grid: persistent (production) and the v1 grid (_nonpersistent, not built for hd192)
 // side by side, head dims 64/128/192/256 at batch * seqlen = 16k, hidden 2048 (hd192: 10 heads,
-// 1920); then the overlap / pingpong ablations at 16k.
+// 1920); then the overlap / pingpong / warp-specialization ablations at 16k.
 static std::vector<BenchCase> defaultBenchCases() {
   std::vector<BenchCase> cases;
   char name[96];
@@ -557,7 +571,7 @@ static std::vector<BenchCase> defaultBenchCases() {
           cases.push_back({findEntry(name), s});
         }
   for (const char* n : {"attn_fwd_sm90_bf16_hd128_nopingpong", "attn_fwd_sm90_bf16_hd128_nooverlap",
-                        "attn_fwd_sm90_bf16_hd128_plain"})
+                        "attn_fwd_sm90_bf16_hd128_plain", kNoWarpSpecializationName})
     cases.push_back({findEntry(n), 16384});
   return cases;
 }
