@@ -132,6 +132,21 @@ struct MainloopConsumer {
     if (mask.needed(n)) mask.apply(s, n, colInBlock);
   }
 
+  // Block n's S GEMM has completed (the caller waited): free its K stage, then the score
+  // modifiers and the online softmax (kFirst: the tile's first block, nothing to rescale).
+  template <bool kFirst>
+  __device__ __forceinline__ void softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
+                                                 OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
+                                                 const ScoreMask<T>& mask) const {
+    registerFence(s);
+    FA_SM90_TRACE_EVENT(kTraceSReady, n);
+    release(&smem.emptyK[ks.stage]);
+    ks.advance();
+    loads.refillK();
+    scoreMod(s, n, mask);
+    softmax.template update<kFirst>(s, oScale);
+  }
+
   // One steady-state key block n (intra-warpgroup overlap): in this warpgroup's turn, S = Q K_n^T
   // and O += P_{n+1} V_{n+1} (P from `cur`); then block n's softmax while that P V runs; then O is
   // rescaled once the P V has completed. Block n's P goes to `next`: with two P sets (`kTwoSets`,
@@ -165,13 +180,7 @@ struct MainloopConsumer {
     schedulerArrive();
     FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
     wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
-    registerFence(s);
-    FA_SM90_TRACE_EVENT(kTraceSReady, n);
-    release(&smem.emptyK[ks.stage]);
-    ks.advance();
-    loads.refillK();
-    scoreMod(s, n, mask);
-    softmax.template update<false>(s, oScale);
+    softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask);
     if constexpr (kTwoSets) convertP(next, s);
     FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
     if constexpr (T::kFenceBeforePvWait) schedulingFence(smemAddress(smem.o), p.batch < 0);
@@ -234,13 +243,7 @@ struct MainloopConsumer {
         schedulerArrive();
         FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
         wgmmaWaitGroup<0>();
-        registerFence(s);
-        FA_SM90_TRACE_EVENT(kTraceSReady, n);
-        release(&smem.emptyK[ks.stage]);
-        ks.advance();
-        loads.refillK();
-        scoreMod(s, n, mask);
-        softmax.template update<true>(s, oScale);
+        softmaxOfBlock<true>(n, s, oScale, softmax, ks, mask);
         convertP(pa, s);
         FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
         if constexpr (T::kPBuffers == 2) {
