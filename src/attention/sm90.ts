@@ -362,94 +362,189 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
 }
 
 type Sm90Writer = ReturnType<typeof ATTN_FWD_SM90_PARAMS.writer>;
-/** Where a launch's arguments are packed until the launch is reused (see sm90Prepare). */
-const sharedWriter = ATTN_FWD_SM90_PARAMS.writer();
+
+/** Byte offsets of the parameter fields, resolved and checked against their types once. */
+const AT = {
+  tmQ: ATTN_FWD_SM90_PARAMS.offsetOf('tmQ', 'tensormap'),
+  tmK: ATTN_FWD_SM90_PARAMS.offsetOf('tmK', 'tensormap'),
+  tmV: ATTN_FWD_SM90_PARAMS.offsetOf('tmV', 'tensormap'),
+  tmO: ATTN_FWD_SM90_PARAMS.offsetOf('tmO', 'tensormap'),
+  lse: ATTN_FWD_SM90_PARAMS.offsetOf('lse', 'ptr'),
+  lseBatchStride: ATTN_FWD_SM90_PARAMS.offsetOf('lseBatchStride', 'i64'),
+  lseHeadStride: ATTN_FWD_SM90_PARAMS.offsetOf('lseHeadStride', 'i64'),
+  cuSeqlensQ: ATTN_FWD_SM90_PARAMS.offsetOf('cuSeqlensQ', 'ptr'),
+  cuSeqlensK: ATTN_FWD_SM90_PARAMS.offsetOf('cuSeqlensK', 'ptr'),
+  sequsedK: ATTN_FWD_SM90_PARAMS.offsetOf('sequsedK', 'ptr'),
+  out: ATTN_FWD_SM90_PARAMS.offsetOf('out', 'ptr'),
+  oRowStride: ATTN_FWD_SM90_PARAMS.offsetOf('oRowStride', 'i64'),
+  oHeadStride: ATTN_FWD_SM90_PARAMS.offsetOf('oHeadStride', 'i64'),
+  batch: ATTN_FWD_SM90_PARAMS.offsetOf('batch', 'i32'),
+  seqlenQ: ATTN_FWD_SM90_PARAMS.offsetOf('seqlenQ', 'i32'),
+  seqlenK: ATTN_FWD_SM90_PARAMS.offsetOf('seqlenK', 'i32'),
+  heads: ATTN_FWD_SM90_PARAMS.offsetOf('heads', 'i32'),
+  headGroup: ATTN_FWD_SM90_PARAMS.offsetOf('headGroup', 'i32'),
+  headDim: ATTN_FWD_SM90_PARAMS.offsetOf('headDim', 'i32'),
+  windowLeft: ATTN_FWD_SM90_PARAMS.offsetOf('windowLeft', 'i32'),
+  windowRight: ATTN_FWD_SM90_PARAMS.offsetOf('windowRight', 'i32'),
+  scoreScaleLog2: ATTN_FWD_SM90_PARAMS.offsetOf('scoreScaleLog2', 'f32'),
+  softcapPreScale: ATTN_FWD_SM90_PARAMS.offsetOf('softcapPreScale', 'f32'),
+} as const;
 
 /**
-
- * Prepares the forward of `p` (call only when sm90Supports(p) is undefined): picks the kernel,
- * encodes the input tensor maps and computes every argument once. The returned launch enqueues
- * the forward on p.stream, writing `out` [batch, seqlenQ, heads, headDim] (varlen [totalQ, heads,
- * headDim]) and, when given, `lse` float32 [batch, heads, seqlenQ] (varlen [heads, totalQ];
- * natural log; -inf for a row that sees no key, whose output is 0).
- *
- * The first launch packs the arguments into a writer all sm90 launches share; a second launch (a
- * repeated call) packs them once into bytes of its own, and from then on a launch writes only the
- * output's tensor map and address (when its address changed) and the LSE address. So a call that
- * is never repeated, as a model's fresh activations are, allocates no argument buffer.
+ * The bytes a launch passes, and the tensor maps they hold: a map already in place (the same
+ * cached, never-modified bytes) is not copied again.
  */
-export function sm90Prepare(p: AttentionProblem): PreparedForward {
+interface ArgBuffer {
+  readonly w: Sm90Writer;
+  mapQ: Uint8Array | undefined;
+  mapK: Uint8Array | undefined;
+  mapV: Uint8Array | undefined;
+  mapO: Uint8Array | undefined;
+}
+
+function argBuffer(): ArgBuffer {
+  return { w: ATTN_FWD_SM90_PARAMS.writer(), mapQ: undefined, mapK: undefined, mapV: undefined, mapO: undefined };
+}
+
+/** Where sm90Forward packs: calls that are not planned (plan.ts) pack afresh every time. */
+const shared = argBuffer();
+
+/** A launch's configuration besides its arguments. */
+interface LaunchShape {
+  kernel: cuda.Kernel | undefined;
+  grid: cuda.Dim3;
+  block: cuda.Dim3;
+  smem: number;
+}
+const sharedShape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
+
+/** Grids by CTA count ([n, 1, 1]), made once each: n is at most the SM count. */
+const grids: cuda.Dim3[] = [];
+function gridOf(n: number): cuda.Dim3 {
+  return grids[n] ?? (grids[n] = Object.freeze([n, 1, 1] as const));
+}
+/** Blocks by consumer warpgroups: one producer warpgroup and the consumers (Traits::kThreads). */
+const BLOCKS: Readonly<Record<number, cuda.Dim3>> = {
+  2: Object.freeze([128 * 3, 1, 1] as const),
+  3: Object.freeze([128 * 4, 1, 1] as const),
+};
+
+/**
+ * Packs every argument of `p` but the output's and the LSE's into `b`, and its launch
+ * configuration into `shape` (call only when sm90Supports(p) is undefined).
+ */
+function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): void {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const d = sm90CompiledHeadDim(p.headDim)!;
   const blockN = SM90_BLOCK_N[d]!;
   const vl = p.varlen;
-  const [windowLeft, windowRight] = kernelWindow(p);
+  const varlen = vl !== undefined;
+  const seqlenKBound = vl ? vl.maxSeqlenK : p.seqlenK;
+  const seqlenQBound = vl ? vl.maxSeqlenQ : p.seqlenQ;
+  const params = p.params;
+  // kernelWindow(), inline: it returns a pair, an array per call.
+  const windowLeft = params.windowLeft >= seqlenKBound ? -1 : params.windowLeft;
+  const windowRight = params.causal ? 0 : params.windowRight >= seqlenQBound ? -1 : params.windowRight;
   const windowed = windowLeft >= 0 || windowRight >= 0;
-  const kernel = kernelFor(kernelNameOf(dtype, d, windowed, vl !== undefined), p.q.device);
-  const { softmaxScale, softcap } = p.params;
-  const blockM = sm90BlockM(d, windowed, vl !== undefined);
+  const blockM = sm90BlockM(d, windowed, varlen);
+  const w = b.w;
   const mapQ = tensorMap(p.q, blockM);
+  if (b.mapQ !== mapQ) {
+    w.tensormapAt(AT.tmQ, mapQ);
+    b.mapQ = mapQ;
+  }
   const mapK = tensorMap(p.k, blockN);
+  if (b.mapK !== mapK) {
+    w.tensormapAt(AT.tmK, mapK);
+    b.mapK = mapK;
+  }
   const mapV = tensorMap(p.v, blockN);
+  if (b.mapV !== mapV) {
+    w.tensormapAt(AT.tmV, mapV);
+    b.mapV = mapV;
+  }
   // LSE strides: dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (rows from each sequence's
   // qStart). Without an LSE the kernel sees a null pointer and writes none.
-  const lse0 = p.lse;
-  const [lseBatchStride, lseHeadStride] = !lse0 ? [0, 0] : vl ? [0, lse0.strides[0]!] : [lse0.strides[0]!, lse0.strides[1]!];
-  const cuQ = vl ? vl.cuSeqlensQ.devicePointer() : 0n;
-  const cuK = vl ? vl.cuSeqlensK.devicePointer() : 0n;
-  const usedK = vl?.sequsedK ? vl.sequsedK.devicePointer() : 0n;
-  const { batch, seqlenQ, seqlenK, heads, headsKV, headDim } = p;
-  const pack = (w: Sm90Writer): Sm90Writer => {
-    w.tensormap('tmQ', mapQ).tensormap('tmK', mapK).tensormap('tmV', mapV);
-    w.i64('lseBatchStride', lseBatchStride).i64('lseHeadStride', lseHeadStride);
-    w.ptr('cuSeqlensQ', cuQ).ptr('cuSeqlensK', cuK).ptr('sequsedK', usedK);
-    w.i32('batch', batch).i32('seqlenQ', seqlenQ).i32('seqlenK', seqlenK);
-    w.i32('heads', heads).i32('headGroup', heads / headsKV).i32('headDim', headDim);
-    w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
-    // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
-    w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
-    w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
-    return w;
-  };
+  const lse = p.lse;
+  w.i64At(AT.lseBatchStride, lse && !vl ? lse.strides[0]! : 0);
+  w.i64At(AT.lseHeadStride, !lse ? 0 : vl ? lse.strides[0]! : lse.strides[1]!);
+  w.ptrAt(AT.cuSeqlensQ, vl ? vl.cuSeqlensQ.devicePointer() : 0n);
+  w.ptrAt(AT.cuSeqlensK, vl ? vl.cuSeqlensK.devicePointer() : 0n);
+  w.ptrAt(AT.sequsedK, vl?.sequsedK ? vl.sequsedK.devicePointer() : 0n);
+  w.i32At(AT.batch, p.batch).i32At(AT.seqlenQ, p.seqlenQ).i32At(AT.seqlenK, p.seqlenK);
+  w.i32At(AT.heads, p.heads).i32At(AT.headGroup, p.heads / p.headsKV).i32At(AT.headDim, p.headDim);
+  w.i32At(AT.windowLeft, windowLeft).i32At(AT.windowRight, windowRight);
+  // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
+  const { softmaxScale, softcap } = params;
+  w.f32At(AT.scoreScaleLog2, (softcap > 0 ? softcap : softmaxScale) * LOG2E);
+  w.f32At(AT.softcapPreScale, softcap > 0 ? softmaxScale / softcap : 0);
   // Persistent kernels: one CTA per SM (one fits per SM: 384 or 512 threads holding all 64K
   // registers, up to 225 KB of shared memory), each looping over work units; fewer when there are
   // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
   // (kernels/sm90/tile_scheduler.cuh). Varlen: at least one CTA, which finds no tile when every
   // sequence is empty.
-  const units = workUnits(p, blockM, windowed);
-  const grid: cuda.Dim3 = [Math.max(1, Math.min(smCountOf(p.q.device), units)), 1, 1];
-  const smem = sm90SharedMemoryBytes(d, windowed, vl !== undefined);
-  // One producer warpgroup and the consumer warpgroups (Traits::kThreads).
-  const block: cuda.Dim3 = [128 * (1 + sm90ConsumerWarpgroups(d, windowed, vl !== undefined)), 1, 1];
+  const device = p.q.device;
+  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen), device);
+  shape.grid = gridOf(Math.max(1, Math.min(smCountOf(device), workUnits(p, blockM, windowed))));
+  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen)]!;
+  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen);
+}
+
+/**
+ * Packs the output's map, address and strides into `b`. Each consumer warpgroup stores its 64 rows
+ * one 64-column chunk at a time; varlen tiles whose TMA box would reach into the next sequence use
+ * plain stores to [.., heads, headDim].
+ */
+function packOutput(b: ArgBuffer, out: Tensor): void {
+  const w = b.w;
+  const mapO = tensorMap(out, O_STORE_ROWS);
+  if (b.mapO !== mapO) {
+    w.tensormapAt(AT.tmO, mapO);
+    b.mapO = mapO;
+  }
+  const o = out.strides;
+  w.ptrAt(AT.out, out.devicePointer()).i64At(AT.oRowStride, o[o.length - 3]!).i64At(AT.oHeadStride, o[o.length - 2]!);
+}
+
+/**
+ * Prepares the forward of `p` (call only when sm90Supports(p) is undefined): picks the kernel,
+ * encodes the input tensor maps and packs every argument once, into bytes of its own. The returned
+ * launch enqueues the forward on p.stream, writing `out` [batch, seqlenQ, heads, headDim] (varlen
+ * [totalQ, heads, headDim]) and, when given, `lse` float32 [batch, heads, seqlenQ] (varlen [heads,
+ * totalQ]; natural log; -inf for a row that sees no key, whose output is 0). A launch writes only
+ * the output's map, address and strides (when its address changed) and the LSE address.
+ *
+ * Dispatch prepares only calls that the plan cache keeps; the others take sm90Forward, which packs
+ * into bytes all its calls share and allocates nothing for the launch.
+ */
+export function sm90Prepare(p: AttentionProblem): PreparedForward {
+  const b = argBuffer();
+  const shape: LaunchShape = { kernel: undefined, grid: sharedShape.grid, block: sharedShape.block, smem: 0 };
+  packProblem(p, b, shape);
+  const { kernel, grid, block, smem } = shape;
   const stream = p.stream;
-  let own: Sm90Writer | undefined;
-  let launched = false;
-  /** The address whose map is in the writer's tmO: a fresh output usually gets the last one's back. */
+  /** The address whose map is in tmO: a fresh output usually gets the last one's back. */
   let outAddress = -1n;
   return (out, lse) => {
-    let w = own;
-    if (w === undefined) {
-      w = pack(launched ? (own = ATTN_FWD_SM90_PARAMS.writer()) : sharedWriter);
-      launched = true;
-      outAddress = -1n;
-    }
     const addr = out.devicePointer();
     if (addr !== outAddress) {
-      // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time; varlen tiles
-      // whose TMA box would reach into the next sequence use plain stores to [.., heads, headDim].
-      const o = out.strides;
-      w.tensormap('tmO', tensorMap(out, O_STORE_ROWS));
-      w.ptr('out', addr).i64('oRowStride', o[o.length - 3]!).i64('oHeadStride', o[o.length - 2]!);
+      packOutput(b, out);
       outAddress = addr;
     }
-    w.ptr('lse', lse ? lse.devicePointer() : 0n);
-    kernel.launch(grid, block, smem, w.bytes, stream);
+    b.w.ptrAt(AT.lse, lse ? lse.devicePointer() : 0n);
+    kernel!.launch(grid, block, smem, b.w.bytes, stream);
   };
 }
 
-/** Enqueues the forward of `p` into p.out and p.lse (see sm90Prepare). */
+/**
+ * Enqueues the forward of `p` into p.out and p.lse (call only when sm90Supports(p) is undefined;
+ * see sm90Prepare for what the launch writes).
+ */
 export function sm90Forward(p: AttentionProblem): void {
-  sm90Prepare(p)(p.out, p.lse);
+  packProblem(p, shared, sharedShape);
+  packOutput(shared, p.out);
+  shared.w.ptrAt(AT.lse, p.lse ? p.lse.devicePointer() : 0n);
+  sharedShape.kernel!.launch(sharedShape.grid, sharedShape.block, sharedShape.smem, shared.w.bytes, p.stream);
 }
 
 export const sm90Backend: AttentionBackend = {

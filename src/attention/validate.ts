@@ -58,10 +58,15 @@ export interface ArgNames {
 }
 export const PLAIN_NAMES: ArgNames = { q: 'q', k: 'k', v: 'v' };
 
-/** A validated problem before its outputs exist: api.ts allocates them (or takes opts.out). */
+/**
+ * A validated problem before its outputs exist: api.ts allocates them (or takes opts.out) and
+ * completes this object into the AttentionProblem in place.
+ */
 export type ValidatedProblem = Omit<AttentionProblem, 'out' | 'lse'> & {
   /** The caller's preallocated output, already checked against the problem. */
   out: Tensor | undefined;
+  /** Undefined here: present so that completing the object keeps its shape. */
+  lse: Tensor | undefined;
   returnLse: boolean;
   /** Dense calls: the option values validation checked, each read once (the plan cache records them). */
   options?: AttentionOptions;
@@ -339,6 +344,7 @@ export function validateDense(
     k,
     v,
     out,
+    lse: undefined,
     returnLse,
     batch,
     seqlenQ,
@@ -516,6 +522,7 @@ export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unkn
     k,
     v,
     out,
+    lse: undefined,
     returnLse,
     batch,
     seqlenQ: totalQ,
