@@ -60,20 +60,23 @@ int cuEventSynchronize(void *e) { return 0; }
 int cuEventElapsedTime(float *ms, void *a, void *b) { *ms = 0; return 0; }
 int cuEventDestroy_v2(void *e) { return 0; }
 /*
- * Device memory: a bump allocator in one reserved range at a fixed address, never reused (the
- * library's caching allocator reuses blocks itself), so addresses depend only on the order of
- * allocations.
+ * Device memory: a bump allocator in one reserved range at a fixed address (the first of a few
+ * that is free in this process), never reused (the library's caching allocator reuses blocks
+ * itself), so addresses depend only on the order of allocations.
  */
-#define DEVICE_BASE ((void *)0x200000000000ull)
-#define DEVICE_BYTES (1ull << 36)
+#define DEVICE_BYTES (1ull << 34)
+static const u64 DEVICE_BASES[] = {0x200000000000ull, 0x300000000000ull, 0x100000000000ull};
 static unsigned char *deviceNext, *deviceEnd;
 int cuMemAlloc_v2(u64 *p, size_t bytes) {
-  if (!deviceNext) {
-    void *m = mmap(DEVICE_BASE, DEVICE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-    if (m == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
-    deviceNext = m;
-    deviceEnd = deviceNext + DEVICE_BYTES;
+  for (size_t i = 0; !deviceNext && i < sizeof DEVICE_BASES / sizeof DEVICE_BASES[0]; i++) {
+    void *m = mmap((void *)(uintptr_t)DEVICE_BASES[i], DEVICE_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (m != MAP_FAILED) {
+      deviceNext = m;
+      deviceEnd = deviceNext + DEVICE_BYTES;
+    }
   }
+  if (!deviceNext) return CUDA_ERROR_OUT_OF_MEMORY;
   size_t rounded = (bytes + ALLOC_ALIGN - 1) / ALLOC_ALIGN * ALLOC_ALIGN;
   if (rounded > (size_t)(deviceEnd - deviceNext)) return CUDA_ERROR_OUT_OF_MEMORY;
   *p = (u64)(uintptr_t)deviceNext;
