@@ -284,26 +284,28 @@ function kernelFor(name: string, device: number): cuda.Kernel {
 
 /**
  * Encoded maps by layout. The allocator hands the same addresses back, so repeated shapes hit. The
- * cache is keyed by the address as a number, then matched field by field: building a string key
- * per map cost ~1 µs each, a quarter of the whole host cost of a call.
+ * cache is keyed by the address (a bigint: a Map hashes it by value, and converting it to a number
+ * took ~50 ns in Node 20), then matched field by field: building a string key per map cost ~1 µs
+ * each, a quarter of the whole host cost of a call. Fields are flat: comparing through arrays
+ * showed in profiles.
  */
 interface CachedMap {
-  device: number;
-  dtype: DType;
-  /** [batch, seqlen, heads, headDim]; varlen [total, heads, headDim] is batch 1. */
-  dims: [number, number, number, number];
-  strideBytes: [number, number, number];
-  rows: number;
-  map: Uint8Array;
+  readonly device: number;
+  readonly dtype: DType;
+  readonly rows: number;
+  /** The map's dims {headDim, seqlen, heads, batch} and byte strides of seqlen, heads and batch. */
+  readonly hd: number;
+  readonly s: number;
+  readonly h: number;
+  readonly b: number;
+  readonly sb1: number;
+  readonly sb2: number;
+  readonly sb0: number;
+  readonly map: Uint8Array;
 }
-const mapCache = new Map<number, CachedMap[]>();
+const mapCache = new Map<bigint, CachedMap[]>();
 let mapCacheEntries = 0;
 const MAP_CACHE_LIMIT = 256;
-
-/** Byte stride of dim i for the map; size-1 dims get 16 (never used, but must pass the driver's rule). */
-function mapStrideBytes(t: Tensor, i: number): number {
-  return t.dims[i] === 1 ? TMA_ALIGN_BYTES : t.strides[i]! * ELEMENT_BYTES;
-}
 
 /**
  * The rank-4 TMA view {headDim, seqlen, heads, batch} of a [batch, seqlen, heads, headDim] tensor
@@ -315,24 +317,26 @@ function mapStrideBytes(t: Tensor, i: number): number {
  */
 function tensorMap(t: Tensor, rows: number): Uint8Array {
   const d = t.dims;
-  const dense = t.ndim === 4;
+  const st = t.strides;
+  const dense = d.length === 4;
+  const i = dense ? 1 : 0; // the seqlen (varlen: total) dim
   const b = dense ? d[0]! : 1;
-  const s = dense ? d[1]! : d[0]!;
-  const h = dense ? d[2]! : d[1]!;
-  const hd = dense ? d[3]! : d[2]!;
-  const sb0 = dense ? mapStrideBytes(t, 0) : TMA_ALIGN_BYTES;
-  const sb1 = mapStrideBytes(t, dense ? 1 : 0);
-  const sb2 = mapStrideBytes(t, dense ? 2 : 1);
+  const s = d[i]!;
+  const h = d[i + 1]!;
+  const hd = d[i + 2]!;
+  const sb0 = dense && b !== 1 ? st[0]! * ELEMENT_BYTES : TMA_ALIGN_BYTES;
+  const sb1 = s === 1 ? TMA_ALIGN_BYTES : st[i]! * ELEMENT_BYTES;
+  const sb2 = h === 1 ? TMA_ALIGN_BYTES : st[i + 1]! * ELEMENT_BYTES;
   const addr = t.devicePointer();
-  const key = Number(addr); // device addresses are far below 2^53
-  const list = mapCache.get(key);
+  const device = t.device;
+  const dtype = t.dtype;
+  const list = mapCache.get(addr);
   if (list) {
-    for (const e of list) {
-      const [eb, es, eh, ehd] = e.dims;
-      const [e0, e1, e2] = e.strideBytes;
+    for (let j = 0; j < list.length; j++) {
+      const e = list[j]!;
       if (
-        e.device === t.device && e.dtype === t.dtype && e.rows === rows && eb === b && es === s && eh === h &&
-        ehd === hd && e0 === sb0 && e1 === sb1 && e2 === sb2
+        e.device === device && e.dtype === dtype && e.rows === rows && e.hd === hd && e.s === s &&
+        e.h === h && e.b === b && e.sb1 === sb1 && e.sb2 === sb2 && e.sb0 === sb0
       ) {
         return e.map;
       }
@@ -340,7 +344,7 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
   }
   const map = cuda.encodeTensorMapTiled(
     {
-      dataType: t.dtype === 'float16' ? 'float16' : 'bfloat16',
+      dataType: dtype === 'float16' ? 'float16' : 'bfloat16',
       globalAddress: addr,
       globalDims: [hd, s, h, b],
       globalStridesBytes: [sb1, sb2, sb0],
@@ -348,15 +352,15 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
       swizzle: '128B',
       l2Promotion: '128B',
     },
-    t.device,
+    device,
   );
   if (mapCacheEntries >= MAP_CACHE_LIMIT) {
     mapCache.clear();
     mapCacheEntries = 0;
   }
-  const entry: CachedMap = { device: t.device, dtype: t.dtype, dims: [b, s, h, hd], strideBytes: [sb0, sb1, sb2], rows, map };
-  if (list) list.push(entry);
-  else mapCache.set(key, [entry]);
+  const entry: CachedMap = { device, dtype, rows, hd, s, h, b, sb1, sb2, sb0, map };
+  if (list && mapCacheEntries > 0) list.push(entry);
+  else mapCache.set(addr, [entry]);
   mapCacheEntries++;
   return map;
 }
