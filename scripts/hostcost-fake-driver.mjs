@@ -22,6 +22,9 @@
 //       they pass to each launch (kernel, grid, block, shared memory, parameter bytes), the dims
 //       they return and the errors they raise; exits 1 on any difference. Both builds must
 //       allocate in the same order, as the fake driver's addresses follow it.
+//   node scripts/hostcost-fake-driver.mjs --env
+//       builds the fake driver and kernels folder and prints the environment that selects them, as
+//       JSON (test/sm90-fake-driver.test.ts runs its cases in a process with it)
 //
 // Cases (hostcost.ts's, plus the ones without a caller's out, where each call allocates its output):
 //   views          q.view(dims), k.view(dims), v.view(dims) alone
@@ -31,7 +34,7 @@
 //   repeat         a plan hit, output allocated (and disposed)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +56,10 @@ const CASES = ['views', 'fresh-out', 'fresh', 'repeat-out', 'repeat'];
 
 if (args.includes('--compare')) {
   compare(flag('--compare'), args[args.indexOf('--compare') + 2], Number(flag('--runs', 6)));
+} else if (args.includes('--env')) {
+  await setUpFakeDevice();
+  const { FLASH_ATTN_LIBCUDA, FLASH_ATTN_KERNELS_DIR } = process.env;
+  console.log(JSON.stringify({ FLASH_ATTN_LIBCUDA, FLASH_ATTN_KERNELS_DIR }));
 } else if (args.includes('--check')) {
   const i = args.indexOf('--check');
   process.exit(check(args[i + 1], args[i + 2]) ? 0 : 1);
@@ -90,7 +97,10 @@ async function setUpFakeDevice() {
   const lib = join(dir, 'libcuda.so.1');
   if (!existsSync(lib)) {
     mkdirSync(dir, { recursive: true });
-    execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-o', lib, join(here, 'fake-libcuda.c')], { stdio: 'inherit' });
+    // Built under a name of its own, then renamed: another process may be building it too.
+    const building = `${lib}.${process.pid}`;
+    execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-o', building, join(here, 'fake-libcuda.c')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    renameSync(building, lib);
   }
   const kernels = join(dir, 'kernels');
   mkdirSync(kernels, { recursive: true });
@@ -106,11 +116,11 @@ async function setUpFakeDevice() {
     }
   }
   const module = { name: 'attn_fwd_sm90', target: 'sm90a', file: 'attn_fwd_sm90.cubin', ptx: '', report: '', functions };
-  writeFileSync(join(kernels, 'attn_fwd_sm90.cubin'), 'fake');
-  writeFileSync(
-    join(kernels, 'manifest.json'),
-    JSON.stringify({ nvccVersion: 'fake', cudaVersion: 13000, builtAt: '', buildSeconds: 0, modules: [module] }),
-  );
+  const manifest = JSON.stringify({ nvccVersion: 'fake', cudaVersion: 13000, builtAt: '', buildSeconds: 0, modules: [module] });
+  for (const [name, text] of [['attn_fwd_sm90.cubin', 'fake'], ['manifest.json', manifest]]) {
+    writeFileSync(join(kernels, `${name}.${process.pid}`), text);
+    renameSync(join(kernels, `${name}.${process.pid}`), join(kernels, name));
+  }
   process.env.FLASH_ATTN_LIBCUDA = lib;
   process.env.FLASH_ATTN_KERNELS_DIR = kernels;
   delete process.env.FLASH_ATTN_BACKEND;

@@ -31,6 +31,7 @@ const ROWS_PER_WARPGROUP = 64;
 export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 128, 192: 112, 256: 80 };
 /** The compiled head dims, ascending (kernels/sm90/attn_fwd_sm90_instances.h). */
 export const SM90_HEAD_DIMS: readonly number[] = [64, 128, 192, 256];
+const SM90_MAX_HEAD_DIM = SM90_HEAD_DIMS[SM90_HEAD_DIMS.length - 1]!;
 
 /**
  * Consumer warpgroups of a kernel (ConsumerWarpgroups in kernels/sm90/attn_fwd_sm90_traits.h, where
@@ -179,10 +180,41 @@ function tmaInputReason(name: string, t: Tensor, device: number): string | undef
 }
 
 /**
+ * Signatures (dtype, head dim, windowed, varlen, device) of problems sm90Supports accepted, with
+ * their compiled head dim: a later problem with the same signature passes every check that
+ * depends on nothing else (dtype, head dims, a built kernel, its shared memory on the device), and
+ * is checked only for the rest, in the same order. Those facts are fixed for the process (the
+ * build's manifest and the device's properties are read once); only acceptances are recorded.
+ */
+const acceptedSignatures = new Map<number, number>();
+
+/** The key of a signature, or -1 for problems no signature of which is ever accepted. */
+function signatureKey(p: AttentionProblem, windowed: boolean): number {
+  const { headDim } = p;
+  const dtype = p.q.dtype;
+  if (p.headDimV !== headDim || !(headDim >= 1 && headDim <= SM90_MAX_HEAD_DIM) || !isSm90DType(dtype)) return -1;
+  const device = p.q.device;
+  if (!(device >= 0)) return -1;
+  return (((device * (SM90_MAX_HEAD_DIM + 1) + headDim) * 2 + (p.varlen ? 1 : 0)) * 2 + (windowed ? 1 : 0)) * 2 +
+    (dtype === 'float16' ? 1 : 0);
+}
+
+/**
  * Why the sm90 kernels cannot run `p`, or undefined when they can (dispatch has already checked
  * that the device is compute capability 9.x). Each reason is one short clause.
  */
 export function sm90Supports(p: AttentionProblem): string | undefined {
+  const windowed = isWindowed(p);
+  const key = signatureKey(p, windowed);
+  const compiled = key < 0 ? undefined : acceptedSignatures.get(key);
+  if (compiled !== undefined) return shapeReason(p, compiled, windowed) ?? layoutReason(p);
+  const why = fullReason(p, windowed);
+  if (why === undefined && key >= 0) acceptedSignatures.set(key, sm90CompiledHeadDim(p.headDim)!);
+  return why;
+}
+
+/** Every check, in order; the ones of the signature are what acceptedSignatures records. */
+function fullReason(p: AttentionProblem, windowed: boolean): string | undefined {
   if (!isSm90DType(p.q.dtype)) return `needs float16 or bfloat16 inputs, got ${p.q.dtype}`;
   if (p.headDimV !== p.headDim) return `needs headDimV == headDim, got ${p.headDimV} and ${p.headDim}`;
   const compiled = sm90CompiledHeadDim(p.headDim);
@@ -191,31 +223,15 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   if (varlen && !SM90_VARLEN_HEAD_DIMS.includes(compiled)) {
     return `has varlen kernels for head dims up to ${SM90_VARLEN_HEAD_DIMS[SM90_VARLEN_HEAD_DIMS.length - 1]} only (beyond, their consumers spill registers), got ${p.headDim}`;
   }
-  if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
-    return 'empty problems (a zero dim) are left to the portable path';
-  }
-  const windowed = isWindowed(p);
-  const blockM = sm90BlockM(compiled, windowed, varlen);
-  const tiles = workUnits(p, blockM, false);
-  if (tiles > MAX_TILES) {
-    return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
-  }
-  if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
-    // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
-    return `needs softmaxScale > 0 without softcap, got ${p.params.softmaxScale}`;
-  }
+  const shape = shapeReason(p, compiled, windowed);
+  if (shape) return shape;
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
   if (!names.has(kernelNameOf(p.q.dtype, compiled, windowed, varlen))) {
     return `kernel ${sm90KernelName(p.q.dtype, compiled, windowed, varlen)} was not built`;
   }
-  const why = tmaInputReason('q', p.q, p.q.device) ?? tmaInputReason('k', p.k, p.q.device) ??
-    tmaInputReason('v', p.v, p.q.device) ?? tmaInputReason('out', p.out, p.q.device);
-  if (why) return why;
-  if (p.lse) {
-    if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
-    if (p.lse.strides[p.lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
-  }
+  const layout = layoutReason(p);
+  if (layout) return layout;
   const smem = sm90SharedMemoryBytes(compiled, windowed, varlen);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
@@ -224,18 +240,58 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   return undefined;
 }
 
+/** The checks of the problem's sizes and scalars. */
+function shapeReason(p: AttentionProblem, compiled: number, windowed: boolean): string | undefined {
+  if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
+    return 'empty problems (a zero dim) are left to the portable path';
+  }
+  const blockM = sm90BlockM(compiled, windowed, p.varlen !== undefined);
+  const tiles = workUnits(p, blockM, false);
+  if (tiles > MAX_TILES) {
+    return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
+  }
+  if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
+    // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
+    return `needs softmaxScale > 0 without softcap, got ${p.params.softmaxScale}`;
+  }
+  return undefined;
+}
+
+/** The checks of the tensors' places and layouts. */
+function layoutReason(p: AttentionProblem): string | undefined {
+  const device = p.q.device;
+  const why = tmaInputReason('q', p.q, device) ?? tmaInputReason('k', p.k, device) ??
+    tmaInputReason('v', p.v, device) ?? tmaInputReason('out', p.out, device);
+  if (why) return why;
+  const lse = p.lse;
+  if (lse) {
+    if (lse.dtype !== 'float32') return `lse must be float32, got ${lse.dtype}`;
+    if (lse.strides[lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${lse.strides.join(', ')}]`;
+  }
+  return undefined;
+}
+
 /**
- * The window the kernel sees. A bound no row can reach is no bound (left >= seqlenK: every key is
- * at or after diag - left; right >= seqlenQ: every key is at or before diag + right; varlen: the
- * longest sequences, maxSeqlenK and maxSeqlenQ, as the portable path), so such problems run the
- * unmasked kernel and the kernel's int32 window arithmetic stays far from overflow.
+ * The window the kernel sees, left and right. A bound no row can reach is no bound (left >=
+ * seqlenK: every key is at or after diag - left; right >= seqlenQ: every key is at or before
+ * diag + right; varlen: the longest sequences, maxSeqlenK and maxSeqlenQ, as the portable path),
+ * so such problems run the unmasked kernel and the kernel's int32 window arithmetic stays far
+ * from overflow. Two functions rather than a pair: these run on every call.
  */
-function kernelWindow(p: AttentionProblem): [number, number] {
+function kernelWindowLeft(p: AttentionProblem): number {
   const seqlenK = p.varlen ? p.varlen.maxSeqlenK : p.seqlenK;
+  return p.params.windowLeft >= seqlenK ? -1 : p.params.windowLeft;
+}
+
+function kernelWindowRight(p: AttentionProblem): number {
   const seqlenQ = p.varlen ? p.varlen.maxSeqlenQ : p.seqlenQ;
-  const left = p.params.windowLeft >= seqlenK ? -1 : p.params.windowLeft;
-  const right = p.params.causal ? 0 : p.params.windowRight >= seqlenQ ? -1 : p.params.windowRight;
-  return [left, right];
+  return p.params.causal ? 0 : p.params.windowRight >= seqlenQ ? -1 : p.params.windowRight;
+}
+
+/** Query blocks of `blockM` rows for `rows` query rows, or pairs of them for the windowed kernels. */
+function unitsOfRows(rows: number, blockM: number, windowed: boolean): number {
+  const blocks = Math.ceil(rows / blockM);
+  return windowed ? Math.ceil(blocks / 2) : blocks;
 }
 
 /**
@@ -244,20 +300,15 @@ function kernelWindow(p: AttentionProblem): [number, number] {
  * sequence's own blocks from the host copy of cuSeqlensQ (an empty sequence has none).
  */
 function workUnits(p: AttentionProblem, blockM: number, windowed: boolean): number {
-  const per = (rows: number): number => {
-    const blocks = Math.ceil(rows / blockM);
-    return windowed ? Math.ceil(blocks / 2) : blocks;
-  };
-  if (!p.varlen) return per(p.seqlenQ) * p.heads * p.batch;
+  if (!p.varlen) return unitsOfRows(p.seqlenQ, blockM, windowed) * p.heads * p.batch;
   const cu = p.varlen.host.cuSeqlensQ;
   let units = 0;
-  for (let b = 0; b < p.batch; b++) units += per(cu[b + 1]! - cu[b]!);
+  for (let b = 0; b < p.batch; b++) units += unitsOfRows(cu[b + 1]! - cu[b]!, blockM, windowed);
   return units * p.heads;
 }
 
 function isWindowed(p: AttentionProblem): boolean {
-  const [left, right] = kernelWindow(p);
-  return left >= 0 || right >= 0;
+  return kernelWindowLeft(p) >= 0 || kernelWindowRight(p) >= 0;
 }
 
 /** Streaming multiprocessors per device (the persistent grid size), read once. */
@@ -443,12 +494,9 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   const blockN = SM90_BLOCK_N[d]!;
   const vl = p.varlen;
   const varlen = vl !== undefined;
-  const seqlenKBound = vl ? vl.maxSeqlenK : p.seqlenK;
-  const seqlenQBound = vl ? vl.maxSeqlenQ : p.seqlenQ;
   const params = p.params;
-  // kernelWindow(), inline: it returns a pair, an array per call.
-  const windowLeft = params.windowLeft >= seqlenKBound ? -1 : params.windowLeft;
-  const windowRight = params.causal ? 0 : params.windowRight >= seqlenQBound ? -1 : params.windowRight;
+  const windowLeft = kernelWindowLeft(p);
+  const windowRight = kernelWindowRight(p);
   const windowed = windowLeft >= 0 || windowRight >= 0;
   const blockM = sm90BlockM(d, windowed, varlen);
   const w = b.w;
