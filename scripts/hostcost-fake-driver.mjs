@@ -9,9 +9,11 @@
 //
 //   node scripts/hostcost-fake-driver.mjs [--dist DIR] [--rounds N] [--calls N]
 //       per case (each in a process of its own), the median and fastest round, in µs per call
-//   node scripts/hostcost-fake-driver.mjs --compare DIR_A DIR_B [--runs N]
+//   node scripts/hostcost-fake-driver.mjs --compare DIR_A DIR_B [--runs N] [--separate]
 //       per case, N processes that each load both builds and alternate their rounds (the machine's
-//       speed drifts between processes); medians of A, B and B/A
+//       speed drifts between processes); medians of A, B and B/A. --separate: each build in
+//       processes of its own, one after the other, for changes to garbage collection (in one
+//       process, each build collects the other's garbage)
 //   node scripts/hostcost-fake-driver.mjs --profile CASE [--calls N]
 //       a CPU profile of N calls of one case: self time per function, in µs per call. V8 names
 //       every koffi function after the last one declared (cuTensorMapEncodeTiled): that line is
@@ -217,6 +219,12 @@ function compare(a, b, runs) {
   for (let r = 0; r < runs; r++) {
     for (const c of CASES) {
       const [x, y] = r % 2 === 0 ? [a, b] : [b, a];
+      if (args.includes('--separate')) {
+        const mx = runCase(x, c).median;
+        const my = runCase(y, c).median;
+        res[c].push(x === a ? { a: mx, b: my, ratio: my / mx } : { a: my, b: mx, ratio: mx / my });
+        continue;
+      }
       const p = spawnSync(
         process.execPath,
         [fileURLToPath(import.meta.url), '--pair', x, y, '--case', c, '--rounds', String(ROUNDS), '--calls', String(CALLS)],
@@ -227,7 +235,8 @@ function compare(a, b, runs) {
       res[c].push(x === a ? m : { a: m.b, b: m.a, ratio: 1 / m.ratio });
     }
   }
-  console.log(`µs per call; each of ${runs} processes per case alternates rounds of A and B (${ROUNDS} rounds of ${CALLS} calls each)`);
+  const how = args.includes('--separate') ? 'processes of A and B one after the other' : 'each of those processes alternates rounds of A and B';
+  console.log(`µs per call; ${runs} runs per case, ${how} (${ROUNDS} rounds of ${CALLS} calls each)`);
   console.log(`A: ${a}\nB: ${b}`);
   console.log(`${'case'.padEnd(18)} ${'A'.padStart(6)} ${'B'.padStart(6)}  B/A    (A, B and B/A: medians over processes)`);
   for (const c of CASES) {

@@ -6,7 +6,8 @@
  *
  * It checks the cache of accepted problem signatures in sm90Supports (a problem of an accepted
  * signature is still checked for everything else, with the same reasons; another signature is
- * checked in full), and that planned launches pass the bytes of a fresh one.
+ * checked in full), that planned launches pass the bytes of a fresh one, and that the leak
+ * backstop frees device memory of owners never disposed (registered in batches, tensor.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,15 +17,16 @@ import { join } from 'node:path';
 const root = process.cwd();
 const gcc = spawnSync('gcc', ['--version']);
 
-test('sm90 on a fake device: accepted signatures and planned launches', { skip: gcc.status === 0 ? false : 'no gcc to build scripts/fake-libcuda.c' }, () => {
+test('sm90 on a fake device: accepted signatures, planned launches, the leak backstop', { skip: gcc.status === 0 ? false : 'no gcc to build scripts/fake-libcuda.c' }, () => {
   const setUp = spawnSync(process.execPath, [join(root, 'scripts', 'hostcost-fake-driver.mjs'), '--env'], { encoding: 'utf8' });
   assert.equal(setUp.status, 0, setUp.stderr);
   const env = { ...process.env, ...JSON.parse(setUp.stdout), FLASH_ATTN_BACKEND: '' };
-  const child = spawnSync(process.execPath, [join(root, 'dist', 'test', 'support', 'fake-sm90-child.js')], { encoding: 'utf8', env });
+  const child = spawnSync(process.execPath, ['--expose-gc', join(root, 'dist', 'test', 'support', 'fake-sm90-child.js')], { encoding: 'utf8', env });
   assert.equal(child.status, 0, child.stderr);
   const r = JSON.parse(child.stdout) as {
     reasons: Record<string, string | null>;
     planned: { launches: number; differing: number[]; hitsIdentical: boolean };
+    backstop: { leaked: number; disposed: number; leftAfterGc: number };
   };
   assert.deepEqual(r.reasons, {
     accepted: null,
@@ -46,4 +48,5 @@ test('sm90 on a fake device: accepted signatures and planned launches', { skip: 
     'dispatch of the accepted problem': 'sm90',
   });
   assert.deepEqual(r.planned, { launches: 5, differing: [], hitsIdentical: true });
+  assert.deepEqual(r.backstop, { leaked: 300, disposed: 0, leftAfterGc: 0 });
 });

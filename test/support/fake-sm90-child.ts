@@ -2,7 +2,7 @@
  * Run by test/sm90-fake-driver.test.ts in a process whose FLASH_ATTN_LIBCUDA and
  * FLASH_ATTN_KERNELS_DIR select scripts/fake-libcuda.c and a kernels folder listing the sm90
  * kernels: dispatch and the sm90 launcher run as on an H100, launches do nothing. Prints one JSON
- * object of what the test checks.
+ * object of what the test checks. Run with --expose-gc.
  */
 import * as cuda from '../../src/cuda/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -93,4 +93,28 @@ function plannedBytes(): { launches: number; differing: number[]; hitsIdentical:
   return { launches: launches.length, differing, hitsIdentical };
 }
 
-console.log(JSON.stringify({ reasons: reasons(), planned: plannedBytes() }));
+/**
+ * The leak backstop (tensor.ts): owners of device memory that were never disposed, more than one
+ * registration batch of them made in one job, are freed once collected; one disposed in the job
+ * that made it is freed once. Needs --expose-gc.
+ */
+async function backstop(): Promise<{ leaked: number; disposed: number; leftAfterGc: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const live = (): number => cuda.memoryStats(0).liveBlocks;
+  const before = live();
+  (() => {
+    for (let i = 0; i < 300; i++) Tensor.empty([64], { device: 'cuda' });
+  })();
+  const leaked = live() - before;
+  Tensor.empty([64], { device: 'cuda' }).dispose();
+  const disposed = live() - before - leaked;
+  for (let i = 0; i < 50 && live() > before; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+  }
+  return { leaked, disposed, leftAfterGc: live() - before };
+}
+
+// The backstop first: the other parts leave tensors for the collector too.
+const leaks = await backstop();
+console.log(JSON.stringify({ reasons: reasons(), planned: plannedBytes(), backstop: leaks }));
