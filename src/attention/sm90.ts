@@ -18,7 +18,7 @@
  */
 import * as cuda from '../cuda/index.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { type Tensor, dimsOf, stridesOf } from '../tensor/tensor.js';
 import { type AttentionBackend, type PreparedForward, registerBackend } from './dispatch.js';
 import type { AttentionProblem } from './problem.js';
 
@@ -162,10 +162,10 @@ function builtKernelNames(): Set<string> | undefined {
 /** Why the copy engine cannot read a [batch, seqlen, heads, headDim] (varlen [total, heads, headDim]) view, or undefined. */
 function tmaLayoutReason(name: string, t: Tensor): string | undefined {
   const last = t.ndim - 1;
-  if (t.strides[last] !== 1) return `${name} needs a contiguous last dim, got strides [${t.strides.join(', ')}]`;
+  if (stridesOf(t)[last] !== 1) return `${name} needs a contiguous last dim, got strides [${stridesOf(t).join(', ')}]`;
   for (let i = 0; i < last; i++) {
-    if (t.dims[i]! > 1 && (t.strides[i]! * ELEMENT_BYTES) % TMA_ALIGN_BYTES !== 0) {
-      return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${t.strides.join(', ')}]`;
+    if (dimsOf(t)[i]! > 1 && (stridesOf(t)[i]! * ELEMENT_BYTES) % TMA_ALIGN_BYTES !== 0) {
+      return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${stridesOf(t).join(', ')}]`;
     }
   }
   if (t.devicePointer() % TMA_ALIGN_BIGINT !== 0n) {
@@ -266,7 +266,7 @@ function layoutReason(p: AttentionProblem): string | undefined {
   const lse = p.lse;
   if (lse) {
     if (lse.dtype !== 'float32') return `lse must be float32, got ${lse.dtype}`;
-    if (lse.strides[lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${lse.strides.join(', ')}]`;
+    if (stridesOf(lse)[lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${stridesOf(lse).join(', ')}]`;
   }
   return undefined;
 }
@@ -367,8 +367,8 @@ const MAP_CACHE_LIMIT = 256;
  * multiple-of-16 rule.
  */
 function tensorMap(t: Tensor, rows: number): Uint8Array {
-  const d = t.dims;
-  const st = t.strides;
+  const d = dimsOf(t);
+  const st = stridesOf(t);
   const dense = d.length === 4;
   const i = dense ? 1 : 0; // the seqlen (varlen: total) dim
   const b = dense ? d[0]! : 1;
@@ -518,8 +518,8 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // LSE strides: dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (rows from each sequence's
   // qStart). Without an LSE the kernel sees a null pointer and writes none.
   const lse = p.lse;
-  w.i64At(AT.lseBatchStride, lse && !vl ? lse.strides[0]! : 0);
-  w.i64At(AT.lseHeadStride, !lse ? 0 : vl ? lse.strides[0]! : lse.strides[1]!);
+  w.i64At(AT.lseBatchStride, lse && !vl ? stridesOf(lse)[0]! : 0);
+  w.i64At(AT.lseHeadStride, !lse ? 0 : vl ? stridesOf(lse)[0]! : stridesOf(lse)[1]!);
   w.ptrAt(AT.cuSeqlensQ, vl ? vl.cuSeqlensQ.devicePointer() : 0n);
   w.ptrAt(AT.cuSeqlensK, vl ? vl.cuSeqlensK.devicePointer() : 0n);
   w.ptrAt(AT.sequsedK, vl?.sequsedK ? vl.sequsedK.devicePointer() : 0n);
@@ -554,7 +554,7 @@ function packOutput(b: ArgBuffer, out: Tensor): void {
     w.tensormapAt(AT.tmO, mapO);
     b.mapO = mapO;
   }
-  const o = out.strides;
+  const o = stridesOf(out);
   w.ptrAt(AT.out, out.devicePointer()).i64At(AT.oRowStride, o[o.length - 3]!).i64At(AT.oHeadStride, o[o.length - 2]!);
 }
 
