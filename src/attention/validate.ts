@@ -121,8 +121,11 @@ function checkRank(fn: string, name: string, t: Tensor, layout: string): void {
   }
 }
 
+/** ATTENTION_DTYPES as a set: membership is tested on every call. */
+const ATTENTION_DTYPE_SET: ReadonlySet<DType> = new Set(ATTENTION_DTYPES);
+
 function checkInputDType(fn: string, name: string, t: Tensor): void {
-  if (ATTENTION_DTYPES.includes(t.dtype)) return;
+  if (ATTENTION_DTYPE_SET.has(t.dtype)) return;
   const float8 = t.dtype.startsWith('float8') ? ' (float8 inputs are not supported yet)' : '';
   throw new AttentionArgumentError(fn, name, `${name} dtype must be float32, float16 or bfloat16${float8}, got ${t.dtype}`);
 }
@@ -163,13 +166,24 @@ function headDimError(fn: string, name: string, what: string, d: number): Attent
 
 // ---- options ------------------------------------------------------------------------------------
 
-function checkOptionsObject(fn: string, name: string, opts: unknown, known: readonly string[]): Record<string, unknown> {
+/** The option names as sets: every key of every call's options is looked up. */
+const DENSE_OPTION_SET: ReadonlySet<string> = new Set(DENSE_OPTION_KEYS);
+const VARLEN_OPTION_SET: ReadonlySet<string> = new Set(VARLEN_OPTION_KEYS);
+
+/** `known` lists the option names for the message, `knownSet` holds the same names. */
+function checkOptionsObject(
+  fn: string,
+  name: string,
+  opts: unknown,
+  known: readonly string[],
+  knownSet: ReadonlySet<string>,
+): Record<string, unknown> {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) {
     throw new AttentionArgumentError(fn, name, `${name} must be an options object, got ${describe(opts)}`);
   }
   for (const key of Object.keys(opts)) {
-    if (!known.includes(key) && (opts as Record<string, unknown>)[key] !== undefined) {
+    if (!knownSet.has(key) && (opts as Record<string, unknown>)[key] !== undefined) {
       throw new AttentionArgumentError(
         fn,
         name,
@@ -318,7 +332,7 @@ export function validateDense(
   vIn: unknown,
   optsIn: unknown,
 ): ValidatedProblem {
-  const opts = readOptions(checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS) as AttentionOptions);
+  const opts = readOptions(checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS, DENSE_OPTION_SET) as AttentionOptions);
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, DENSE_LAYOUT);
   const batch = dimsOf(q)[0]!;
   const seqlenQ = dimsOf(q)[1]!;
@@ -471,7 +485,7 @@ export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unkn
       `varlenOpts must be an object with cuSeqlensQ, cuSeqlensK, maxSeqlenQ and maxSeqlenK, got ${describe(optsIn)}`,
     );
   }
-  const opts = checkOptionsObject(fn, 'varlenOpts', optsIn, VARLEN_OPTION_KEYS) as unknown as VarlenOptions;
+  const opts = checkOptionsObject(fn, 'varlenOpts', optsIn, VARLEN_OPTION_KEYS, VARLEN_OPTION_SET) as unknown as VarlenOptions;
   const names = PLAIN_NAMES;
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, VARLEN_LAYOUT);
   if (dimsOf(q)[0]! < 1) throw atLeastOneError(fn, 'q', 'total rows (dim 0)', dimsOf(q)[0]!, ' (empty batch)');
