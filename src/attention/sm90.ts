@@ -473,16 +473,16 @@ interface LaunchShape {
 }
 const sharedShape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
 
-/** Grids by CTA count ([n, 1, 1]), made once each: n is at most the SM count. */
+/**
+ * Grids by CTA count ([n, 1, 1]), made once each: n is at most the SM count. Not frozen (an
+ * element of a frozen array loads slower, tensor.ts says why); they go only to Kernel.launch.
+ */
 const grids: cuda.Dim3[] = [];
 function gridOf(n: number): cuda.Dim3 {
-  return grids[n] ?? (grids[n] = Object.freeze([n, 1, 1] as const));
+  return grids[n] ?? (grids[n] = [n, 1, 1]);
 }
 /** Blocks by consumer warpgroups: one producer warpgroup and the consumers (Traits::kThreads). */
-const BLOCKS: Readonly<Record<number, cuda.Dim3>> = {
-  2: Object.freeze([128 * 3, 1, 1] as const),
-  3: Object.freeze([128 * 4, 1, 1] as const),
-};
+const BLOCKS: Readonly<Record<number, cuda.Dim3>> = { 2: [128 * 3, 1, 1], 3: [128 * 4, 1, 1] };
 
 /**
  * Packs every argument of `p` but the output's and the LSE's into `b`, and its launch
@@ -571,7 +571,7 @@ function packOutput(b: ArgBuffer, out: Tensor): void {
  */
 export function sm90Prepare(p: AttentionProblem): PreparedForward {
   const b = argBuffer();
-  const shape: LaunchShape = { kernel: undefined, grid: sharedShape.grid, block: sharedShape.block, smem: 0 };
+  const shape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
   packProblem(p, b, shape);
   const { kernel, grid, block, smem } = shape;
   const stream = p.stream;
