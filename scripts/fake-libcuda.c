@@ -14,6 +14,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#ifndef MAP_FIXED_NOREPLACE /* Linux 4.17+; elsewhere the address is a hint */
+#define MAP_FIXED_NOREPLACE 0
+#endif
+
 typedef unsigned long long u64;
 
 /* cuda.h's CUdevice_attribute values that dispatch reads (src/cuda/driver.ts, ATTR). */

@@ -2,7 +2,7 @@
  * The sm90 path on a fake device: scripts/fake-libcuda.c (built with gcc) stands in for the
  * driver, so dispatch, sm90Supports and the launcher run here as on an H100 while launches do
  * nothing (test/support/fake-sm90-child.ts, in a process of its own: the driver and the kernels
- * folder are chosen by environment variables read once per process). Skipped without gcc.
+ * folder are chosen by environment variables read once per process). Skipped without gcc or off Linux.
  *
  * It checks the cache of accepted problem signatures in sm90Supports (a problem of an accepted
  * signature is still checked for everything else, with the same reasons; another signature is
@@ -16,8 +16,9 @@ import { join } from 'node:path';
 
 const root = process.cwd();
 const gcc = spawnSync('gcc', ['--version']);
+const skip = process.platform !== 'linux' ? 'the fake driver stands in for Linux\'s libcuda.so.1' : gcc.status === 0 ? false : 'no gcc to build scripts/fake-libcuda.c';
 
-test('sm90 on a fake device: accepted signatures, planned launches, the leak backstop', { skip: gcc.status === 0 ? false : 'no gcc to build scripts/fake-libcuda.c' }, () => {
+test('sm90 on a fake device: accepted signatures, planned launches, the leak backstop', { skip }, () => {
   const setUp = spawnSync(process.execPath, [join(root, 'scripts', 'hostcost-fake-driver.mjs'), '--env'], { encoding: 'utf8' });
   assert.equal(setUp.status, 0, setUp.stderr);
   const env = { ...process.env, ...JSON.parse(setUp.stdout), FLASH_ATTN_BACKEND: '' };
