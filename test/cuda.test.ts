@@ -64,6 +64,30 @@ test('defineStruct follows the C layout rules and the writer checks field types'
   assert.throws(() => w.tensormap('m', new Uint8Array(64)), /a tensor map is 128 bytes, got 64/);
 });
 
+test('setters by offset write what setters by name write; offsetOf checks the type once', () => {
+  const L = cuda.defineStruct('Mixed', [
+    ['a', 'i32'],
+    ['p', 'ptr'],
+    ['s', 'i64'],
+    ['f', 'f32'],
+    ['m', 'tensormap'],
+  ] as const);
+  const map = Uint8Array.from({ length: 128 }, (_, i) => i + 1);
+  const byName = L.writer().i32('a', -5).ptr('p', 0x1234_5678_9abcn).i64('s', -(2 ** 40) - 3).f32('f', 1.5).tensormap('m', map);
+  const byOffset = L.writer()
+    .i32At(L.offsetOf('a', 'i32'), -5)
+    .ptrAt(L.offsetOf('p', 'ptr'), 0x1234_5678_9abcn)
+    .i64At(L.offsetOf('s', 'i64'), -(2 ** 40) - 3)
+    .f32At(L.offsetOf('f', 'f32'), 1.5)
+    .tensormapAt(L.offsetOf('m', 'tensormap'), map);
+  assert.deepEqual(byOffset.bytes, byName.bytes);
+  assert.equal(L.offsetOf('p', 'u64'), L.offsets.p, 'a ptr field is also u64');
+  assert.throws(() => L.offsetOf('a', 'f32'), /Mixed\.a is i32, written as f32/);
+  assert.throws(() => L.offsetOf('x' as 'a', 'i32'), /Mixed: no field x/);
+  assert.throws(() => L.writer().i64At(L.offsetOf('s', 'i64'), 0.5), /Mixed\.s: i64 must be an integer, got 0.5/);
+  assert.throws(() => L.writer().tensormapAt(L.offsetOf('m', 'tensormap'), new Uint8Array(64)), /Mixed\.m: a tensor map is 128 bytes, got 64/);
+});
+
 test('64-bit fields written from numbers hold the bits setBigInt64 and setBigUint64 write', () => {
   const L = cuda.defineStruct('Wide', [
     ['s', 'i64'],

@@ -5,8 +5,9 @@
  * FLASH_ATTN_BACKEND) takes the full path, with the full path's errors.
  *
  * The CPU backend has no prepare() and is never planned, so these tests register a CPU backend that
- * has one and counts its prepares and launches. The GPU test checks that a planned launch passes
- * the kernel the same parameter bytes as a fresh one.
+ * has one and counts the calls that took the full path (its forward or its prepare), its prepares
+ * and its launches. The GPU test checks that a planned launch passes the kernel the same parameter
+ * bytes as a fresh one.
  */
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,13 +35,19 @@ import { throwsExactly } from './support/errors.js';
 
 const F = 'flashAttnFunc';
 
-/** What the counting backend has done since it was registered. */
-const counts = { prepares: 0, launches: 0 };
+/** What the counting backend has done since it was registered: full paths are forwards plus prepares. */
+const counts = { fullPaths: 0, prepares: 0, launches: 0 };
 
 /** The CPU backend with a prepare(): its launch holds the inputs, which only a test may do. */
 const countingCpu: AttentionBackend = {
   ...cpuBackend,
+  forward(p) {
+    counts.fullPaths++;
+    counts.launches++;
+    attentionForwardCpu(p);
+  },
   prepare(p) {
+    counts.fullPaths++;
     counts.prepares++;
     const { out: _out, lse: _lse, ...inputs } = p;
     return (out, lse) => {
@@ -73,22 +80,23 @@ function uncached<T>(fn: () => T): T {
   }
 }
 
-/** Calls `call` twice: the first sighting of its first tensor is not planned, the second is. */
+/** Calls `call` twice: the first sighting of its first tensor runs the forward, the second is planned. */
 function warm(call: () => unknown): void {
   call();
   call();
 }
 
-/** Asserts that `call` took the full path (a new prepare) or not, and returns its result. */
+/** Asserts that `call` took the full path (a forward or a new prepare) or not, and returns its result. */
 function expectPlanned<T>(planned: boolean, call: () => T, what: string): T {
-  const before = counts.prepares;
+  const before = counts.fullPaths;
   const r = call();
-  assert.equal(counts.prepares - before, planned ? 0 : 1, `${what}: ${planned ? 'expected a plan hit' : 'expected a miss'}`);
+  assert.equal(counts.fullPaths - before, planned ? 0 : 1, `${what}: ${planned ? 'expected a plan hit' : 'expected a miss'}`);
   return r;
 }
 
 describe('plans of repeated calls (CPU backend with a prepare)', () => {
   beforeEach(() => {
+    counts.fullPaths = 0;
     counts.prepares = 0;
     counts.launches = 0;
     registerBackend(countingCpu);
@@ -99,7 +107,9 @@ describe('plans of repeated calls (CPU backend with a prepare)', () => {
     const { q, k, v } = inputs();
     const opts: WithoutLse<AttentionOptions> = { causal: true, softcap: 5 };
     const first = flashAttnFunc(q, k, v, opts);
+    assert.equal(counts.prepares, 0, 'the first sighting runs the forward, unprepared');
     expectPlanned(false, () => flashAttnFunc(q, k, v, opts), 'second call');
+    assert.equal(counts.prepares, 1, 'the second call prepares the plan');
     const hit = expectPlanned(true, () => flashAttnFunc(q, k, v, opts), 'third call');
     assert.equal(counts.launches, 3);
     assert.notEqual(hit, first, 'each call returns a fresh output');

@@ -395,6 +395,31 @@ describe('construction', () => {
     assert.deepEqual(contiguousStrides([]), []);
     assert.deepEqual(contiguousStrides([2, 0, 3]), [3, 3, 1]);
   });
+
+  test('dims and strides cannot be changed through the tensor or the caller\'s array', () => {
+    const dims = [2, 3, 4];
+    const t = Tensor.zeros(dims);
+    dims[0] = 7;
+    const v = t.permute([2, 0, 1]);
+    for (const [x, want, wantStrides] of [[t, [2, 3, 4], [12, 4, 1]], [v, [4, 2, 3], [1, 12, 4]]] as const) {
+      assert.ok(Object.isFrozen(x.dims) && Object.isFrozen(x.strides));
+      assert.equal(x.dims, x.dims, 'the same array at every read');
+      assert.throws(() => {
+        (x.dims as number[])[0] = 5;
+      }, TypeError);
+      assert.throws(() => {
+        (x.strides as number[]).push(1);
+      }, TypeError);
+      assert.throws(() => {
+        (x as unknown as { dims: number[] }).dims = [1];
+      }, TypeError);
+      assert.deepEqual([...x.dims], want);
+      assert.deepEqual([...x.strides], wantStrides);
+    }
+    assert.deepEqual([...t.view([6, 4]).dims], [6, 4]);
+    assert.equal(t.numel, 24);
+    assert.equal(String(v), 'Tensor(float32, [4, 2, 3], cpu)');
+  });
 });
 
 // ---- views --------------------------------------------------------------------------------------------

@@ -2,14 +2,15 @@
  * The public attention forward API, named after flash_attn's functions in camelCase.
  *
  * Every function validates all of its arguments first (validate.ts), allocates the outputs, picks
- * a backend (dispatch.ts), prepares its launch and runs it. Packed inputs are split into strided
- * views, never copied. A dense call that repeats an earlier one (same tensors, same option values)
- * skips straight to allocating its outputs and launching (plan.ts says why that is safe).
+ * a backend (dispatch.ts) and runs its forward. Packed inputs are split into strided views, never
+ * copied. A dense call whose first tensor comes back prepares its launch instead and keeps it; a
+ * call that then repeats it (same tensors, same option values) skips straight to allocating its
+ * outputs and launching (plan.ts says why that is safe).
  */
 import { Tensor } from '../tensor/tensor.js';
 import { type PreparedForward, selectBackend } from './dispatch.js';
-import { type CallOutputs, PlanCache, outputsOf } from './plan.js';
-import type { AttentionProblem } from './problem.js';
+import { type CallOutputs, PlanCache, deviceSpecOf, outputsOf } from './plan.js';
+import { type AttentionProblem, lseDimsOf, outDimsOf } from './problem.js';
 import type { AttentionOptions, AttentionResult, VarlenOptions } from './types.js';
 import {
   PLAIN_NAMES,
@@ -49,30 +50,37 @@ function givenOut(opts: unknown): unknown {
 }
 
 /**
- * A validated call: dispatch, then prepare and launch (or forward, for backends without prepare).
- * `remember` receives the prepared launch once it has succeeded, for the plan cache.
+ * A validated call: allocates the outputs, dispatches, then runs the backend's forward, or, for a
+ * dense call whose first tensor `a` the plan cache admits (its second sighting), prepares the
+ * launch, runs it and adds the plan for these tensors. On failure the outputs allocated here are
+ * freed before the error goes on.
  */
-function run(
-  vp: ValidatedProblem,
-  remember?: (options: AttentionOptions | undefined, given: Tensor | undefined, outputs: CallOutputs, launch: PreparedForward) => void,
-): Tensor | AttentionResult {
+function run(vp: ValidatedProblem, plans?: PlanCache, a?: Tensor, b?: Tensor, c?: Tensor): Tensor | AttentionResult {
   const given = vp.out;
-  const options = vp.options;
-  const outputs = outputsOf(vp);
-  let prepared: PreparedForward | undefined;
-  const result = runInto(outputs, given, (out, lse) => {
+  const device = deviceSpecOf(vp.q);
+  const out = given ?? Tensor.empty(outDimsOf(vp), { dtype: vp.q.dtype, device, stream: vp.stream });
+  let lse: Tensor | undefined;
+  let launch: PreparedForward | undefined;
+  try {
+    if (vp.returnLse) lse = Tensor.empty(lseDimsOf(vp), { dtype: 'float32', device, stream: vp.stream });
     // Completes the validated object in place: copying its dozen fields showed in profiles.
-    const p: AttentionProblem = Object.assign(vp, { out, lse });
+    const p = vp as AttentionProblem;
+    p.out = out;
+    p.lse = lse;
     const backend = selectBackend(p);
-    if (backend.prepare) {
-      prepared = backend.prepare(p);
-      prepared(out, lse);
+    if (plans !== undefined && backend.prepare && plans.admit(a!)) {
+      launch = backend.prepare(p);
+      launch(out, lse);
     } else {
       backend.forward(p);
     }
-  });
-  if (remember && prepared) remember(options, given, outputs, prepared);
-  return result;
+  } catch (e) {
+    if (out !== given) out.dispose();
+    lse?.dispose();
+    throw e;
+  }
+  if (launch) plans!.add(a!, b, c, vp.options, given, outputsOf(vp), launch);
+  return lse ? { out, lse } : out;
 }
 
 /**
@@ -96,7 +104,7 @@ export function flashAttnFunc(q: Tensor, k: Tensor, v: Tensor, opts?: AttentionO
   const plan = densePlans.find(q, k, v, opts, given);
   if (plan) return runInto(plan.outputs, given as Tensor | undefined, plan.launch);
   const vp = validateDense('flashAttnFunc', PLAIN_NAMES, q, k, v, opts);
-  return run(vp, (options, out, outputs, launch) => densePlans.add(q, k, v, options, out, outputs, launch));
+  return run(vp, densePlans, q, k, v);
 }
 
 const densePlans = new PlanCache();
@@ -123,7 +131,7 @@ export function flashAttnQkvpackedFunc(qkv: Tensor, opts?: AttentionOptions): Te
   const fn = 'flashAttnQkvpackedFunc';
   checkQkvPacked(fn, qkv);
   const vp = validateDense(fn, QKV_NAMES, qkv.select(2, 0), qkv.select(2, 1), qkv.select(2, 2), opts);
-  return run(vp, (options, out, outputs, launch) => qkvPackedPlans.add(qkv, undefined, undefined, options, out, outputs, launch));
+  return run(vp, qkvPackedPlans, qkv);
 }
 
 /**
@@ -144,7 +152,7 @@ export function flashAttnKvpackedFunc(q: Tensor, kv: Tensor, opts?: AttentionOpt
   const fn = 'flashAttnKvpackedFunc';
   checkKvPacked(fn, kv);
   const vp = validateDense(fn, KV_NAMES, q, kv.select(2, 0), kv.select(2, 1), opts);
-  return run(vp, (options, out, outputs, launch) => kvPackedPlans.add(q, kv, undefined, options, out, outputs, launch));
+  return run(vp, kvPackedPlans, q, kv);
 }
 
 /**

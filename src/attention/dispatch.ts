@@ -143,7 +143,7 @@ export function explainDispatch(p: AttentionProblem): DispatchExplanation {
     return { backend: forced, reasons: [`${BACKEND_ENV}=${forced} forces the ${forced} backend`] };
   }
   if (p.q.location === 'cpu') return { backend: 'cpu', reasons };
-  for (const name of ['sm90', 'sm80'] as const) {
+  for (const name of GPU_ORDER) {
     const why = gpuReason(name, p);
     if (!why) return { backend: name, reasons };
     reasons.push(`${name}: ${why}`);
@@ -151,8 +151,16 @@ export function explainDispatch(p: AttentionProblem): DispatchExplanation {
   return { backend: undefined, reasons };
 }
 
+/** The GPU backends dispatch tries, in order, when none is forced. */
+const GPU_ORDER = ['sm90', 'sm80'] as const;
+
 /** The backend that runs `p`; throws an AttentionDispatchError naming every reason when none can. */
 export function selectBackend(p: AttentionProblem): AttentionBackend {
+  // explainDispatch's choice for the usual call (nothing forced, device tensors, a GPU backend
+  // takes them) without its list of reasons and result object; anything else asks it.
+  if (p.q.location === 'cuda' && forcedBackendName() === undefined) {
+    for (const name of GPU_ORDER) if (gpuReason(name, p) === undefined) return registry.get(name)!;
+  }
   const { backend, reasons } = explainDispatch(p);
   if (backend === undefined) {
     const forced = forcedBackendName();

@@ -19,9 +19,10 @@
  * input tensors.
  *
  * Memory and time on calls that never repeat: a plan holds no tensor, only tensor ids, so it keeps
- * nothing alive. Plans are made only when a first tensor comes back (the first sighting records
- * its id, a number): a model whose activations are new tensors at every step makes none, and so
- * pays neither for building plans nor for collecting them once they outlive a young-generation GC.
+ * nothing alive. Plans are made only when a first tensor comes back (admit() records the id of its
+ * first sighting, a number): a model whose activations are new tensors at every step makes none,
+ * and so pays neither for preparing launches (its calls take the backend's forward) nor for
+ * collecting plans once they outlive a young-generation GC.
  * Both tables are bounded; a WeakMap keyed by the tensor would drop entries sooner, but setting a
  * fresh key cost ~2 µs with its GC in Node 20.
  */
@@ -54,9 +55,17 @@ export interface CallOutputs {
   readonly lseOptions: TensorOptions;
 }
 
+/** 'cuda:N' by device index, formatted once: outputs are allocated on every call. */
+const cudaSpecs: DeviceSpec[] = [];
+
+/** Where `t` lives, as Tensor.empty takes it. */
+export function deviceSpecOf(t: Tensor): DeviceSpec {
+  return t.location === 'cpu' ? 'cpu' : (cudaSpecs[t.device] ??= `cuda:${t.device}`);
+}
+
 /** The outputs of a validated problem. */
 export function outputsOf(vp: ValidatedProblem): CallOutputs {
-  const device: DeviceSpec = vp.q.location === 'cpu' ? 'cpu' : `cuda:${vp.q.device}`;
+  const device = deviceSpecOf(vp.q);
   return {
     outDims: outDimsOf(vp),
     outOptions: { dtype: vp.q.dtype, device, stream: vp.stream },
@@ -113,10 +122,20 @@ export class PlanCache {
   }
 
   /**
-   * Remembers the plan of a successful call with these tensors, which validated the option values
-   * `opts` (ValidatedProblem.options) and wrote the caller's `out` (or `outputs` it allocated) with
-   * `launch`, when `a` has been seen before (see the file comment). Newest first; plans of an
-   * older dispatch epoch are dropped.
+   * Whether a call whose first tensor is `a` should be planned: prepared, then added here when it
+   * succeeds. False at the first sighting of `a`, which it records; true once `a` comes back.
+   */
+  admit(a: Tensor): boolean {
+    const slot = a.id % SEEN_SLOTS;
+    if (this.seen[slot] === a.id) return true;
+    this.seen[slot] = a.id;
+    return false;
+  }
+
+  /**
+   * Remembers the plan of a successful call with these tensors (admitted by admit()), which
+   * validated the option values `opts` (ValidatedProblem.options) and wrote the caller's `out` (or
+   * `outputs` it allocated) with `launch`. Newest first; plans of an older dispatch epoch are dropped.
    */
   add(
     a: Tensor,
@@ -127,11 +146,6 @@ export class PlanCache {
     outputs: CallOutputs,
     launch: PreparedForward,
   ): void {
-    const slot = a.id % SEEN_SLOTS;
-    if (this.seen[slot] !== a.id) {
-      this.seen[slot] = a.id;
-      return;
-    }
     const o = opts ?? NO_OPTIONS;
     // Validation takes null for the default window as it takes undefined.
     const w = o.windowSize ?? undefined;

@@ -179,8 +179,9 @@ function addressOf(t: Tensor | undefined): bigint {
  * `out` [batch, seqlenQ, heads, headDim] (varlen [totalQ, heads, headDim]) and, when given, `lse`
  * float32 [batch, heads, seqlenQ] (varlen [heads, totalQ]).
  *
- * As in sm90Prepare, the first launch packs into a writer all sm80 launches share and a repeated
- * launch packs once into bytes of its own; from then on a launch writes only the output addresses.
+ * The first launch packs into a writer all sm80 launches share (sm80Forward, for the calls that
+ * are not planned, launches once) and a repeated launch packs once into bytes of its own; from
+ * then on a launch writes only the output addresses.
  */
 export function sm80Prepare(p: AttentionProblem): PreparedForward {
   const cfg = sm80ConfigFor(p.headDim)!;

@@ -18,7 +18,7 @@
  */
 import * as cuda from '../cuda/index.js';
 import type { DType } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { type Tensor, dimsOf, stridesOf } from '../tensor/tensor.js';
 import { type AttentionBackend, type PreparedForward, registerBackend } from './dispatch.js';
 import type { AttentionProblem } from './problem.js';
 
@@ -31,6 +31,7 @@ const ROWS_PER_WARPGROUP = 64;
 export const SM90_BLOCK_N: Readonly<Record<number, number>> = { 64: 128, 128: 128, 192: 112, 256: 80 };
 /** The compiled head dims, ascending (kernels/sm90/attn_fwd_sm90_instances.h). */
 export const SM90_HEAD_DIMS: readonly number[] = [64, 128, 192, 256];
+const SM90_MAX_HEAD_DIM = SM90_HEAD_DIMS[SM90_HEAD_DIMS.length - 1]!;
 
 /**
  * Consumer warpgroups of a kernel (ConsumerWarpgroups in kernels/sm90/attn_fwd_sm90_traits.h, where
@@ -161,10 +162,10 @@ function builtKernelNames(): Set<string> | undefined {
 /** Why the copy engine cannot read a [batch, seqlen, heads, headDim] (varlen [total, heads, headDim]) view, or undefined. */
 function tmaLayoutReason(name: string, t: Tensor): string | undefined {
   const last = t.ndim - 1;
-  if (t.strides[last] !== 1) return `${name} needs a contiguous last dim, got strides [${t.strides.join(', ')}]`;
+  if (stridesOf(t)[last] !== 1) return `${name} needs a contiguous last dim, got strides [${stridesOf(t).join(', ')}]`;
   for (let i = 0; i < last; i++) {
-    if (t.dims[i]! > 1 && (t.strides[i]! * ELEMENT_BYTES) % TMA_ALIGN_BYTES !== 0) {
-      return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${t.strides.join(', ')}]`;
+    if (dimsOf(t)[i]! > 1 && (stridesOf(t)[i]! * ELEMENT_BYTES) % TMA_ALIGN_BYTES !== 0) {
+      return `${name} strides must be multiples of 8 elements (16-byte TMA strides), got [${stridesOf(t).join(', ')}]`;
     }
   }
   if (t.devicePointer() % TMA_ALIGN_BIGINT !== 0n) {
@@ -179,10 +180,41 @@ function tmaInputReason(name: string, t: Tensor, device: number): string | undef
 }
 
 /**
+ * Signatures (dtype, head dim, windowed, varlen, device) of problems sm90Supports accepted, with
+ * their compiled head dim: a later problem with the same signature passes every check that
+ * depends on nothing else (dtype, head dims, a built kernel, its shared memory on the device), and
+ * is checked only for the rest, in the same order. Those facts are fixed for the process (the
+ * build's manifest and the device's properties are read once); only acceptances are recorded.
+ */
+const acceptedSignatures = new Map<number, number>();
+
+/** The key of a signature, or -1 for problems no signature of which is ever accepted. */
+function signatureKey(p: AttentionProblem, windowed: boolean): number {
+  const { headDim } = p;
+  const dtype = p.q.dtype;
+  if (p.headDimV !== headDim || !(headDim >= 1 && headDim <= SM90_MAX_HEAD_DIM) || !isSm90DType(dtype)) return -1;
+  const device = p.q.device;
+  if (!(device >= 0)) return -1;
+  return (((device * (SM90_MAX_HEAD_DIM + 1) + headDim) * 2 + (p.varlen ? 1 : 0)) * 2 + (windowed ? 1 : 0)) * 2 +
+    (dtype === 'float16' ? 1 : 0);
+}
+
+/**
  * Why the sm90 kernels cannot run `p`, or undefined when they can (dispatch has already checked
  * that the device is compute capability 9.x). Each reason is one short clause.
  */
 export function sm90Supports(p: AttentionProblem): string | undefined {
+  const windowed = isWindowed(p);
+  const key = signatureKey(p, windowed);
+  const compiled = key < 0 ? undefined : acceptedSignatures.get(key);
+  if (compiled !== undefined) return shapeReason(p, compiled, windowed) ?? layoutReason(p);
+  const why = fullReason(p, windowed);
+  if (why === undefined && key >= 0) acceptedSignatures.set(key, sm90CompiledHeadDim(p.headDim)!);
+  return why;
+}
+
+/** Every check, in order; the ones of the signature are what acceptedSignatures records. */
+function fullReason(p: AttentionProblem, windowed: boolean): string | undefined {
   if (!isSm90DType(p.q.dtype)) return `needs float16 or bfloat16 inputs, got ${p.q.dtype}`;
   if (p.headDimV !== p.headDim) return `needs headDimV == headDim, got ${p.headDimV} and ${p.headDim}`;
   const compiled = sm90CompiledHeadDim(p.headDim);
@@ -191,31 +223,15 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   if (varlen && !SM90_VARLEN_HEAD_DIMS.includes(compiled)) {
     return `has varlen kernels for head dims up to ${SM90_VARLEN_HEAD_DIMS[SM90_VARLEN_HEAD_DIMS.length - 1]} only (beyond, their consumers spill registers), got ${p.headDim}`;
   }
-  if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
-    return 'empty problems (a zero dim) are left to the portable path';
-  }
-  const windowed = isWindowed(p);
-  const blockM = sm90BlockM(compiled, windowed, varlen);
-  const tiles = workUnits(p, blockM, false);
-  if (tiles > MAX_TILES) {
-    return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
-  }
-  if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
-    // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
-    return `needs softmaxScale > 0 without softcap, got ${p.params.softmaxScale}`;
-  }
+  const shape = shapeReason(p, compiled, windowed);
+  if (shape) return shape;
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
   if (!names.has(kernelNameOf(p.q.dtype, compiled, windowed, varlen))) {
     return `kernel ${sm90KernelName(p.q.dtype, compiled, windowed, varlen)} was not built`;
   }
-  const why = tmaInputReason('q', p.q, p.q.device) ?? tmaInputReason('k', p.k, p.q.device) ??
-    tmaInputReason('v', p.v, p.q.device) ?? tmaInputReason('out', p.out, p.q.device);
-  if (why) return why;
-  if (p.lse) {
-    if (p.lse.dtype !== 'float32') return `lse must be float32, got ${p.lse.dtype}`;
-    if (p.lse.strides[p.lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${p.lse.strides.join(', ')}]`;
-  }
+  const layout = layoutReason(p);
+  if (layout) return layout;
   const smem = sm90SharedMemoryBytes(compiled, windowed, varlen);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
@@ -224,18 +240,58 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
   return undefined;
 }
 
+/** The checks of the problem's sizes and scalars. */
+function shapeReason(p: AttentionProblem, compiled: number, windowed: boolean): string | undefined {
+  if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
+    return 'empty problems (a zero dim) are left to the portable path';
+  }
+  const blockM = sm90BlockM(compiled, windowed, p.varlen !== undefined);
+  const tiles = workUnits(p, blockM, false);
+  if (tiles > MAX_TILES) {
+    return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
+  }
+  if (p.params.softcap === 0 && !(p.params.softmaxScale > 0)) {
+    // The running row maximum is taken over unscaled scores, which is only right for a positive scale.
+    return `needs softmaxScale > 0 without softcap, got ${p.params.softmaxScale}`;
+  }
+  return undefined;
+}
+
+/** The checks of the tensors' places and layouts. */
+function layoutReason(p: AttentionProblem): string | undefined {
+  const device = p.q.device;
+  const why = tmaInputReason('q', p.q, device) ?? tmaInputReason('k', p.k, device) ??
+    tmaInputReason('v', p.v, device) ?? tmaInputReason('out', p.out, device);
+  if (why) return why;
+  const lse = p.lse;
+  if (lse) {
+    if (lse.dtype !== 'float32') return `lse must be float32, got ${lse.dtype}`;
+    if (stridesOf(lse)[lse.ndim - 1] !== 1) return `lse needs a contiguous last dim, got strides [${stridesOf(lse).join(', ')}]`;
+  }
+  return undefined;
+}
+
 /**
- * The window the kernel sees. A bound no row can reach is no bound (left >= seqlenK: every key is
- * at or after diag - left; right >= seqlenQ: every key is at or before diag + right; varlen: the
- * longest sequences, maxSeqlenK and maxSeqlenQ, as the portable path), so such problems run the
- * unmasked kernel and the kernel's int32 window arithmetic stays far from overflow.
+ * The window the kernel sees, left and right. A bound no row can reach is no bound (left >=
+ * seqlenK: every key is at or after diag - left; right >= seqlenQ: every key is at or before
+ * diag + right; varlen: the longest sequences, maxSeqlenK and maxSeqlenQ, as the portable path),
+ * so such problems run the unmasked kernel and the kernel's int32 window arithmetic stays far
+ * from overflow. Two functions rather than a pair: these run on every call.
  */
-function kernelWindow(p: AttentionProblem): [number, number] {
+function kernelWindowLeft(p: AttentionProblem): number {
   const seqlenK = p.varlen ? p.varlen.maxSeqlenK : p.seqlenK;
+  return p.params.windowLeft >= seqlenK ? -1 : p.params.windowLeft;
+}
+
+function kernelWindowRight(p: AttentionProblem): number {
   const seqlenQ = p.varlen ? p.varlen.maxSeqlenQ : p.seqlenQ;
-  const left = p.params.windowLeft >= seqlenK ? -1 : p.params.windowLeft;
-  const right = p.params.causal ? 0 : p.params.windowRight >= seqlenQ ? -1 : p.params.windowRight;
-  return [left, right];
+  return p.params.causal ? 0 : p.params.windowRight >= seqlenQ ? -1 : p.params.windowRight;
+}
+
+/** Query blocks of `blockM` rows for `rows` query rows, or pairs of them for the windowed kernels. */
+function unitsOfRows(rows: number, blockM: number, windowed: boolean): number {
+  const blocks = Math.ceil(rows / blockM);
+  return windowed ? Math.ceil(blocks / 2) : blocks;
 }
 
 /**
@@ -244,20 +300,15 @@ function kernelWindow(p: AttentionProblem): [number, number] {
  * sequence's own blocks from the host copy of cuSeqlensQ (an empty sequence has none).
  */
 function workUnits(p: AttentionProblem, blockM: number, windowed: boolean): number {
-  const per = (rows: number): number => {
-    const blocks = Math.ceil(rows / blockM);
-    return windowed ? Math.ceil(blocks / 2) : blocks;
-  };
-  if (!p.varlen) return per(p.seqlenQ) * p.heads * p.batch;
+  if (!p.varlen) return unitsOfRows(p.seqlenQ, blockM, windowed) * p.heads * p.batch;
   const cu = p.varlen.host.cuSeqlensQ;
   let units = 0;
-  for (let b = 0; b < p.batch; b++) units += per(cu[b + 1]! - cu[b]!);
+  for (let b = 0; b < p.batch; b++) units += unitsOfRows(cu[b + 1]! - cu[b]!, blockM, windowed);
   return units * p.heads;
 }
 
 function isWindowed(p: AttentionProblem): boolean {
-  const [left, right] = kernelWindow(p);
-  return left >= 0 || right >= 0;
+  return kernelWindowLeft(p) >= 0 || kernelWindowRight(p) >= 0;
 }
 
 /** Streaming multiprocessors per device (the persistent grid size), read once. */
@@ -284,26 +335,28 @@ function kernelFor(name: string, device: number): cuda.Kernel {
 
 /**
  * Encoded maps by layout. The allocator hands the same addresses back, so repeated shapes hit. The
- * cache is keyed by the address as a number, then matched field by field: building a string key
- * per map cost ~1 µs each, a quarter of the whole host cost of a call.
+ * cache is keyed by the address (a bigint: a Map hashes it by value, and converting it to a number
+ * took ~50 ns in Node 20), then matched field by field: building a string key per map cost ~1 µs
+ * each, a quarter of the whole host cost of a call. Fields are flat: comparing through arrays
+ * showed in profiles.
  */
 interface CachedMap {
-  device: number;
-  dtype: DType;
-  /** [batch, seqlen, heads, headDim]; varlen [total, heads, headDim] is batch 1. */
-  dims: [number, number, number, number];
-  strideBytes: [number, number, number];
-  rows: number;
-  map: Uint8Array;
+  readonly device: number;
+  readonly dtype: DType;
+  readonly rows: number;
+  /** The map's dims {headDim, seqlen, heads, batch} and byte strides of seqlen, heads and batch. */
+  readonly hd: number;
+  readonly s: number;
+  readonly h: number;
+  readonly b: number;
+  readonly sb1: number;
+  readonly sb2: number;
+  readonly sb0: number;
+  readonly map: Uint8Array;
 }
-const mapCache = new Map<number, CachedMap[]>();
+const mapCache = new Map<bigint, CachedMap[]>();
 let mapCacheEntries = 0;
 const MAP_CACHE_LIMIT = 256;
-
-/** Byte stride of dim i for the map; size-1 dims get 16 (never used, but must pass the driver's rule). */
-function mapStrideBytes(t: Tensor, i: number): number {
-  return t.dims[i] === 1 ? TMA_ALIGN_BYTES : t.strides[i]! * ELEMENT_BYTES;
-}
 
 /**
  * The rank-4 TMA view {headDim, seqlen, heads, batch} of a [batch, seqlen, heads, headDim] tensor
@@ -314,25 +367,27 @@ function mapStrideBytes(t: Tensor, i: number): number {
  * multiple-of-16 rule.
  */
 function tensorMap(t: Tensor, rows: number): Uint8Array {
-  const d = t.dims;
-  const dense = t.ndim === 4;
+  const d = dimsOf(t);
+  const st = stridesOf(t);
+  const dense = d.length === 4;
+  const i = dense ? 1 : 0; // the seqlen (varlen: total) dim
   const b = dense ? d[0]! : 1;
-  const s = dense ? d[1]! : d[0]!;
-  const h = dense ? d[2]! : d[1]!;
-  const hd = dense ? d[3]! : d[2]!;
-  const sb0 = dense ? mapStrideBytes(t, 0) : TMA_ALIGN_BYTES;
-  const sb1 = mapStrideBytes(t, dense ? 1 : 0);
-  const sb2 = mapStrideBytes(t, dense ? 2 : 1);
+  const s = d[i]!;
+  const h = d[i + 1]!;
+  const hd = d[i + 2]!;
+  const sb0 = dense && b !== 1 ? st[0]! * ELEMENT_BYTES : TMA_ALIGN_BYTES;
+  const sb1 = s === 1 ? TMA_ALIGN_BYTES : st[i]! * ELEMENT_BYTES;
+  const sb2 = h === 1 ? TMA_ALIGN_BYTES : st[i + 1]! * ELEMENT_BYTES;
   const addr = t.devicePointer();
-  const key = Number(addr); // device addresses are far below 2^53
-  const list = mapCache.get(key);
+  const device = t.device;
+  const dtype = t.dtype;
+  const list = mapCache.get(addr);
   if (list) {
-    for (const e of list) {
-      const [eb, es, eh, ehd] = e.dims;
-      const [e0, e1, e2] = e.strideBytes;
+    for (let j = 0; j < list.length; j++) {
+      const e = list[j]!;
       if (
-        e.device === t.device && e.dtype === t.dtype && e.rows === rows && eb === b && es === s && eh === h &&
-        ehd === hd && e0 === sb0 && e1 === sb1 && e2 === sb2
+        e.device === device && e.dtype === dtype && e.rows === rows && e.hd === hd && e.s === s &&
+        e.h === h && e.b === b && e.sb1 === sb1 && e.sb2 === sb2 && e.sb0 === sb0
       ) {
         return e.map;
       }
@@ -340,7 +395,7 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
   }
   const map = cuda.encodeTensorMapTiled(
     {
-      dataType: t.dtype === 'float16' ? 'float16' : 'bfloat16',
+      dataType: dtype === 'float16' ? 'float16' : 'bfloat16',
       globalAddress: addr,
       globalDims: [hd, s, h, b],
       globalStridesBytes: [sb1, sb2, sb0],
@@ -348,108 +403,200 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
       swizzle: '128B',
       l2Promotion: '128B',
     },
-    t.device,
+    device,
   );
   if (mapCacheEntries >= MAP_CACHE_LIMIT) {
     mapCache.clear();
     mapCacheEntries = 0;
   }
-  const entry: CachedMap = { device: t.device, dtype: t.dtype, dims: [b, s, h, hd], strideBytes: [sb0, sb1, sb2], rows, map };
-  if (list) list.push(entry);
-  else mapCache.set(key, [entry]);
+  const entry: CachedMap = { device, dtype, rows, hd, s, h, b, sb1, sb2, sb0, map };
+  if (list && mapCacheEntries > 0) list.push(entry);
+  else mapCache.set(addr, [entry]);
   mapCacheEntries++;
   return map;
 }
 
 type Sm90Writer = ReturnType<typeof ATTN_FWD_SM90_PARAMS.writer>;
-/** Where a launch's arguments are packed until the launch is reused (see sm90Prepare). */
-const sharedWriter = ATTN_FWD_SM90_PARAMS.writer();
+
+/** Byte offsets of the parameter fields, resolved and checked against their types once. */
+const AT = {
+  tmQ: ATTN_FWD_SM90_PARAMS.offsetOf('tmQ', 'tensormap'),
+  tmK: ATTN_FWD_SM90_PARAMS.offsetOf('tmK', 'tensormap'),
+  tmV: ATTN_FWD_SM90_PARAMS.offsetOf('tmV', 'tensormap'),
+  tmO: ATTN_FWD_SM90_PARAMS.offsetOf('tmO', 'tensormap'),
+  lse: ATTN_FWD_SM90_PARAMS.offsetOf('lse', 'ptr'),
+  lseBatchStride: ATTN_FWD_SM90_PARAMS.offsetOf('lseBatchStride', 'i64'),
+  lseHeadStride: ATTN_FWD_SM90_PARAMS.offsetOf('lseHeadStride', 'i64'),
+  cuSeqlensQ: ATTN_FWD_SM90_PARAMS.offsetOf('cuSeqlensQ', 'ptr'),
+  cuSeqlensK: ATTN_FWD_SM90_PARAMS.offsetOf('cuSeqlensK', 'ptr'),
+  sequsedK: ATTN_FWD_SM90_PARAMS.offsetOf('sequsedK', 'ptr'),
+  out: ATTN_FWD_SM90_PARAMS.offsetOf('out', 'ptr'),
+  oRowStride: ATTN_FWD_SM90_PARAMS.offsetOf('oRowStride', 'i64'),
+  oHeadStride: ATTN_FWD_SM90_PARAMS.offsetOf('oHeadStride', 'i64'),
+  batch: ATTN_FWD_SM90_PARAMS.offsetOf('batch', 'i32'),
+  seqlenQ: ATTN_FWD_SM90_PARAMS.offsetOf('seqlenQ', 'i32'),
+  seqlenK: ATTN_FWD_SM90_PARAMS.offsetOf('seqlenK', 'i32'),
+  heads: ATTN_FWD_SM90_PARAMS.offsetOf('heads', 'i32'),
+  headGroup: ATTN_FWD_SM90_PARAMS.offsetOf('headGroup', 'i32'),
+  headDim: ATTN_FWD_SM90_PARAMS.offsetOf('headDim', 'i32'),
+  windowLeft: ATTN_FWD_SM90_PARAMS.offsetOf('windowLeft', 'i32'),
+  windowRight: ATTN_FWD_SM90_PARAMS.offsetOf('windowRight', 'i32'),
+  scoreScaleLog2: ATTN_FWD_SM90_PARAMS.offsetOf('scoreScaleLog2', 'f32'),
+  softcapPreScale: ATTN_FWD_SM90_PARAMS.offsetOf('softcapPreScale', 'f32'),
+} as const;
 
 /**
-
- * Prepares the forward of `p` (call only when sm90Supports(p) is undefined): picks the kernel,
- * encodes the input tensor maps and computes every argument once. The returned launch enqueues
- * the forward on p.stream, writing `out` [batch, seqlenQ, heads, headDim] (varlen [totalQ, heads,
- * headDim]) and, when given, `lse` float32 [batch, heads, seqlenQ] (varlen [heads, totalQ];
- * natural log; -inf for a row that sees no key, whose output is 0).
- *
- * The first launch packs the arguments into a writer all sm90 launches share; a second launch (a
- * repeated call) packs them once into bytes of its own, and from then on a launch writes only the
- * output's tensor map and address (when its address changed) and the LSE address. So a call that
- * is never repeated, as a model's fresh activations are, allocates no argument buffer.
+ * The bytes a launch passes, and the tensor maps they hold: a map already in place (the same
+ * cached, never-modified bytes) is not copied again.
  */
-export function sm90Prepare(p: AttentionProblem): PreparedForward {
+interface ArgBuffer {
+  readonly w: Sm90Writer;
+  mapQ: Uint8Array | undefined;
+  mapK: Uint8Array | undefined;
+  mapV: Uint8Array | undefined;
+  mapO: Uint8Array | undefined;
+}
+
+function argBuffer(): ArgBuffer {
+  return { w: ATTN_FWD_SM90_PARAMS.writer(), mapQ: undefined, mapK: undefined, mapV: undefined, mapO: undefined };
+}
+
+/** Where sm90Forward packs: calls that are not planned (plan.ts) pack afresh every time. */
+const shared = argBuffer();
+
+/** A launch's configuration besides its arguments. */
+interface LaunchShape {
+  kernel: cuda.Kernel | undefined;
+  grid: cuda.Dim3;
+  block: cuda.Dim3;
+  smem: number;
+}
+const sharedShape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
+
+/**
+ * Grids by CTA count ([n, 1, 1]), made once each: n is at most the SM count. Not frozen (an
+ * element of a frozen array loads slower, tensor.ts says why); they go only to Kernel.launch.
+ */
+const grids: cuda.Dim3[] = [];
+function gridOf(n: number): cuda.Dim3 {
+  return grids[n] ?? (grids[n] = [n, 1, 1]);
+}
+/** Blocks by consumer warpgroups: one producer warpgroup and the consumers (Traits::kThreads). */
+const BLOCKS: Readonly<Record<number, cuda.Dim3>> = { 2: [128 * 3, 1, 1], 3: [128 * 4, 1, 1] };
+
+/**
+ * Packs every argument of `p` but the output's and the LSE's into `b`, and its launch
+ * configuration into `shape` (call only when sm90Supports(p) is undefined).
+ */
+function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): void {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const d = sm90CompiledHeadDim(p.headDim)!;
   const blockN = SM90_BLOCK_N[d]!;
   const vl = p.varlen;
-  const [windowLeft, windowRight] = kernelWindow(p);
+  const varlen = vl !== undefined;
+  const params = p.params;
+  const windowLeft = kernelWindowLeft(p);
+  const windowRight = kernelWindowRight(p);
   const windowed = windowLeft >= 0 || windowRight >= 0;
-  const kernel = kernelFor(kernelNameOf(dtype, d, windowed, vl !== undefined), p.q.device);
-  const { softmaxScale, softcap } = p.params;
-  const blockM = sm90BlockM(d, windowed, vl !== undefined);
+  const blockM = sm90BlockM(d, windowed, varlen);
+  const w = b.w;
   const mapQ = tensorMap(p.q, blockM);
+  if (b.mapQ !== mapQ) {
+    w.tensormapAt(AT.tmQ, mapQ);
+    b.mapQ = mapQ;
+  }
   const mapK = tensorMap(p.k, blockN);
+  if (b.mapK !== mapK) {
+    w.tensormapAt(AT.tmK, mapK);
+    b.mapK = mapK;
+  }
   const mapV = tensorMap(p.v, blockN);
+  if (b.mapV !== mapV) {
+    w.tensormapAt(AT.tmV, mapV);
+    b.mapV = mapV;
+  }
   // LSE strides: dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (rows from each sequence's
   // qStart). Without an LSE the kernel sees a null pointer and writes none.
-  const lse0 = p.lse;
-  const [lseBatchStride, lseHeadStride] = !lse0 ? [0, 0] : vl ? [0, lse0.strides[0]!] : [lse0.strides[0]!, lse0.strides[1]!];
-  const cuQ = vl ? vl.cuSeqlensQ.devicePointer() : 0n;
-  const cuK = vl ? vl.cuSeqlensK.devicePointer() : 0n;
-  const usedK = vl?.sequsedK ? vl.sequsedK.devicePointer() : 0n;
-  const { batch, seqlenQ, seqlenK, heads, headsKV, headDim } = p;
-  const pack = (w: Sm90Writer): Sm90Writer => {
-    w.tensormap('tmQ', mapQ).tensormap('tmK', mapK).tensormap('tmV', mapV);
-    w.i64('lseBatchStride', lseBatchStride).i64('lseHeadStride', lseHeadStride);
-    w.ptr('cuSeqlensQ', cuQ).ptr('cuSeqlensK', cuK).ptr('sequsedK', usedK);
-    w.i32('batch', batch).i32('seqlenQ', seqlenQ).i32('seqlenK', seqlenK);
-    w.i32('heads', heads).i32('headGroup', heads / headsKV).i32('headDim', headDim);
-    w.i32('windowLeft', windowLeft).i32('windowRight', windowRight);
-    // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
-    w.f32('scoreScaleLog2', (softcap > 0 ? softcap : softmaxScale) * LOG2E);
-    w.f32('softcapPreScale', softcap > 0 ? softmaxScale / softcap : 0);
-    return w;
-  };
+  const lse = p.lse;
+  w.i64At(AT.lseBatchStride, lse && !vl ? stridesOf(lse)[0]! : 0);
+  w.i64At(AT.lseHeadStride, !lse ? 0 : vl ? stridesOf(lse)[0]! : stridesOf(lse)[1]!);
+  w.ptrAt(AT.cuSeqlensQ, vl ? vl.cuSeqlensQ.devicePointer() : 0n);
+  w.ptrAt(AT.cuSeqlensK, vl ? vl.cuSeqlensK.devicePointer() : 0n);
+  w.ptrAt(AT.sequsedK, vl?.sequsedK ? vl.sequsedK.devicePointer() : 0n);
+  w.i32At(AT.batch, p.batch).i32At(AT.seqlenQ, p.seqlenQ).i32At(AT.seqlenK, p.seqlenK);
+  w.i32At(AT.heads, p.heads).i32At(AT.headGroup, p.heads / p.headsKV).i32At(AT.headDim, p.headDim);
+  w.i32At(AT.windowLeft, windowLeft).i32At(AT.windowRight, windowRight);
+  // exp2 domain (attn_fwd_sm90_params.h): with softcap the kernel keeps tanh(q.k * scale / softcap).
+  const { softmaxScale, softcap } = params;
+  w.f32At(AT.scoreScaleLog2, (softcap > 0 ? softcap : softmaxScale) * LOG2E);
+  w.f32At(AT.softcapPreScale, softcap > 0 ? softmaxScale / softcap : 0);
   // Persistent kernels: one CTA per SM (one fits per SM: 384 or 512 threads holding all 64K
   // registers, up to 225 KB of shared memory), each looping over work units; fewer when there are
   // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
   // (kernels/sm90/tile_scheduler.cuh). Varlen: at least one CTA, which finds no tile when every
   // sequence is empty.
-  const units = workUnits(p, blockM, windowed);
-  const grid: cuda.Dim3 = [Math.max(1, Math.min(smCountOf(p.q.device), units)), 1, 1];
-  const smem = sm90SharedMemoryBytes(d, windowed, vl !== undefined);
-  // One producer warpgroup and the consumer warpgroups (Traits::kThreads).
-  const block: cuda.Dim3 = [128 * (1 + sm90ConsumerWarpgroups(d, windowed, vl !== undefined)), 1, 1];
+  const device = p.q.device;
+  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen), device);
+  shape.grid = gridOf(Math.max(1, Math.min(smCountOf(device), workUnits(p, blockM, windowed))));
+  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen)]!;
+  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen);
+}
+
+/**
+ * Packs the output's map, address and strides into `b`. Each consumer warpgroup stores its 64 rows
+ * one 64-column chunk at a time; varlen tiles whose TMA box would reach into the next sequence use
+ * plain stores to [.., heads, headDim].
+ */
+function packOutput(b: ArgBuffer, out: Tensor): void {
+  const w = b.w;
+  const mapO = tensorMap(out, O_STORE_ROWS);
+  if (b.mapO !== mapO) {
+    w.tensormapAt(AT.tmO, mapO);
+    b.mapO = mapO;
+  }
+  const o = stridesOf(out);
+  w.ptrAt(AT.out, out.devicePointer()).i64At(AT.oRowStride, o[o.length - 3]!).i64At(AT.oHeadStride, o[o.length - 2]!);
+}
+
+/**
+ * Prepares the forward of `p` (call only when sm90Supports(p) is undefined): picks the kernel,
+ * encodes the input tensor maps and packs every argument once, into bytes of its own. The returned
+ * launch enqueues the forward on p.stream, writing `out` [batch, seqlenQ, heads, headDim] (varlen
+ * [totalQ, heads, headDim]) and, when given, `lse` float32 [batch, heads, seqlenQ] (varlen [heads,
+ * totalQ]; natural log; -inf for a row that sees no key, whose output is 0). A launch writes only
+ * the output's map, address and strides (when its address changed) and the LSE address.
+ *
+ * Dispatch prepares only calls that the plan cache keeps; the others take sm90Forward, which packs
+ * into bytes all its calls share and allocates nothing for the launch.
+ */
+export function sm90Prepare(p: AttentionProblem): PreparedForward {
+  const b = argBuffer();
+  const shape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
+  packProblem(p, b, shape);
+  const { kernel, grid, block, smem } = shape;
   const stream = p.stream;
-  let own: Sm90Writer | undefined;
-  let launched = false;
-  /** The address whose map is in the writer's tmO: a fresh output usually gets the last one's back. */
+  /** The address whose map is in tmO: a fresh output usually gets the last one's back. */
   let outAddress = -1n;
   return (out, lse) => {
-    let w = own;
-    if (w === undefined) {
-      w = pack(launched ? (own = ATTN_FWD_SM90_PARAMS.writer()) : sharedWriter);
-      launched = true;
-      outAddress = -1n;
-    }
     const addr = out.devicePointer();
     if (addr !== outAddress) {
-      // Each consumer warpgroup stores its 64 rows one 64-column chunk at a time; varlen tiles
-      // whose TMA box would reach into the next sequence use plain stores to [.., heads, headDim].
-      const o = out.strides;
-      w.tensormap('tmO', tensorMap(out, O_STORE_ROWS));
-      w.ptr('out', addr).i64('oRowStride', o[o.length - 3]!).i64('oHeadStride', o[o.length - 2]!);
+      packOutput(b, out);
       outAddress = addr;
     }
-    w.ptr('lse', lse ? lse.devicePointer() : 0n);
-    kernel.launch(grid, block, smem, w.bytes, stream);
+    b.w.ptrAt(AT.lse, lse ? lse.devicePointer() : 0n);
+    kernel!.launch(grid, block, smem, b.w.bytes, stream);
   };
 }
 
-/** Enqueues the forward of `p` into p.out and p.lse (see sm90Prepare). */
+/**
+ * Enqueues the forward of `p` into p.out and p.lse (call only when sm90Supports(p) is undefined;
+ * see sm90Prepare for what the launch writes).
+ */
 export function sm90Forward(p: AttentionProblem): void {
-  sm90Prepare(p)(p.out, p.lse);
+  packProblem(p, shared, sharedShape);
+  packOutput(shared, p.out);
+  shared.w.ptrAt(AT.lse, p.lse ? p.lse.devicePointer() : 0n);
+  sharedShape.kernel!.launch(sharedShape.grid, sharedShape.block, sharedShape.smem, shared.w.bytes, p.stream);
 }
 
 export const sm90Backend: AttentionBackend = {

@@ -11,7 +11,7 @@
  * bound to 0 whatever was given. `causal` in the result is true exactly when the resolved mask is
  * the bottom-right causal one (left unbounded, right 0), as FlashAttention decides its kernel.
  */
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, dimsOf, stridesOf } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import type { AttentionProblem, VarlenProblem } from './problem.js';
 import type { AttentionOptions, ResolvedAttention, VarlenOptions } from './types.js';
@@ -58,10 +58,15 @@ export interface ArgNames {
 }
 export const PLAIN_NAMES: ArgNames = { q: 'q', k: 'k', v: 'v' };
 
-/** A validated problem before its outputs exist: api.ts allocates them (or takes opts.out). */
+/**
+ * A validated problem before its outputs exist: api.ts allocates them (or takes opts.out) and
+ * completes this object into the AttentionProblem in place.
+ */
 export type ValidatedProblem = Omit<AttentionProblem, 'out' | 'lse'> & {
   /** The caller's preallocated output, already checked against the problem. */
   out: Tensor | undefined;
+  /** Undefined here: present so that completing the object keeps its shape. */
+  lse: Tensor | undefined;
   returnLse: boolean;
   /** Dense calls: the option values validation checked, each read once (the plan cache records them). */
   options?: AttentionOptions;
@@ -112,22 +117,25 @@ function checkRank(fn: string, name: string, t: Tensor, layout: string): void {
   let want = layoutRanks.get(layout);
   if (want === undefined) layoutRanks.set(layout, (want = layout.split(',').length));
   if (t.ndim !== want) {
-    throw new AttentionArgumentError(fn, name, `${name} must have ${want} dims ${layout}, got ${dimsStr(t.dims)}`);
+    throw new AttentionArgumentError(fn, name, `${name} must have ${want} dims ${layout}, got ${dimsStr(dimsOf(t))}`);
   }
 }
 
+/** ATTENTION_DTYPES as a set: membership is tested on every call. */
+const ATTENTION_DTYPE_SET: ReadonlySet<DType> = new Set(ATTENTION_DTYPES);
+
 function checkInputDType(fn: string, name: string, t: Tensor): void {
-  if (ATTENTION_DTYPES.includes(t.dtype)) return;
+  if (ATTENTION_DTYPE_SET.has(t.dtype)) return;
   const float8 = t.dtype.startsWith('float8') ? ' (float8 inputs are not supported yet)' : '';
   throw new AttentionArgumentError(fn, name, `${name} dtype must be float32, float16 or bfloat16${float8}, got ${t.dtype}`);
 }
 
 function checkLastDimContiguous(fn: string, name: string, t: Tensor): void {
-  if (t.strides[t.ndim - 1] !== 1) {
+  if (stridesOf(t)[t.ndim - 1] !== 1) {
     throw new AttentionArgumentError(
       fn,
       name,
-      `${name} must have a contiguous last dim (stride 1), got strides ${dimsStr(t.strides)} for dims ${dimsStr(t.dims)}`,
+      `${name} must have a contiguous last dim (stride 1), got strides ${dimsStr(stridesOf(t))} for dims ${dimsStr(dimsOf(t))}`,
     );
   }
 }
@@ -158,13 +166,24 @@ function headDimError(fn: string, name: string, what: string, d: number): Attent
 
 // ---- options ------------------------------------------------------------------------------------
 
-function checkOptionsObject(fn: string, name: string, opts: unknown, known: readonly string[]): Record<string, unknown> {
+/** The option names as sets: every key of every call's options is looked up. */
+const DENSE_OPTION_SET: ReadonlySet<string> = new Set(DENSE_OPTION_KEYS);
+const VARLEN_OPTION_SET: ReadonlySet<string> = new Set(VARLEN_OPTION_KEYS);
+
+/** `known` lists the option names for the message, `knownSet` holds the same names. */
+function checkOptionsObject(
+  fn: string,
+  name: string,
+  opts: unknown,
+  known: readonly string[],
+  knownSet: ReadonlySet<string>,
+): Record<string, unknown> {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) {
     throw new AttentionArgumentError(fn, name, `${name} must be an options object, got ${describe(opts)}`);
   }
   for (const key of Object.keys(opts)) {
-    if (!known.includes(key) && (opts as Record<string, unknown>)[key] !== undefined) {
+    if (!knownSet.has(key) && (opts as Record<string, unknown>)[key] !== undefined) {
       throw new AttentionArgumentError(
         fn,
         name,
@@ -230,8 +249,8 @@ export function resolveOptions(
 /** The caller's out (not undefined) against the output's `dims`. */
 function checkOut(fn: string, out: unknown, dims: readonly number[], q: Tensor): Tensor {
   checkTensor(fn, 'out', out);
-  if (!sameDims(out.dims, dims)) {
-    throw new AttentionArgumentError(fn, 'out', `out must have dims ${dimsStr(dims)}, got ${dimsStr(out.dims)}`);
+  if (!sameDims(dimsOf(out), dims)) {
+    throw new AttentionArgumentError(fn, 'out', `out must have dims ${dimsStr(dims)}, got ${dimsStr(dimsOf(out))}`);
   }
   if (out.dtype !== q.dtype) {
     throw new AttentionArgumentError(fn, 'out', `out dtype must be ${q.dtype} (the inputs' dtype), got ${out.dtype}`);
@@ -283,19 +302,19 @@ function checkLikeQ(fn: string, qName: string, q: Tensor, name: string, t: Tenso
 /** Shape checks shared by dense and varlen once the leading (batch/sequence) dims are checked. */
 function checkHeads(fn: string, names: ArgNames, q: Tensor, k: Tensor, v: Tensor): void {
   const h = q.ndim - 2; // heads dim index
-  const heads = q.dims[h]!;
-  const headsKV = k.dims[h]!;
+  const heads = dimsOf(q)[h]!;
+  const headsKV = dimsOf(k)[h]!;
   if (heads < 1) throw atLeastOneError(fn, names.q, `heads (dim ${h})`, heads);
   if (headsKV < 1) throw atLeastOneError(fn, names.k, `headsKV (dim ${h})`, headsKV);
-  if (v.dims[h] !== headsKV) throw equalError(fn, names.v, `headsKV (dim ${h})`, v.dims[h]!, `${names.k} headsKV`, headsKV);
+  if (dimsOf(v)[h] !== headsKV) throw equalError(fn, names.v, `headsKV (dim ${h})`, dimsOf(v)[h]!, `${names.k} headsKV`, headsKV);
   if (heads % headsKV !== 0) {
     throw new AttentionArgumentError(fn, names.k, `${names.k} headsKV (dim ${h}) must divide ${names.q} heads ${heads}, got ${headsKV}`);
   }
   const d = q.ndim - 1;
-  const headDim = q.dims[d]!;
+  const headDim = dimsOf(q)[d]!;
   if (!isHeadDim(headDim)) throw headDimError(fn, names.q, `headDim (dim ${d})`, headDim);
-  if (k.dims[d] !== headDim) throw equalError(fn, names.k, `headDim (dim ${d})`, k.dims[d]!, `${names.q} headDim`, headDim);
-  if (!isHeadDim(v.dims[d]!)) throw headDimError(fn, names.v, `headDimV (dim ${d})`, v.dims[d]!);
+  if (dimsOf(k)[d] !== headDim) throw equalError(fn, names.k, `headDim (dim ${d})`, dimsOf(k)[d]!, `${names.q} headDim`, headDim);
+  if (!isHeadDim(dimsOf(v)[d]!)) throw headDimError(fn, names.v, `headDimV (dim ${d})`, dimsOf(v)[d]!);
   checkLastDimContiguous(fn, names.q, q);
   checkLastDimContiguous(fn, names.k, k);
   checkLastDimContiguous(fn, names.v, v);
@@ -313,21 +332,21 @@ export function validateDense(
   vIn: unknown,
   optsIn: unknown,
 ): ValidatedProblem {
-  const opts = readOptions(checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS) as AttentionOptions);
+  const opts = readOptions(checkOptionsObject(fn, 'opts', optsIn, DENSE_OPTION_KEYS, DENSE_OPTION_SET) as AttentionOptions);
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, DENSE_LAYOUT);
-  const batch = q.dims[0]!;
-  const seqlenQ = q.dims[1]!;
-  const seqlenK = k.dims[1]!;
+  const batch = dimsOf(q)[0]!;
+  const seqlenQ = dimsOf(q)[1]!;
+  const seqlenK = dimsOf(k)[1]!;
   if (batch < 1) throw atLeastOneError(fn, names.q, 'batch (dim 0)', batch, ' (empty batch)');
-  if (k.dims[0] !== batch) throw equalError(fn, names.k, 'batch (dim 0)', k.dims[0]!, `${names.q} batch`, batch);
-  if (v.dims[0] !== batch) throw equalError(fn, names.v, 'batch (dim 0)', v.dims[0]!, `${names.q} batch`, batch);
+  if (dimsOf(k)[0] !== batch) throw equalError(fn, names.k, 'batch (dim 0)', dimsOf(k)[0]!, `${names.q} batch`, batch);
+  if (dimsOf(v)[0] !== batch) throw equalError(fn, names.v, 'batch (dim 0)', dimsOf(v)[0]!, `${names.q} batch`, batch);
   if (seqlenQ < 1) throw atLeastOneError(fn, names.q, 'seqlenQ (dim 1)', seqlenQ);
   if (seqlenK < 1) throw atLeastOneError(fn, names.k, 'seqlenK (dim 1)', seqlenK);
-  if (v.dims[1] !== seqlenK) throw equalError(fn, names.v, 'seqlenK (dim 1)', v.dims[1]!, `${names.k} seqlenK`, seqlenK);
+  if (dimsOf(v)[1] !== seqlenK) throw equalError(fn, names.v, 'seqlenK (dim 1)', dimsOf(v)[1]!, `${names.k} seqlenK`, seqlenK);
   checkHeads(fn, names, q, k, v);
-  const heads = q.dims[2]!;
-  const headDim = q.dims[3]!;
-  const headDimV = v.dims[3]!;
+  const heads = dimsOf(q)[2]!;
+  const headDim = dimsOf(q)[3]!;
+  const headDimV = dimsOf(v)[3]!;
   const params = resolveOptions(fn, opts, headDim, seqlenK);
   const returnLse = checkBoolean(fn, 'returnLse', opts.returnLse);
   checkBoolean(fn, 'deterministic', opts.deterministic);
@@ -339,12 +358,13 @@ export function validateDense(
     k,
     v,
     out,
+    lse: undefined,
     returnLse,
     batch,
     seqlenQ,
     seqlenK,
     heads,
-    headsKV: k.dims[2]!,
+    headsKV: dimsOf(k)[2]!,
     headDim,
     headDimV,
     params,
@@ -382,8 +402,8 @@ function copyArray(a: readonly unknown[]): unknown[] {
 export function checkQkvPacked(fn: string, qkv: unknown): asserts qkv is Tensor {
   checkTensor(fn, 'qkv', qkv);
   checkRank(fn, 'qkv', qkv, '[batch, seqlen, 3, heads, headDim]');
-  if (qkv.dims[2] !== 3) {
-    throw new AttentionArgumentError(fn, 'qkv', `qkv dim 2 must be 3 (q, k, v), got dims ${dimsStr(qkv.dims)}`);
+  if (dimsOf(qkv)[2] !== 3) {
+    throw new AttentionArgumentError(fn, 'qkv', `qkv dim 2 must be 3 (q, k, v), got dims ${dimsStr(dimsOf(qkv))}`);
   }
 }
 
@@ -391,8 +411,8 @@ export function checkQkvPacked(fn: string, qkv: unknown): asserts qkv is Tensor 
 export function checkKvPacked(fn: string, kv: unknown): asserts kv is Tensor {
   checkTensor(fn, 'kv', kv);
   checkRank(fn, 'kv', kv, '[batch, seqlenK, 2, headsKV, headDim]');
-  if (kv.dims[2] !== 2) {
-    throw new AttentionArgumentError(fn, 'kv', `kv dim 2 must be 2 (k, v), got dims ${dimsStr(kv.dims)}`);
+  if (dimsOf(kv)[2] !== 2) {
+    throw new AttentionArgumentError(fn, 'kv', `kv dim 2 must be 2 (k, v), got dims ${dimsStr(dimsOf(kv))}`);
   }
 }
 
@@ -411,14 +431,14 @@ function checkIndexTensor(fn: string, name: string, x: unknown, q: Tensor, layou
     throw new AttentionArgumentError(fn, name, `${name} must be on q's device ${deviceStr(q)}, got ${deviceStr(x)}`);
   }
   if (want === undefined) {
-    if (x.ndim !== 1 || x.dims[0]! < 2) {
-      throw new AttentionArgumentError(fn, name, `${name} must have 1 dim ${layout} with batch >= 1 (empty batch), got dims ${dimsStr(x.dims)}`);
+    if (x.ndim !== 1 || dimsOf(x)[0]! < 2) {
+      throw new AttentionArgumentError(fn, name, `${name} must have 1 dim ${layout} with batch >= 1 (empty batch), got dims ${dimsStr(dimsOf(x))}`);
     }
-  } else if (x.ndim !== 1 || x.dims[0] !== want) {
-    throw new AttentionArgumentError(fn, name, `${name} must have dims [${want}] (${layout}), got ${dimsStr(x.dims)}`);
+  } else if (x.ndim !== 1 || dimsOf(x)[0] !== want) {
+    throw new AttentionArgumentError(fn, name, `${name} must have dims [${want}] (${layout}), got ${dimsStr(dimsOf(x))}`);
   }
   if (!x.isContiguous()) {
-    throw new AttentionArgumentError(fn, name, `${name} must be contiguous (stride 1), got strides ${dimsStr(x.strides)}`);
+    throw new AttentionArgumentError(fn, name, `${name} must be contiguous (stride 1), got strides ${dimsStr(stridesOf(x))}`);
   }
   return x;
 }
@@ -465,19 +485,19 @@ export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unkn
       `varlenOpts must be an object with cuSeqlensQ, cuSeqlensK, maxSeqlenQ and maxSeqlenK, got ${describe(optsIn)}`,
     );
   }
-  const opts = checkOptionsObject(fn, 'varlenOpts', optsIn, VARLEN_OPTION_KEYS) as unknown as VarlenOptions;
+  const opts = checkOptionsObject(fn, 'varlenOpts', optsIn, VARLEN_OPTION_KEYS, VARLEN_OPTION_SET) as unknown as VarlenOptions;
   const names = PLAIN_NAMES;
   const [q, k, v] = checkInputs(fn, names, qIn, kIn, vIn, VARLEN_LAYOUT);
-  if (q.dims[0]! < 1) throw atLeastOneError(fn, 'q', 'total rows (dim 0)', q.dims[0]!, ' (empty batch)');
-  if (k.dims[0]! < 1) throw atLeastOneError(fn, 'k', 'total rows (dim 0)', k.dims[0]!, ' (empty batch)');
-  if (v.dims[0] !== k.dims[0]) throw equalError(fn, 'v', 'total rows (dim 0)', v.dims[0]!, 'k total rows', k.dims[0]!);
+  if (dimsOf(q)[0]! < 1) throw atLeastOneError(fn, 'q', 'total rows (dim 0)', dimsOf(q)[0]!, ' (empty batch)');
+  if (dimsOf(k)[0]! < 1) throw atLeastOneError(fn, 'k', 'total rows (dim 0)', dimsOf(k)[0]!, ' (empty batch)');
+  if (dimsOf(v)[0] !== dimsOf(k)[0]) throw equalError(fn, 'v', 'total rows (dim 0)', dimsOf(v)[0]!, 'k total rows', dimsOf(k)[0]!);
   checkHeads(fn, names, q, k, v);
-  const [totalQ, heads, headDim] = q.dims as [number, number, number];
-  const totalK = k.dims[0]!;
-  const headDimV = v.dims[2]!;
+  const [totalQ, heads, headDim] = dimsOf(q) as [number, number, number];
+  const totalK = dimsOf(k)[0]!;
+  const headDimV = dimsOf(v)[2]!;
 
   const cuQ = checkIndexTensor(fn, 'cuSeqlensQ', opts.cuSeqlensQ, q, '[batch + 1]', undefined);
-  const batch = cuQ.dims[0]! - 1;
+  const batch = dimsOf(cuQ)[0]! - 1;
   const cuK = checkIndexTensor(fn, 'cuSeqlensK', opts.cuSeqlensK, q, '[batch + 1], as cuSeqlensQ', batch + 1);
   const sequsedK =
     opts.sequsedK === undefined ? undefined : checkIndexTensor(fn, 'sequsedK', opts.sequsedK, q, '[batch]', batch);
@@ -516,12 +536,13 @@ export function validateVarlen(fn: string, qIn: unknown, kIn: unknown, vIn: unkn
     k,
     v,
     out,
+    lse: undefined,
     returnLse,
     batch,
     seqlenQ: totalQ,
     seqlenK: totalK,
     heads,
-    headsKV: k.dims[1]!,
+    headsKV: dimsOf(k)[1]!,
     headDim,
     headDimV,
     varlen,

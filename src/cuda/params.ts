@@ -19,6 +19,12 @@ export interface StructLayout<F extends string = string> {
   readonly types: Readonly<Record<F, FieldType>>;
   /** A zeroed buffer with typed setters by field name. */
   writer(): StructWriter<F>;
+  /**
+   * The byte offset of `field`, which must be of `type` (a ptr field is also u64); throws as a
+   * setter by name would. For packers that run per kernel launch: they resolve their fields once
+   * and write with the writer's setters by offset, which look nothing up.
+   */
+  offsetOf(field: F, type: FieldType): number;
 }
 
 export interface StructWriter<F extends string> {
@@ -31,6 +37,13 @@ export interface StructWriter<F extends string> {
   f32(field: F, value: number): this;
   /** Copies a 128-byte encoded CUtensorMap into the field. */
   tensormap(field: F, map: Uint8Array): this;
+  // Setters by byte offset, for offsets from StructLayout.offsetOf of the same type (not checked
+  // again: resolving a field's offset by name cost more than the write, ~25 times a launch).
+  ptrAt(offset: number, value: bigint): this;
+  i64At(offset: number, value: number | bigint): this;
+  i32At(offset: number, value: number): this;
+  f32At(offset: number, value: number): this;
+  tensormapAt(offset: number, map: Uint8Array): this;
 }
 
 export function defineStruct<F extends string>(name: string, fields: readonly (readonly [F, FieldType])[]): StructLayout<F> {
@@ -58,7 +71,16 @@ export function defineStruct<F extends string>(name: string, fields: readonly (r
     offsets,
     types,
     writer: () => new Writer<F>(name, size, types, slots),
+    offsetOf: (field, type) => offsetIn(name, types, slots, field, type),
   };
+}
+
+function offsetIn<F extends string>(name: string, types: Record<F, FieldType>, slots: Slots<F>, field: F, type: FieldType): number {
+  const off = slots[type].get(field);
+  if (off !== undefined) return off;
+  const t = types[field];
+  if (t === undefined) throw new Error(`${name}: no field ${field}`);
+  throw new Error(`${name}.${field} is ${t}, written as ${type}`);
 }
 
 /**
@@ -87,24 +109,20 @@ class Writer<F extends string> implements StructWriter<F> {
     this.dv = new DataView(this.bytes.buffer);
   }
   private at(field: F, type: FieldType): number {
-    const off = this.slots[type].get(field);
-    if (off !== undefined) return off;
-    const t = this.types[field];
-    if (t === undefined) throw new Error(`${this.name}: no field ${field}`);
-    throw new Error(`${this.name}.${field} is ${t}, written as ${type}`);
+    return offsetIn(this.name, this.types, this.slots, field, type);
   }
   /**
    * Writes an integer as two 32-bit halves (converting it to a BigInt allocated on every write).
    * The bits are those of the value modulo 2^64, as setBigInt64 and setBigUint64 would write them:
    * for an integer-valued double every step here is exact.
    */
-  private int64(off: number, value: number | bigint, type: 'i64' | 'u64', field: F): void {
+  private int64(off: number, value: number | bigint, type: 'i64' | 'u64', field: F | number): void {
     if (typeof value === 'bigint') {
       if (type === 'i64') this.dv.setBigInt64(off, value, true);
       else this.dv.setBigUint64(off, value, true);
       return;
     }
-    if (!Number.isInteger(value)) throw new RangeError(`${this.name}.${field}: ${type} must be an integer, got ${value}`);
+    if (!Number.isInteger(value)) throw new RangeError(`${this.name}.${this.label(field)}: ${type} must be an integer, got ${value}`);
     const hi = Math.floor(value / TWO_POW_32);
     this.dv.setUint32(off, value - hi * TWO_POW_32, true);
     this.dv.setInt32(off + 4, hi, true);
@@ -134,8 +152,38 @@ class Writer<F extends string> implements StructWriter<F> {
     return this;
   }
   tensormap(field: F, map: Uint8Array): this {
-    if (map.byteLength !== 128) throw new Error(`${this.name}.${field}: a tensor map is 128 bytes, got ${map.byteLength}`);
-    this.bytes.set(map, this.at(field, 'tensormap'));
+    return this.copyMap(this.at(field, 'tensormap'), map, field);
+  }
+  ptrAt(offset: number, value: bigint): this {
+    this.dv.setBigUint64(offset, value, true);
     return this;
+  }
+  i64At(offset: number, value: number | bigint): this {
+    this.int64(offset, value, 'i64', offset);
+    return this;
+  }
+  i32At(offset: number, value: number): this {
+    this.dv.setInt32(offset, value, true);
+    return this;
+  }
+  f32At(offset: number, value: number): this {
+    this.dv.setFloat32(offset, value, true);
+    return this;
+  }
+  tensormapAt(offset: number, map: Uint8Array): this {
+    return this.copyMap(offset, map, offset);
+  }
+  private copyMap(offset: number, map: Uint8Array, field: F | number): this {
+    if (map.byteLength !== 128) throw new Error(`${this.name}.${this.label(field)}: a tensor map is 128 bytes, got ${map.byteLength}`);
+    this.bytes.set(map, offset);
+    return this;
+  }
+  /** A field's name for messages, also when a setter by offset was given its offset. */
+  private label(field: F | number): string {
+    if (typeof field === 'string') return field;
+    for (const byName of Object.values(this.slots)) {
+      for (const [name, off] of byName) if (off === field) return name;
+    }
+    return `(offset ${field})`;
   }
 }

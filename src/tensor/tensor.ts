@@ -4,8 +4,9 @@
  * Ownership: the tensor that allocated a storage owns it; views (`select`, `slice`, `view`,
  * `permute`) borrow it and keep their owner reachable. `dispose()` on the owner frees the memory
  * at once, after which any use of the owner or its views is a clear error; `dispose()` on a view
- * retires only that view. A FinalizationRegistry frees an owner that was never disposed, as a
- * leak backstop only: garbage collection does not feel device-memory pressure.
+ * retires only that view. A FinalizationRegistry frees an owner of device memory that was never
+ * disposed, as a leak backstop only: garbage collection does not feel device-memory pressure.
+ * Owners are registered in batches, at the end of the job that made them (see enrollInBackstop).
  *
  * Over 500 lines because the Tensor class is one API (construction, views, copies, lifetime) that
  * users read in one place; stride arithmetic lives in layout.ts.
@@ -49,6 +50,8 @@ export interface RandomOptions extends TensorOptions {
 /** The memory behind one or more tensors. */
 abstract class Storage {
   disposed = false;
+  /** Whether leakBackstop holds it (an owner is registered only when still live at the next flush). */
+  inBackstop = false;
   abstract readonly location: Location;
   abstract readonly device: number;
   abstract readonly byteLength: number;
@@ -89,6 +92,40 @@ class DeviceStorage extends Storage {
 
 const leakBackstop = new FinalizationRegistry<Storage>((s) => s.release());
 
+/**
+ * Owners of device memory not yet registered with leakBackstop, and their storages. Registering
+ * costs ~1 µs an owner in Node 20, most of it garbage collection: a registered tensor outlives
+ * young-generation collections (Tensor.empty + dispose on the fake driver of
+ * scripts/hostcost-fake-driver.mjs, 2-core VM: 1.2-1.9 µs registered, 0.4-0.9 µs not). Attention
+ * outputs are mostly disposed within the step that made them, so an owner waits here until the
+ * job that made it ends (a microtask) or BACKSTOP_BATCH owners wait; the ones disposed by then are
+ * never registered. A leaked owner is kept alive only until then.
+ */
+const BACKSTOP_BATCH = 256;
+const awaitingOwners: (Tensor | undefined)[] = new Array<Tensor | undefined>(BACKSTOP_BATCH).fill(undefined);
+const awaitingStorages: (Storage | undefined)[] = new Array<Storage | undefined>(BACKSTOP_BATCH).fill(undefined);
+let awaiting = 0;
+
+function enrollInBackstop(t: Tensor, s: Storage): void {
+  if (awaiting === 0) queueMicrotask(registerAwaitingOwners);
+  awaitingOwners[awaiting] = t;
+  awaitingStorages[awaiting] = s;
+  if (++awaiting === BACKSTOP_BATCH) registerAwaitingOwners();
+}
+
+function registerAwaitingOwners(): void {
+  for (let i = 0; i < awaiting; i++) {
+    const s = awaitingStorages[i]!;
+    if (!s.disposed) {
+      leakBackstop.register(awaitingOwners[i]!, s, s);
+      s.inBackstop = true;
+    }
+    awaitingOwners[i] = undefined;
+    awaitingStorages[i] = undefined;
+  }
+  awaiting = 0;
+}
+
 /** Tensor.id of the next tensor made. */
 let nextTensorId = 1;
 
@@ -127,10 +164,6 @@ function checkDims(dims: readonly number[], fn: string): void {
 
 export class Tensor {
   readonly dtype: DType;
-  /** Size of each dimension. */
-  readonly dims: readonly number[];
-  /** Step between neighbours along each dimension, in elements. */
-  readonly strides: readonly number[];
   /** Offset of element [0, ..., 0] from the start of the storage, in elements. */
   readonly offset: number;
   /**
@@ -142,11 +175,21 @@ export class Tensor {
   /** The owning tensor of a view (kept reachable so the backstop cannot free a borrowed storage). */
   private readonly base: Tensor | undefined;
   private retired = false;
+  /**
+   * The dims and strides the library reads (dimsOf, stridesOf): plain arrays, never modified and
+   * never handed out. The public `dims` and `strides` are frozen copies made on first use: in
+   * Node 20's optimized code an element of a frozen array loads ~5x slower than one of a plain
+   * array, and freezing two arrays per tensor showed in the cost of an attention call.
+   */
+  private readonly dimsPlain: readonly number[];
+  private readonly stridesPlain: readonly number[];
+  private frozenDims: readonly number[] | undefined;
+  private frozenStrides: readonly number[] | undefined;
 
   /**
-   * Takes `dims` and `strides` over: they must be arrays no caller holds (fresh ones, or another
-   * tensor's frozen ones), and are frozen in place rather than copied (tensors are made for every
-   * attention output).
+   * Takes `dims` and `strides` over: they must be arrays no caller holds or will modify (fresh
+   * ones, or another tensor's plain ones), and are kept rather than copied (tensors are made for
+   * every attention output).
    */
   private constructor(
     storage: Storage,
@@ -158,11 +201,23 @@ export class Tensor {
   ) {
     this.storage = storage;
     this.dtype = dtype;
-    this.dims = Object.freeze(dims);
-    this.strides = Object.freeze(strides);
+    this.dimsPlain = dims;
+    this.stridesPlain = strides;
+    this.frozenDims = undefined;
+    this.frozenStrides = undefined;
     this.offset = offset;
     this.id = nextTensorId++;
     this.base = base;
+  }
+
+  /** Size of each dimension (a frozen array, the same one at every read). */
+  get dims(): readonly number[] {
+    return this.frozenDims ?? (this.frozenDims = Object.freeze(this.dimsPlain.slice()));
+  }
+
+  /** Step between neighbours along each dimension, in elements (a frozen array, the same one at every read). */
+  get strides(): readonly number[] {
+    return this.frozenStrides ?? (this.frozenStrides = Object.freeze(this.stridesPlain.slice()));
   }
 
   // ---- construction -------------------------------------------------------------------------
@@ -297,7 +352,7 @@ export class Tensor {
 
   private static wrapStorage(storage: Storage, dtype: DType, dims: readonly number[]): Tensor {
     const t = new Tensor(storage, dtype, [...dims], contiguousStrides(dims), 0, undefined);
-    if (storage instanceof DeviceStorage) leakBackstop.register(t, storage, storage);
+    if (storage instanceof DeviceStorage) enrollInBackstop(t, storage);
     return t;
   }
 
@@ -319,11 +374,11 @@ export class Tensor {
     return this.storage.device;
   }
   get ndim(): number {
-    return this.dims.length;
+    return this.dimsPlain.length;
   }
   /** Number of elements. */
   get numel(): number {
-    return product(this.dims);
+    return product(this.dimsPlain);
   }
   get elementSize(): number {
     return dtypeSize(this.dtype);
@@ -340,9 +395,9 @@ export class Tensor {
   isContiguous(): boolean {
     if (this.numel === 0) return true; // no element to be out of place, whatever the strides
     let s = 1;
-    for (let i = this.dims.length - 1; i >= 0; i--) {
-      const d = this.dims[i]!;
-      if (d !== 1 && this.strides[i] !== s) return false;
+    for (let i = this.dimsPlain.length - 1; i >= 0; i--) {
+      const d = this.dimsPlain[i]!;
+      if (d !== 1 && this.stridesPlain[i] !== s) return false;
       s *= d;
     }
     return true;
@@ -373,7 +428,7 @@ export class Tensor {
 
   toString(): string {
     const where = this.location === 'cpu' ? 'cpu' : `cuda:${this.device}`;
-    return `Tensor(${this.dtype}, [${this.dims.join(', ')}], ${where}${this.isDisposed ? ', disposed' : ''})`;
+    return `Tensor(${this.dtype}, [${this.dimsPlain.join(', ')}], ${where}${this.isDisposed ? ', disposed' : ''})`;
   }
 
   // ---- views ----------------------------------------------------------------------------------
@@ -393,21 +448,21 @@ export class Tensor {
   select(dim: number, index: number): Tensor {
     this.assertLive('select');
     const d = this.normDim(dim, 'select');
-    const size = this.dims[d]!;
+    const size = this.dimsPlain[d]!;
     if (!Number.isInteger(index) || index < -size || index >= size) {
       throw new RangeError(`Tensor.select: index must be in [${-size}, ${size - 1}] for dim ${d} of size ${size}, got ${index}`);
     }
     const i = index < 0 ? index + size : index;
-    const dims = this.dims.filter((_, k) => k !== d);
-    const strides = this.strides.filter((_, k) => k !== d);
-    return this.makeView(dims, strides, this.offset + i * this.strides[d]!);
+    const dims = this.dimsPlain.filter((_, k) => k !== d);
+    const strides = this.stridesPlain.filter((_, k) => k !== d);
+    return this.makeView(dims, strides, this.offset + i * this.stridesPlain[d]!);
   }
 
   /** Keeps indices start, start+step, ... below end along `dim`: a view. */
   slice(dim: number, start: number, end?: number, step = 1): Tensor {
     this.assertLive('slice');
     const d = this.normDim(dim, 'slice');
-    const size = this.dims[d]!;
+    const size = this.dimsPlain[d]!;
     const clamp = (x: number): number => Math.min(Math.max(x < 0 ? x + size : x, 0), size);
     if (!Number.isInteger(start) || (end !== undefined && !Number.isInteger(end))) {
       throw new RangeError(`Tensor.slice: start and end must be integers, got ${start} and ${end}`);
@@ -415,11 +470,11 @@ export class Tensor {
     if (!Number.isInteger(step) || step < 1) throw new RangeError(`Tensor.slice: step must be a positive integer, got ${step}`);
     const s = clamp(start);
     const e = Math.max(clamp(end ?? size), s);
-    const dims = [...this.dims];
-    const strides = [...this.strides];
+    const dims = [...this.dimsPlain];
+    const strides = [...this.stridesPlain];
     dims[d] = Math.ceil((e - s) / step);
-    strides[d] = this.strides[d]! * step;
-    return this.makeView(dims, strides, this.offset + s * this.strides[d]!);
+    strides[d] = this.stridesPlain[d]! * step;
+    return this.makeView(dims, strides, this.offset + s * this.stridesPlain[d]!);
   }
 
   /**
@@ -441,12 +496,12 @@ export class Tensor {
     }
     checkDims(want, 'Tensor.view');
     if (product(want) !== n) {
-      throw new RangeError(`Tensor.view: [${dims.join(', ')}] has ${product(want)} elements, tensor [${this.dims.join(', ')}] has ${n}`);
+      throw new RangeError(`Tensor.view: [${dims.join(', ')}] has ${product(want)} elements, tensor [${this.dimsPlain.join(', ')}] has ${n}`);
     }
-    const strides = n === 0 ? contiguousStrides(want) : viewStrides(this.dims, this.strides, want);
+    const strides = n === 0 ? contiguousStrides(want) : viewStrides(this.dimsPlain, this.stridesPlain, want);
     if (!strides) {
       throw new Error(
-        `Tensor.view: dims [${this.dims.join(', ')}] with strides [${this.strides.join(', ')}] cannot be viewed as [${want.join(', ')}] without a copy; call contiguous() first`,
+        `Tensor.view: dims [${this.dimsPlain.join(', ')}] with strides [${this.stridesPlain.join(', ')}] cannot be viewed as [${want.join(', ')}] without a copy; call contiguous() first`,
       );
     }
     return this.makeView(want, strides, this.offset);
@@ -462,8 +517,8 @@ export class Tensor {
       throw new RangeError(`Tensor.permute: order must be a permutation of 0..${this.ndim - 1}, got [${order.join(', ')}]`);
     }
     return this.makeView(
-      ds.map((d) => this.dims[d]!),
-      ds.map((d) => this.strides[d]!),
+      ds.map((d) => this.dimsPlain[d]!),
+      ds.map((d) => this.stridesPlain[d]!),
       this.offset,
     );
   }
@@ -493,7 +548,7 @@ export class Tensor {
   private moveTo(device: DeviceSpec, stream?: cuda.Stream): Tensor {
     const target = parseDevice(device, 'Tensor.to');
     const src = this.contiguousHost();
-    const out = Tensor.empty(this.dims, { dtype: this.dtype, device: `cuda:${target.device}` });
+    const out = Tensor.empty(this.dimsPlain, { dtype: this.dtype, device: `cuda:${target.device}` });
     cuda.copyHostToDevice(out.devicePointer(), src.data, stream, target.device);
     return out;
   }
@@ -505,7 +560,7 @@ export class Tensor {
     const [lo, hi] = this.elementSpan();
     const host = allocHostArray(this.dtype, hi - lo);
     if (hi > lo) cuda.copyDeviceToHost(host, storage.block.ptr + BigInt(lo * esz), stream, this.device);
-    const span = new Tensor(new HostStorage(host), this.dtype, this.dims, this.strides, this.offset - lo, undefined);
+    const span = new Tensor(new HostStorage(host), this.dtype, this.dimsPlain, this.stridesPlain, this.offset - lo, undefined);
     return span.isContiguous() && span.offset === 0 && host.length === this.numel ? span : span.clone();
   }
 
@@ -515,7 +570,7 @@ export class Tensor {
     let lo = this.offset;
     let hi = this.offset;
     for (let i = 0; i < this.ndim; i++) {
-      const ext = (this.dims[i]! - 1) * this.strides[i]!;
+      const ext = (this.dimsPlain[i]! - 1) * this.stridesPlain[i]!;
       if (ext < 0) lo += ext;
       else hi += ext;
     }
@@ -536,7 +591,7 @@ export class Tensor {
   clone(stream?: cuda.Stream): Tensor {
     this.assertLive('clone');
     if (this.storage instanceof DeviceStorage) {
-      const out = Tensor.empty(this.dims, { dtype: this.dtype, device: `cuda:${this.device}` });
+      const out = Tensor.empty(this.dimsPlain, { dtype: this.dtype, device: `cuda:${this.device}` });
       if (this.isContiguous()) {
         if (this.numel > 0) {
           cuda.copyDeviceToDevice(out.devicePointer(), this.devicePointer(), this.numel * this.elementSize, stream, this.device);
@@ -550,8 +605,8 @@ export class Tensor {
     }
     const src = (this.storage as HostStorage).data;
     const out = allocHostArray(this.dtype, this.numel);
-    const dims = this.dims;
-    const strides = this.strides;
+    const dims = this.dimsPlain;
+    const strides = this.stridesPlain;
     const nd = dims.length;
     if (this.isContiguous()) {
       out.set(src.subarray(this.offset, this.offset + this.numel) as never);
@@ -594,8 +649,8 @@ export class Tensor {
     const flat = this.toFloat64Array();
     const build = (d: number, off: number): unknown[] | number => {
       if (d === this.ndim) return flat[off]!;
-      const size = this.dims[d]!;
-      const inner = product(this.dims.slice(d + 1));
+      const size = this.dimsPlain[d]!;
+      const inner = product(this.dimsPlain.slice(d + 1));
       return Array.from({ length: size }, (_, i) => build(d + 1, off + i * inner));
     };
     return build(0, 0);
@@ -624,7 +679,7 @@ export class Tensor {
       data.fill(enc, this.offset, this.offset + this.numel);
       return this;
     }
-    forEachOffset(this.dims, this.strides, this.offset, (p) => {
+    forEachOffset(this.dimsPlain, this.stridesPlain, this.offset, (p) => {
       data[p] = enc;
     });
     return this;
@@ -640,7 +695,7 @@ export class Tensor {
     if (this.retired) return;
     this.retired = true;
     if (this.base === undefined) {
-      leakBackstop.unregister(this.storage);
+      if (this.storage.inBackstop) leakBackstop.unregister(this.storage);
       this.storage.release();
     }
   }
@@ -661,6 +716,20 @@ export class Tensor {
     if (!(this.storage instanceof HostStorage)) throw new Error('Tensor.hostStorageArray: tensor is on cuda');
     return this.storage.data;
   }
+}
+
+/**
+ * The library's reads of a tensor's dims: the numbers of `t.dims` in a plain array, faster to
+ * index than the frozen one (see Tensor.dimsPlain). Internal (not exported by the package): the
+ * array must never be modified or handed to a caller.
+ */
+export function dimsOf(t: Tensor): readonly number[] {
+  return t['dimsPlain'];
+}
+
+/** The library's reads of a tensor's strides, as dimsOf. */
+export function stridesOf(t: Tensor): readonly number[] {
+  return t['stridesPlain'];
 }
 
 export { contiguousStrides, forEachOffset } from './layout.js';
