@@ -2,8 +2,9 @@
  * Plans of repeated attention calls. A dense call with the same tensor objects and the same option
  * values as an earlier successful call reuses that call's plan: the backend dispatch chose and its
  * packed kernel arguments. It then only allocates its outputs and launches. DESIGN.md allows 10 µs
- * of host time per call; the driver's bare launch takes 3.5-6.8 µs of it, and validation plus
- * dispatch took 5.5 µs on the H100 host (bench/results/2026-11-25-h100-80gb-hbm3/hostcost.json).
+ * of host time per call; the driver's bare launch takes 4.5-5.1 µs of it on the H100 host, where a
+ * call with new tensors took 7.0-7.5 µs and a planned call 5.0 µs (2026-11-25, commit c3a9314,
+ * bench/results/2026-11-25-h100-80gb-hbm3/hostcost.json).
  *
  * Why a hit is the same call:
  * - a Tensor's dtype, dims, strides, offset and storage are fixed when it is made, and Tensor.id
