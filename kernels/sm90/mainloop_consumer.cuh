@@ -201,6 +201,13 @@ struct MainloopConsumer {
                                          PipelineState<T::kStages>& vs) const {
     releaseQ();
     loads.refillQ();
+    pvToCompletion(n, o, pa, vs);
+  }
+
+  // O += P V with block n's V (the stage vs points at), waited for until complete; then the stage
+  // is freed. (The state outlives the tile.)
+  __device__ __forceinline__ void pvToCompletion(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
+                                                 PipelineState<T::kStages>& vs) const {
     FA_SM90_TRACE_EVENT(kTraceVWaitFull, n);
     mbarrierWait(&smem.fullV[vs.stage], vs.phase);
     wgmmaFence();
@@ -210,7 +217,7 @@ struct MainloopConsumer {
     registerFence(o);
     FA_SM90_TRACE_EVENT(kTracePvDone, n);
     release(&smem.emptyV[vs.stage]);
-    vs.advance();  // the state outlives the tile
+    vs.advance();
     loads.refillV();
   }
 
@@ -285,14 +292,7 @@ struct MainloopConsumer {
             rescaleRows(o, oScale);
           }
           convertP(pa, s);
-          mbarrierWait(&smem.fullV[vs.stage], vs.phase);
-          wgmmaFence();
-          gemmPV(o, pa, vs.stage);
-          wgmmaCommitGroup();
-          wgmmaWaitGroup<0>();
-          registerFence(o);
-          release(&smem.emptyV[vs.stage]);
-          vs.advance();
+          pvToCompletion(n, o, pa, vs);
         }
         releaseQ();
       }

@@ -606,23 +606,13 @@ export class Tensor {
     const src = (this.storage as HostStorage).data;
     const out = allocHostArray(this.dtype, this.numel);
     const dims = this.dimsPlain;
-    const strides = this.stridesPlain;
-    const nd = dims.length;
     if (this.isContiguous()) {
       out.set(src.subarray(this.offset, this.offset + this.numel) as never);
-    } else if (this.numel > 0) {
-      const idx = new Array<number>(nd).fill(0);
-      let pos = this.offset;
-      for (let i = 0; i < out.length; i++) {
-        out[i] = src[pos]!;
-        for (let k = nd - 1; k >= 0; k--) {
-          idx[k]!++;
-          pos += strides[k]!;
-          if (idx[k]! < dims[k]!) break;
-          pos -= strides[k]! * dims[k]!;
-          idx[k] = 0;
-        }
-      }
+    } else {
+      let i = 0;
+      forEachOffset(dims, this.stridesPlain, this.offset, (pos) => {
+        out[i++] = src[pos]!;
+      });
     }
     return Tensor.wrapHost(out, this.dtype, dims);
   }
