@@ -18,6 +18,8 @@
 // Traits::kWarpSpecialized = false (FA3's "without warp specialization" ablation, checker only):
 // no producer warpgroup and no setmaxnreg, block 128 x kConsumerWarpgroups threads; thread 0 of
 // the last consumer warpgroup issues the loads from inside its loop (ConsumerIssuedLoads).
+// Traits::kPackGqa (checker only, kernels/NOTES.md): a tile holds the rows of all p.headGroup query
+// heads of one KV head (PackedRows, tile_scheduler.cuh), for short queries; the roles are the same.
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"

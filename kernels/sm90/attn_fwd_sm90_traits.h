@@ -57,12 +57,13 @@ enum NamedBarrierId : uint32_t {
 };
 
 // kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false,
-// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride and kWarpSpecialized_ = false exist
-// for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu).
+// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride, kWarpSpecialized_ = false
+// and kPackGqa_ = true exist for experiments built only into the checker
+// (kernels/test/attn_fwd_sm90_check.cu).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
-          int kWaitOverride = 0, bool kWarpSpecialized_ = true>
+          int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -90,6 +91,15 @@ struct Traits {
   static constexpr bool kWarpSpecialized = kWarpSpecialized_;
   static_assert(kWarpSpecialized || (kIntraWgOverlap_ && kPingpong_ && !kWindowed_ && !kVarlen_),
                 "without warp specialization: dense, non-windowed, with overlap and pingpong only");
+  // PackGQA (FA3's PackGQA; checker only so far, kernels/NOTES.md): a tile holds the rows of all
+  // p.headGroup query heads that share one KV head, R = kBlockM / headGroup rows of each
+  // (PackedRows, tile_scheduler.cuh), so a short query (decoding: 1-64 rows) fills the M tile
+  // instead of leaving most of a 128-row tile of one head empty, and the K/V of a KV head is read
+  // once for its whole group. headGroup is a power of two with R a multiple of 8 (2..16 at
+  // kBlockM 128), checked on the host: each head's rows then start on a 128B-swizzle atom (8 rows).
+  static constexpr bool kPackGqa = kPackGqa_;
+  static_assert(!kPackGqa_ || (kPersistent_ && !kVarlen_ && kWarpSpecialized_),
+                "PackGQA: dense persistent warp-specialized kernels only");
 
   // Register sets for P (the A operand of O += P V) and where the softmax sits against the P V's
   // wait. With intra-warpgroup overlap the P V of block n + 1 runs while block n's softmax makes
@@ -129,6 +139,9 @@ struct Traits {
   static_assert(kConsumerWarpgroups == 2 || kConsumerWarpgroups == 3, "two or three consumer warpgroups");
   static constexpr int kRowsPerWarpgroup = 64;  // one m64 wgmma
   static constexpr int kBlockM = kConsumerWarpgroups * kRowsPerWarpgroup;
+  // PackGQA splits the tile's rows with shifts (PackedRows), so kBlockM must be a power of two.
+  static constexpr int kLog2BlockM = kBlockM == 128 ? 7 : -1;
+  static_assert(!kPackGqa_ || kLog2BlockM > 0, "PackGQA: two consumer warpgroups (kBlockM 128)");
   static constexpr int kBlockN = kBlockNOverride ? kBlockNOverride : TileN<kHeadDim>::value;
   static constexpr int kStages = kStagesOverride ? kStagesOverride : 2;
   static constexpr int kThreads = 128 * ((kWarpSpecialized ? 1 : 0) + kConsumerWarpgroups);
@@ -194,7 +207,7 @@ struct Traits {
 // One tile of work: 128 query rows of one head of one sequence (tile_scheduler.cuh).
 struct Tile {
   int mBlock;
-  int head;
+  int head;  // PackGQA: the first query head of the group (KV head x headGroup)
   int batch;
   // The sequence's first row in q/out and in k/v (varlen; 0 dense), and its lengths (seqlenK after sequsedK).
   int qStart;

@@ -3,7 +3,8 @@
 // S GEMM completed), in the 128B-swizzled chunk layout of the O tensor map, then TMA-stored one
 // 64-column chunk at a time (rows past seqlenQ and columns past the real head dim are clipped by
 // the copy engine). Varlen rows whose box would reach into the next sequence go out as plain
-// stores instead. LSE goes out from registers. Without a separate O tile it ends with this
+// stores instead. PackGQA: a warpgroup's 64 tile rows are one box over several heads, and each LSE
+// row goes to its own head and position. LSE goes out from registers. Without a separate O tile it ends with this
 // warpgroup's arrival on the Q-free barrier; with one, a TMA store is left in flight and the next
 // tile's epilogue (or the kernel's end) waits for it to have left shared memory before the tile is
 // written again (finishOutputStores).
@@ -66,7 +67,15 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
     }
   fenceProxyAsyncShared();  // each writer, before the barrier, so the TMA store sees the stores
   namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
-  const int firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;  // in the sequence
+  int firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;  // in the sequence
+  int storeHead = tile.head;
+  if constexpr (T::kPackGqa) {
+    // The warpgroup's 64 rows are one box {64, min(R, 64), max(1, 64 / R), 1} of the O map (the
+    // host encodes it so): heads from storeHead, positions from firstRow.
+    const PackedRows<T> packed(p);
+    firstRow = packed.position(tile, wg * T::kRowsPerWarpgroup);
+    storeHead = tile.head + packed.headOffset(wg * T::kRowsPerWarpgroup);
+  }
   bool plainStores = false;
   if constexpr (T::kVarlen) plainStores = tile.seqlenQ - firstRow < T::kRowsPerWarpgroup;  // uniform
   if (plainStores) {
@@ -78,7 +87,7 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
 #pragma unroll
     for (int chunk = 0; chunk < T::kChunks; ++chunk)
       tmaStore4d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, chunk * T::kChunkCols,
-                 tile.qStart + firstRow, tile.head, T::kVarlen ? 0 : tile.batch);
+                 tile.qStart + firstRow, storeHead, T::kVarlen ? 0 : tile.batch);
     bulkCommitGroup();
     // Aliased with Q: shared memory must stay valid until the copy engine has read it.
     if constexpr (!T::kSeparateO) bulkWaitGroupRead0();
@@ -90,12 +99,24 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
     if (tid == 0) mbarrierArrive(smem.emptyQ);
   }
   if (p.lse != nullptr && c == 0) {
-    // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (lseBatchStride 0, rows from qStart).
-    float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride + tile.qStart;
+    if constexpr (T::kPackGqa) {
+      // Each row's own head and position.
+      const PackedRows<T> packed(p);
+      float* lseBatch = p.lse + tile.batch * p.lseBatchStride;
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int row = firstRow + r + 8 * h;
-      if (row < tile.seqlenQ) lseRow[row] = lse[h];
+      for (int h = 0; h < 2; ++h) {
+        const int tileRow = wg * T::kRowsPerWarpgroup + r + 8 * h;
+        const int row = packed.position(tile, tileRow);
+        if (row < tile.seqlenQ) lseBatch[(tile.head + packed.headOffset(tileRow)) * p.lseHeadStride + row] = lse[h];
+      }
+    } else {
+      // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ] (lseBatchStride 0, rows from qStart).
+      float* lseRow = p.lse + tile.batch * p.lseBatchStride + tile.head * p.lseHeadStride + tile.qStart;
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = firstRow + r + 8 * h;
+        if (row < tile.seqlenQ) lseRow[row] = lse[h];
+      }
     }
   }
 }

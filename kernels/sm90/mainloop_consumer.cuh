@@ -232,8 +232,7 @@ struct MainloopConsumer {
       if (wg == 0) namedBarrierArrive(kBarrierSchedulerWg0, 2 * 128);
     }
     if (!range.empty()) {
-      const int wgFirstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
-      const ScoreMask<T> mask(p, tile, wgFirstRow, wgFirstRow + rowInWg);
+      const ScoreMask<T> mask(p, tile, ScoreMask<T>::rowsOf(p, tile, wg, rowInWg));
       float s[kAccS];
       uint32_t pa[kPvSteps][4];
       float oScale[2];

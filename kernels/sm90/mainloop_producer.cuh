@@ -46,9 +46,10 @@ struct MainloopProducer {
     mbarrierWait(smem.emptyQ, (iteration & 1) ^ 1);
     // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
     // (Varlen: rows past the sequence are the next one's; their outputs are never stored.)
+    // PackGQA: the box is {64, R, headGroup, 1} from the group's first head, the same kBlockM rows.
     if (leader()) {
       mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
-      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + tile.mBlock * T::kBlockM, tile.head,
+      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + tile.mBlock * tileRowsPerHead<T>(p), tile.head,
                              mapBatch(tile), kL2EvictFirst);
       FA_SM90_TRACE_EVENT(kTraceLoadQ, tile.mBlock);
     }

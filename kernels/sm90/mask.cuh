@@ -25,32 +25,55 @@ __device__ __forceinline__ BlockRange keyBlockRange(const AttnFwdSm90Params& p, 
   int nMin = 0;
   if constexpr (T::kWindowed) {
     const int offset = tile.seqlenK - tile.seqlenQ;  // bottom-right alignment
-    const int firstRow = tile.mBlock * T::kBlockM;
-    const int lastRow = min(firstRow + T::kBlockM, tile.seqlenQ) - 1;
+    // Query positions of the tile (PackGQA: the R positions every packed head shares).
+    const int rowsPerHead = tileRowsPerHead<T>(p);
+    const int firstRow = tile.mBlock * rowsPerHead;
+    const int lastRow = min(firstRow + rowsPerHead, tile.seqlenQ) - 1;
     if (p.windowRight >= 0) nMax = min(nMax, floorDiv(lastRow + offset + p.windowRight, T::kBlockN) + 1);
     if (p.windowLeft >= 0) nMin = max(0, floorDiv(firstRow + offset - p.windowLeft, T::kBlockN));
   }
   return BlockRange{nMin, nMax};
 }
 
-// Masks the scores of one consumer warpgroup (64 rows starting at firstRow) against key block n.
+// Masks the scores of one consumer warpgroup (64 tile rows) against key block n. Rows are query
+// positions in the sequence; with PackGQA a warpgroup's rows are several heads' positions, and
+// the two rows of a thread need not be 8 positions apart (ScoreMask::rowsOf).
 template <class T>
 struct ScoreMask {
   int rowLo[2];  // per accumulator row half (rows r and r + 8): first visible key
   int rowHi[2];  // one past the last visible key
-  int wgFirstRow;
+  int wgFirstRow;  // the smallest and largest query position among the warpgroup's rows
+  int wgLastRow;
   int seqlenK;
   int windowLeft;
   int windowRight;
   int offset;
 
-  // `row` is this thread's first accumulator row (in the sequence), r = 16 * warp + lane / 4.
-  __device__ __forceinline__ ScoreMask(const AttnFwdSm90Params& p, const Tile& tile, int wgFirstRow_, int row)
-      : wgFirstRow(wgFirstRow_), seqlenK(tile.seqlenK), windowLeft(p.windowLeft), windowRight(p.windowRight),
-        offset(tile.seqlenK - tile.seqlenQ) {
+  // Query positions of this thread's accumulator rows r and r + 8 (r = 16 * warp + lane / 4,
+  // `rowInWg`) and the span of its warpgroup's 64 rows (rows past seqlenQ included: a wider span
+  // only makes needed() more conservative).
+  struct Rows {
+    int first, last, row[2];
+  };
+  __device__ __forceinline__ static Rows rowsOf(const AttnFwdSm90Params& p, const Tile& tile, int wg, int rowInWg) {
+    const int tileRow = wg * T::kRowsPerWarpgroup + rowInWg;
+    if constexpr (T::kPackGqa) {
+      // Every packed head of the warpgroup has the same positions: with R <= 64 all R of them.
+      const PackedRows<T> packed(p);
+      const int first = packed.position(tile, wg * T::kRowsPerWarpgroup);
+      return Rows{first, first + min(packed.rows(), T::kRowsPerWarpgroup) - 1,
+                  {packed.position(tile, tileRow), packed.position(tile, tileRow + 8)}};
+    }
+    const int first = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
+    return Rows{first, first + T::kRowsPerWarpgroup - 1, {first + rowInWg, first + rowInWg + 8}};
+  }
+
+  __device__ __forceinline__ ScoreMask(const AttnFwdSm90Params& p, const Tile& tile, const Rows& rows)
+      : wgFirstRow(rows.first), wgLastRow(rows.last), seqlenK(tile.seqlenK), windowLeft(p.windowLeft),
+        windowRight(p.windowRight), offset(tile.seqlenK - tile.seqlenQ) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int i = row + 8 * h;
+      const int i = rows.row[h];
       rowLo[h] = 0;
       rowHi[h] = seqlenK;
       if constexpr (T::kWindowed) {
@@ -66,7 +89,10 @@ struct ScoreMask {
     if (colEnd > seqlenK) return true;
     if constexpr (T::kWindowed) {
       if (windowRight >= 0 && colEnd - 1 > wgFirstRow + offset + windowRight) return true;
-      if (windowLeft >= 0 && n * T::kBlockN < wgFirstRow + T::kRowsPerWarpgroup - 1 + offset - windowLeft) return true;
+      // Without PackGQA the expression the kernels were measured with (wgLastRow there is the same
+      // number, but ptxas orders the sum's operands differently: the SASS would change).
+      const int lastRow = T::kPackGqa ? wgLastRow : wgFirstRow + T::kRowsPerWarpgroup - 1;
+      if (windowLeft >= 0 && n * T::kBlockN < lastRow + offset - windowLeft) return true;
     }
     return false;
   }

@@ -15,6 +15,10 @@
 // its longest-first causal order; with equal-cost units that is not needed, and that order
 // measured 0-4% slower at hd128 non-causal.)
 // Non-persistent (the v1 ablation): grid [ceil(seqlenQ / kBlockM), heads, batch], one tile per CTA.
+// PackGQA (T::kPackGqa): a tile is R = kBlockM / headGroup query positions of all the headGroup
+// query heads of one KV head (PackedRows), so units are (query block of R rows, KV head, batch),
+// single tiles even when windowed: the causal pairing balances long prefills, and packed tiles
+// serve short queries, where every block of a (KV head, batch) visits about the same keys.
 //
 // Varlen (T::kVarlen): units are numbered sequence by sequence, (b, head, unit of the sequence),
 // each sequence contributing ceil(seqlenQ_b / kBlockM) units per head (pairs when windowed; none
@@ -33,21 +37,55 @@
 
 namespace fa::sm90 {
 
+// PackGQA: tile row r (the TMA box {64, R, headGroup, 1} lays Q out as [head][position][64 columns])
+// is query head tile.head + r / R at position mBlock * R + r % R, R = kBlockM / headGroup.
+// headGroup is a power of two up to 16 (the host checks it: R >= 8), so both are shifts.
+template <class T>
+struct PackedRows {
+  static constexpr int kMaxHeadGroup = T::kBlockM / 8;
+  int log2R;
+  __device__ __forceinline__ explicit PackedRows(const AttnFwdSm90Params& p)
+      : log2R(T::kLog2BlockM - log2HeadGroup(p.headGroup)) {}
+  __device__ __forceinline__ static int log2HeadGroup(int g) {
+    static_assert(kMaxHeadGroup == 16, "log2HeadGroup counts up to 16");
+    return (g > 1) + (g > 2) + (g > 4) + (g > 8);
+  }
+  __device__ __forceinline__ int rows() const { return 1 << log2R; }
+  __device__ __forceinline__ int headOffset(int r) const { return r >> log2R; }
+  __device__ __forceinline__ int position(const Tile& tile, int r) const {
+    return (tile.mBlock << log2R) + (r & ((1 << log2R) - 1));
+  }
+};
+
+// Query positions per head in a tile: kBlockM, or R with PackGQA.
+template <class T>
+__device__ __forceinline__ int tileRowsPerHead(const AttnFwdSm90Params& p) {
+  if constexpr (T::kPackGqa) return PackedRows<T>(p).rows();
+  return T::kBlockM;
+}
+
 template <class T, bool kVarlen = T::kVarlen>
 struct TileScheduler {
   const AttnFwdSm90Params& p;
   int mBlocks;
-  int heads;
+  int heads;       // PackGQA: KV heads
   int unitsPerHb;  // units per (head, batch): query blocks, or pairs of them when windowed
   int numUnits;
   int unit;        // current unit; >= numUnits: done
   int second;      // windowed: 1 while running the lower block of the pair
 
   __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params& p_, const SharedTiles<T>&) : p(p_) {
-    mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
-    heads = p.heads;
-    unitsPerHb = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
-    numUnits = unitsPerHb * p.heads * p.batch;
+    if constexpr (T::kPackGqa) {
+      const int rows = tileRowsPerHead<T>(p);
+      mBlocks = (p.seqlenQ + rows - 1) / rows;
+      heads = p.heads / p.headGroup;
+      unitsPerHb = mBlocks;
+    } else {
+      mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
+      heads = p.heads;
+      unitsPerHb = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
+    }
+    numUnits = unitsPerHb * heads * p.batch;
     unit = T::kPersistent ? static_cast<int>(blockIdx.x) : 0;
     second = 0;
   }
@@ -59,7 +97,7 @@ struct TileScheduler {
       unit = 1;
       return;
     }
-    if constexpr (T::kWindowed) {
+    if constexpr (T::kWindowed && !T::kPackGqa) {
       const int u = unit % unitsPerHb;
       if (!second && mBlocks - 1 - u != u) {  // the pair's lower block is next
         second = 1;
@@ -78,6 +116,7 @@ struct TileScheduler {
     }
     const int hb = unit / unitsPerHb;
     const int u = unit - hb * unitsPerHb;
+    if constexpr (T::kPackGqa) return Tile{u, hb % heads * p.headGroup, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
     const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u) : u;
     return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
   }

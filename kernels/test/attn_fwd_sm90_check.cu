@@ -11,6 +11,8 @@
 //   --kernels=a,b [--seqlens=512,16384] [--passes=2]: time these kernels only (experiments included).
 //   --profile=N: with --kernels, no timing: N launches per case after the warm-up (for ncu).
 //   --samples=N (12): timed samples per case; --gap-ms=N: each sample one launch after N ms idle.
+//   --decode: time decode shapes instead (batch 16, seqlenQ 1..16, seqlenK 8192, heads 32 / 4 KV,
+//   head dim 128), the PackGQA kernels beside the production ones.
 //   Built with -DFA_SM90_TRACE, --profile also writes the timeline of one more launch
 //   (kernels/sm90/trace.cuh) to $OUT/trace_<kernel>_<seqlen>.txt.
 #include <cuda.h>
@@ -52,6 +54,7 @@ struct Entry {
   int blockN;
   int blockM;
   int threads;
+  bool packGqa;  // Traits::kPackGqa: the Q and O maps get the packed boxes (launch)
 };
 template <class T>
 static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
@@ -61,7 +64,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
                persistent,    T::kVarlen,
                fn,            T::kSmemBytes,
                T::kBlockN,    T::kBlockM,
-               T::kThreads};
+               T::kThreads,   T::kPackGqa};
 }
 #define FA_ENTRY(E, D, W, OV, PP, V, name) \
   entryOf<fa::sm90::Traits<E, D, W, OV, PP, true, 0, 0, true, 0, V>>(#name, name, true),
@@ -121,8 +124,24 @@ extern "C" __global__ void __launch_bounds__(NoWarpSpecializationTraits::kThread
   fa::sm90::attnFwdSm90<NoWarpSpecializationTraits>(p);
 }
 static const char* const kNoWarpSpecializationName = "attn_fwd_sm90_x_bf16_hd128_nows";
+// PackGQA (Traits::kPackGqa, kernels/NOTES.md): the headGroup query heads of one KV head share a
+// tile, R = 128 / headGroup rows each (headGroup 1..16 at run time), for short queries (decoding).
+// Element, head dim, windowed, name.
+#define FA_PACKGQA(X)                                                     \
+  X(__nv_bfloat16, 128, false, attn_fwd_sm90_x_bf16_hd128_packgqa)        \
+  X(__nv_bfloat16, 128, true, attn_fwd_sm90_x_bf16_hd128_window_packgqa)
+#define FA_PACKGQA_TRAITS(E, D, W) \
+  fa::sm90::Traits<E, D, W, true, true, true, 0, 0, true, 0, false, 0, 0, true, true>
+#define FA_PACKGQA_KERNEL(E, D, W, name)                                                    \
+  extern "C" __global__ void __launch_bounds__(FA_PACKGQA_TRAITS(E, D, W)::kThreads, 1)   \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                 \
+    fa::sm90::attnFwdSm90<FA_PACKGQA_TRAITS(E, D, W)>(p);                                 \
+  }
+FA_PACKGQA(FA_PACKGQA_KERNEL)
+#define FA_PACKGQA_ENTRY(E, D, W, name) entryOf<FA_PACKGQA_TRAITS(E, D, W)>(#name, name, true),
 static const Entry kEntries[] = {
     ATTN_FWD_SM90_INSTANCES(FA_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY) FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)
+        FA_PACKGQA(FA_PACKGQA_ENTRY)
         entryOf<NoWarpSpecializationTraits>(kNoWarpSpecializationName, attn_fwd_sm90_x_bf16_hd128_nows, true)};
 static int smCount = 132;
 
@@ -155,12 +174,14 @@ static float roundTo(float x, bool bf16) { return toFloat(fromFloat(x, bf16), bf
 
 // Rank-4 view {headDim, seqlen, heads, batch} of a contiguous [batch, seqlen, heads, headDim] (varlen
 // [total, heads, headDim]: batch 1, seqlen = total), box {64, boxRows, 1, 1}, as src/attention/sm90.ts encodes it: the kernel issues one box per 64-column
-// chunk; columns past headDim are zero-filled on loads and clipped on stores.
-static void makeMap(CUtensorMap* m, void* ptr, bool bf16, int batch, int seqlen, int heads, int headDim, int boxRows) {
+// chunk; columns past headDim are zero-filled on loads and clipped on stores. PackGQA boxes span
+// boxHeads heads: {64, boxRows, boxHeads, 1}, laid out [head][row][64 columns] in shared memory.
+static void makeMap(CUtensorMap* m, void* ptr, bool bf16, int batch, int seqlen, int heads, int headDim, int boxRows,
+                    int boxHeads = 1) {
   cuuint64_t dims[4] = {(cuuint64_t)headDim, (cuuint64_t)seqlen, (cuuint64_t)heads, (cuuint64_t)batch};
   cuuint64_t strides[3] = {(cuuint64_t)heads * headDim * 2, (cuuint64_t)headDim * 2,
                            (cuuint64_t)seqlen * heads * headDim * 2};
-  cuuint32_t box[4] = {64, (cuuint32_t)boxRows, 1, 1};
+  cuuint32_t box[4] = {64, (cuuint32_t)boxRows, (cuuint32_t)boxHeads, 1};
   cuuint32_t estr[4] = {1, 1, 1, 1};
   CUresult r = encodeTiled(m, bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 4, ptr, dims,
                            strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
@@ -221,10 +242,19 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   const bool vl = pr.varlen();
   const int mapBatch = vl ? 1 : pr.batch;
   const int mapRowsQ = pr.sq, mapRowsK = pr.sk;  // varlen: the totals
-  makeMap(&p.tmQ, dr.q, e.bf16, mapBatch, mapRowsQ, pr.heads, pr.d, e.blockM);
+  // PackGQA: R = kBlockM / headGroup positions of each of the group's heads per tile; Q is one box
+  // {64, R, headGroup} per chunk, O one box of 64 tile rows per consumer warpgroup.
+  const int group = pr.heads / pr.headsKV;
+  const int rowsPerHead = e.packGqa ? e.blockM / group : e.blockM;
+  if (e.packGqa && ((group & (group - 1)) != 0 || rowsPerHead % 8 != 0)) {
+    std::printf("%s: headGroup %d is not a power of two with kBlockM / headGroup a multiple of 8\n", e.name, group);
+    std::exit(2);
+  }
+  makeMap(&p.tmQ, dr.q, e.bf16, mapBatch, mapRowsQ, pr.heads, pr.d, rowsPerHead, e.packGqa ? group : 1);
   makeMap(&p.tmK, dr.k, e.bf16, mapBatch, mapRowsK, pr.headsKV, pr.d, e.blockN);
   makeMap(&p.tmV, dr.v, e.bf16, mapBatch, mapRowsK, pr.headsKV, pr.d, e.blockN);
-  makeMap(&p.tmO, dr.o, e.bf16, mapBatch, mapRowsQ, pr.heads, pr.d, 64);
+  makeMap(&p.tmO, dr.o, e.bf16, mapBatch, mapRowsQ, pr.heads, pr.d, std::min(rowsPerHead, 64),
+          std::max(1, 64 / rowsPerHead));
   p.lse = dr.lse;
   // Dense [batch, heads, seqlenQ]; varlen [heads, totalQ].
   p.lseBatchStride = vl ? 0 : (int64_t)pr.heads * pr.sq;
@@ -254,12 +284,13 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
   const int mBlocks = (pr.sq + e.blockM - 1) / e.blockM;
   // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels;
-  // varlen counts each sequence's own blocks.
+  // varlen counts each sequence's own blocks; PackGQA single tiles of R positions per KV head.
   int units = 0;
   for (int b = 0; b < (vl ? pr.batch : 1); ++b) {
     const int mb = vl ? (pr.lensQ[b] + e.blockM - 1) / e.blockM : mBlocks;
     units += (e.windowed ? (mb + 1) / 2 : mb) * pr.heads * (vl ? 1 : pr.batch);
   }
+  if (e.packGqa) units = (pr.sq + rowsPerHead - 1) / rowsPerHead * pr.headsKV * pr.batch;
   dim3 grid = e.persistent ? dim3(std::max(1, std::min({smCount, units, gridCap}))) : dim3(mBlocks, pr.heads, pr.batch);
   e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);
   CK(cudaGetLastError());
@@ -469,7 +500,27 @@ static int runChecks(bool small) {
     const bool production =
         (e.overlap && e.pingpong && e.persistent && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0) ||
         !std::strcmp(e.name, kNoWarpSpecializationName);
-    if (e.varlen) {
+    if (e.packGqa) {
+      // Short queries against every kind of key length, batch 2; headGroup 8 (R = 16 positions per
+      // head: a tile is 8 heads x 16), then 2, 4 and 16 (R = 64, 32, 8). Windowed: causal, and a
+      // local window. Rows past seqlenQ, and (causal, seqlenQ > seqlenK) rows that see no key.
+      const int wr = e.windowed ? 0 : -1;
+      for (int sq : {1, 5, 16, 17, 64, 100})
+        for (int sk : {1, 77, 128, 1000, 4096}) ps.push_back({2, sq, sk, 16, 2, d, -1, wr});
+      if (!small) {
+        for (int g : {2, 4, 16})
+          for (int sq : {1, 17, 100}) ps.push_back({2, sq, 1000, 2 * g, 2, d, -1, wr});
+        ps.push_back({2, 100, 300, 16, 2, 96, -1, wr});  // head dim 96 on the 128 kernel
+        Problem cap{2, 17, 1000, 16, 2, d, -1, wr};
+        cap.softcap = 10.f;
+        ps.push_back(cap);
+        ps.push_back({3, 40, 5000, 64, 8, d, -1, wr});  // 8 KV heads: more tiles than CTAs in the repeats
+        if (e.windowed) {
+          ps.push_back({2, 64, 1000, 16, 2, d, 200, 0});  // sliding window
+          ps.push_back({2, 100, 77, 16, 2, d, 10, 5});
+        }
+      }
+    } else if (e.varlen) {
       // Packed sequences (totals in sq/sk): empty ones, lengths that are not multiples of 128,
       // sequsedK with NaN in the unused rows, GQA; causal (or a local window) for the windowed kernels.
       const int wr = e.windowed ? 0 : -1;
@@ -547,6 +598,7 @@ static int runChecks(bool small) {
 struct BenchCase {
   const Entry* e;
   int seqlen;
+  bool decode = false;  // seqlen is seqlenQ of a decode shape (decodeProblem)
 };
 
 static const Entry* findEntry(const std::string& name) {
@@ -554,6 +606,22 @@ static const Entry* findEntry(const std::string& name) {
     if (name == x.name) return &x;
   std::printf("no kernel named %s in this checker\n", name.c_str());
   std::exit(2);
+}
+
+// Decoding with GQA, as a serving batch sees it: batch 16, seqlenK 8192, 32 query heads on 4 KV
+// heads (headGroup 8), head dim 128; causal for the windowed kernels.
+static Problem decodeProblem(const Entry& e, int seqlenQ) {
+  return Problem{16, seqlenQ, 8192, 32, 4, e.headDim, -1, e.windowed ? 0 : -1};
+}
+
+// The --decode cases: the production hd128 kernels (one head per 128-row tile) against PackGQA.
+static std::vector<BenchCase> decodeBenchCases() {
+  std::vector<BenchCase> cases;
+  for (int sq : {1, 4, 8, 16})
+    for (const char* n : {"attn_fwd_sm90_bf16_hd128", "attn_fwd_sm90_x_bf16_hd128_packgqa",
+                          "attn_fwd_sm90_bf16_hd128_window", "attn_fwd_sm90_x_bf16_hd128_window_packgqa"})
+      cases.push_back({findEntry(n), sq, true});
+  return cases;
 }
 
 // The default grid: persistent (production) and the v1 grid (_nonpersistent, not built for hd192)
@@ -568,11 +636,11 @@ static std::vector<BenchCase> defaultBenchCases() {
         for (const char* suffix : {"", "_nonpersistent"}) {
           if (d == 192 && *suffix) continue;
           std::snprintf(name, sizeof name, "attn_fwd_sm90_bf16_hd%d%s%s", d, c ? "_window" : "", suffix);
-          cases.push_back({findEntry(name), s});
+          cases.push_back({findEntry(name), s, false});
         }
   for (const char* n : {"attn_fwd_sm90_bf16_hd128_nopingpong", "attn_fwd_sm90_bf16_hd128_nooverlap",
                         "attn_fwd_sm90_bf16_hd128_plain", kNoWarpSpecializationName})
-    cases.push_back({findEntry(n), 16384});
+    cases.push_back({findEntry(n), 16384, false});
   return cases;
 }
 
@@ -593,7 +661,8 @@ static std::vector<std::string> splitList(const char* s) {
 }
 
 // Times each case at batch * seqlen = 16k tokens, hidden 2048 (heads = 2048 / head dim); windowed
-// kernels run causal. `passes` passes over the list: their spread is the noise floor. With
+// kernels run causal; decode cases use decodeProblem and also report the K/V bytes read per
+// second. `passes` passes over the list: their spread is the noise floor. With
 // profileLaunches > 0 nothing is timed: each case is warmed up, then launched that many more
 // times (for ncu --launch-skip 200).
 constexpr int kProfileWarmup = 200;
@@ -602,7 +671,14 @@ static void runBench(const std::vector<BenchCase>& cases, int passes, int profil
   cudaEvent_t a, b;
   CK(cudaEventCreate(&a));
   CK(cudaEventCreate(&b));
-  const size_t maxElems = (size_t)16384 * 32 * 64;
+  // Elements of the largest q/k/v/out tensor: 16k tokens x hidden 2048, or a decode shape's K/V.
+  size_t maxElems = (size_t)16384 * 32 * 64, maxLse = (size_t)16384 * 32;
+  for (const BenchCase& c : cases)
+    if (c.decode) {
+      const Problem pr = decodeProblem(*c.e, c.seqlen);
+      maxElems = std::max({maxElems, (size_t)pr.batch * pr.sk * pr.headsKV * pr.d, (size_t)pr.batch * pr.sq * pr.heads * pr.d});
+      maxLse = std::max(maxLse, (size_t)pr.batch * pr.heads * pr.sq);
+    }
   const int kSets = 3;  // rotate input sets so L2 does not hold one problem across runs
   std::vector<DeviceRun> sets(kSets);
   std::vector<uint16_t> host(maxElems);
@@ -612,7 +688,7 @@ static void runBench(const std::vector<BenchCase>& cases, int passes, int profil
     CK(cudaMalloc(&s.k, maxElems * 2));
     CK(cudaMalloc(&s.v, maxElems * 2));
     CK(cudaMalloc(&s.o, maxElems * 2));
-    CK(cudaMalloc(&s.lse, 16384 * 32 * 4));
+    CK(cudaMalloc(&s.lse, maxLse * 4));
     // Independent draws for q, k and v (q = k would make every score row peak on its diagonal).
     for (uint16_t* dst : {s.q, s.k, s.v}) {
       for (auto& x : host) x = fromFloat(nd(rng), true);
@@ -625,7 +701,9 @@ static void runBench(const std::vector<BenchCase>& cases, int passes, int profil
   for (const BenchCase& c : cases) {
     const Entry* e = c.e;
     const int heads = 2048 / e->headDim;
-    Problem pr{16384 / c.seqlen, c.seqlen, c.seqlen, heads, heads, e->headDim, -1, e->windowed ? 0 : -1};
+    const Problem pr = c.decode ? decodeProblem(*e, c.seqlen)
+                                : Problem{16384 / c.seqlen, c.seqlen, c.seqlen, heads, heads, e->headDim, -1,
+                                          e->windowed ? 0 : -1};
     const float scale = 1.f / std::sqrt((float)e->headDim);
     // Warm up: an idle H100 starts at 345 MHz and ramps its clock, so the first case gets ~300 ms
     // of GPU time, every later one ~30 ms (caches, the clock already up).
@@ -697,6 +775,17 @@ static void runBench(const std::vector<BenchCase>& cases, int passes, int profil
     }
     std::sort(ms.begin(), ms.end());
     const double med = ms[ms.size() / 2];
+    if (c.decode) {
+      // Causal decode rows see (almost) every key: count the visible (query, key) pairs exactly.
+      double pairs = 0;
+      for (int i = 0; i < pr.sq; ++i) pairs += e->windowed ? std::max(0, std::min(pr.sk, i + pr.sk - pr.sq + 1)) : pr.sk;
+      const double flops = 4.0 * pr.batch * pr.heads * pairs * pr.d;
+      const double kvBytes = 2.0 * pr.batch * pr.sk * pr.headsKV * pr.d * 2;  // K and V, each read once at best
+      std::printf("%-38s %5d %6d %5d %6s %8.3f %8.1f %8d  sk %d h %d/%d: K/V %.0f GB/s\n", e->name, e->headDim,
+                  c.seqlen, pr.batch, e->windowed ? "yes" : "no", med, flops / med / 1e9, pass + 1, pr.sk, pr.heads,
+                  pr.headsKV, kvBytes / med / 1e6);
+      continue;
+    }
     const double flops = 4.0 * pr.batch * pr.heads * (double)pr.sq * pr.sk * pr.d / (e->windowed ? 2 : 1);
     std::printf("%-38s %5d %6d %5d %6s %8.3f %8.1f %8d\n", e->name, e->headDim, c.seqlen, pr.batch,
                 e->windowed ? "yes" : "no", med, flops / med / 1e9, pass + 1);
@@ -705,7 +794,7 @@ static void runBench(const std::vector<BenchCase>& cases, int passes, int profil
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines survive a timeout kill
-  bool check = false, bench = false, small = false;
+  bool check = false, bench = false, small = false, decode = false;
   const char* kernels = nullptr;  // --kernels=a,b: bench these (default: the grid of defaultBenchCases)
   const char* seqlens = "512,1024,2048,8192,16384";
   int passes = 2, profile = 0, samples = 12, gapMs = 0;
@@ -713,6 +802,7 @@ int main(int argc, char** argv) {
     check |= !std::strcmp(argv[i], "--check");
     bench |= !std::strcmp(argv[i], "--bench");
     small |= !std::strcmp(argv[i], "--small");
+    decode |= !std::strcmp(argv[i], "--decode");
     if (!std::strncmp(argv[i], "--kernels=", 10)) kernels = argv[i] + 10, bench = true;
     if (!std::strncmp(argv[i], "--seqlens=", 10)) seqlens = argv[i] + 10;
     if (!std::strncmp(argv[i], "--passes=", 9)) passes = std::atoi(argv[i] + 9);
@@ -720,6 +810,7 @@ int main(int argc, char** argv) {
     if (!std::strncmp(argv[i], "--samples=", 10)) samples = std::atoi(argv[i] + 10);
     if (!std::strncmp(argv[i], "--gap-ms=", 9)) gapMs = std::atoi(argv[i] + 9);
   }
+  if (decode) bench = true;
   if (!check && !bench) check = bench = true;
   cudaDriverEntryPointQueryResult qr;
   CK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", (void**)&encodeTiled, 12000, cudaEnableDefault, &qr));
@@ -731,9 +822,11 @@ int main(int argc, char** argv) {
   if (check) failed = runChecks(small);
   if (bench) {
     std::vector<BenchCase> cases;
-    if (kernels) {
+    if (decode) {
+      cases = decodeBenchCases();
+    } else if (kernels) {
       for (const std::string& sl : splitList(seqlens))
-        for (const std::string& k : splitList(kernels)) cases.push_back({findEntry(k), std::atoi(sl.c_str())});
+        for (const std::string& k : splitList(kernels)) cases.push_back({findEntry(k), std::atoi(sl.c_str()), false});
     } else {
       cases = defaultBenchCases();
     }
