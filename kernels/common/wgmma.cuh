@@ -13,16 +13,11 @@ namespace fa {
 // Tiles are 1024-byte aligned, so the base-offset field stays 0.
 constexpr uint64_t kWgmmaSwizzle128B = 1ull << 62;
 
-__device__ __forceinline__ uint64_t wgmmaDescriptor128B(uint32_t smemAddr, uint32_t lboBytes, uint32_t sboBytes) {
-  return static_cast<uint64_t>((smemAddr & 0x3FFFF) >> 4) | (static_cast<uint64_t>((lboBytes & 0x3FFFF) >> 4) << 16) |
-         (static_cast<uint64_t>((sboBytes & 0x3FFFF) >> 4) << 32) | kWgmmaSwizzle128B;
-}
-
-// The same descriptor as two words: the low word holds the address and LBO fields and is the only
-// one that depends on where the tile is; the high word (SBO, swizzle) is a compile-time constant.
-// Moving the start address by a multiple of 16 bytes adds bytes >> 4 to the low word: shared-window
-// addresses are below 2^18, so the 14-bit address field never carries into the LBO field. So the
-// descriptors of a loop are one add each, not a rebuild.
+// The descriptor is kept as two words: the low word holds the address and LBO fields and is the
+// only one that depends on where the tile is; the high word (SBO, swizzle) is a compile-time
+// constant. Moving the start address by a multiple of 16 bytes adds bytes >> 4 to the low word:
+// shared-window addresses are below 2^18, so the 14-bit address field never carries into the LBO
+// field. So the descriptors of a loop are one add each, not a rebuild.
 __device__ __forceinline__ uint32_t wgmmaDescriptorLow128B(uint32_t smemAddr, uint32_t lboBytes) {
   return ((smemAddr & 0x3FFFF) >> 4) | (((lboBytes & 0x3FFFF) >> 4) << 16);
 }
