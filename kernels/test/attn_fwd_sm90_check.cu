@@ -6,6 +6,7 @@
 //   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
 //        -o attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
 //   ./attn_fwd_sm90_check [--check] [--bench] [--small]      (scripts/sm90-check.sh runs it on the device)
+//   --only=text: check only the kernels whose name contains text (e.g. packgqa, _window).
 //   --small: one problem per kernel and one run each (for compute-sanitizer); for the varlen kernels
 //   the sequsedK problem with NaN in the unused rows and an empty sequence.
 //   --kernels=a,b [--seqlens=512,16384] [--passes=2]: time these kernels only (experiments included).
@@ -491,9 +492,10 @@ static bool checkOne(const Entry& e, const Problem& pr, int repeats = 3, int fir
   return ok;
 }
 
-static int runChecks(bool small) {
+static int runChecks(bool small, const char* only) {
   int failed = 0, total = 0;
   for (const Entry& e : kEntries) {
+    if (only && !std::strstr(e.name, only)) continue;
     std::vector<Problem> ps;
     const int d = e.headDim;
     // The production kernels, and the ablation with its own load pipeline, get every problem.
@@ -796,6 +798,7 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines survive a timeout kill
   bool check = false, bench = false, small = false, decode = false;
   const char* kernels = nullptr;  // --kernels=a,b: bench these (default: the grid of defaultBenchCases)
+  const char* only = nullptr;     // --only=text: check only the kernels whose name contains it
   const char* seqlens = "512,1024,2048,8192,16384";
   int passes = 2, profile = 0, samples = 12, gapMs = 0;
   for (int i = 1; i < argc; ++i) {
@@ -805,6 +808,7 @@ int main(int argc, char** argv) {
     decode |= !std::strcmp(argv[i], "--decode");
     if (!std::strncmp(argv[i], "--kernels=", 10)) kernels = argv[i] + 10, bench = true;
     if (!std::strncmp(argv[i], "--seqlens=", 10)) seqlens = argv[i] + 10;
+    if (!std::strncmp(argv[i], "--only=", 7)) only = argv[i] + 7;
     if (!std::strncmp(argv[i], "--passes=", 9)) passes = std::atoi(argv[i] + 9);
     if (!std::strncmp(argv[i], "--profile=", 10)) profile = std::atoi(argv[i] + 10);
     if (!std::strncmp(argv[i], "--samples=", 10)) samples = std::atoi(argv[i] + 10);
@@ -819,7 +823,7 @@ int main(int argc, char** argv) {
   std::printf("device %s, %d SMs\n", prop.name, prop.multiProcessorCount);
   smCount = prop.multiProcessorCount;
   int failed = 0;
-  if (check) failed = runChecks(small);
+  if (check) failed = runChecks(small, only);
   if (bench) {
     std::vector<BenchCase> cases;
     if (decode) {
