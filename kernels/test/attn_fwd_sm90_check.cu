@@ -547,6 +547,18 @@ static int runChecks(bool small, const char* only) {
       ps.push_back({2, 203, 203, 4, 2, d, -1, 0});      // causal, GQA
       ps.push_back({1, 113, 1000, 2, 1, d, -1, 0});     // causal, sq < sk, MQA
       ps.push_back({1, 300, 129, 2, 2, d, -1, 0});      // causal, sq > sk: rows that see no key
+      if (!small) {
+        // Experiments too: diagonals across two key blocks, windows bounded on the right only,
+        // softcap, one row.
+        ps.push_back({1, 777, 1234, 3, 1, d, -1, 0});   // causal, sq < sk, neither a block multiple
+        ps.push_back({2, 513, 513, 2, 2, d, -1, 77});   // a window bounded on the right only
+        ps.push_back({1, 260, 1000, 2, 2, d, -1, 300}); // right edge past the last key for some rows
+        Problem cap{1, 400, 400, 2, 1, d, -1, 0};
+        cap.softcap = 8.f;
+        ps.push_back(cap);
+        ps.push_back({1, 1, 1, 1, 1, d, -1, 0});
+        ps.push_back({1, 1, 3000, 2, 1, d, -1, 0});     // one row that sees every key
+      }
       if (!small && production) {
         ps.push_back({1, 500, 517, 2, 1, d, 50, 20});   // local window
         ps.push_back({1, 128, 384, 2, 2, d, 0, 0});     // window of one key
