@@ -327,6 +327,18 @@ test('recorded figures only accompany measured grid points', () => {
   assert.ok(c.rows.every((r) => r.run.direction === 'fwd'));
 });
 
+test('figures recorded on another card say so in the summary', () => {
+  const ours = fakeFile();
+  const same = asPeer(ours, 'fa3', 1.5, true);
+  assert.match(comparisonMarkdown([ours, same]), /- .*: recorded, not measured in this run \(test\)/);
+  const other = asPeer(ours, 'fa3', 1.5, true);
+  other.device = { ...other.device, name: 'Another GPU' };
+  assert.match(
+    comparisonMarkdown([ours, other]),
+    new RegExp(`: recorded on Another GPU, not this run's card \\(${ours.device.name}\\), not measured in this run \\(test\\)`),
+  );
+});
+
 test('the README section between the markers is replaced, or appended when the markers are missing', () => {
   const text = `# Bench\n\nintro\n\n${README_START}\nold table\n${README_END}\n\nafter\n`;
   const out = replaceBetweenMarkers(text, 'new table');

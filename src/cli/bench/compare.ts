@@ -98,7 +98,11 @@ export function comparisonMarkdown(files: readonly BenchFile[], svgLink?: string
   const head = measured[0] ?? files[0]!;
   const lines = [`**${head.date.slice(0, 10)} · ${head.device.name} · commit ${files.find((f) => f.runs.some((r) => r.impl === 'ours'))?.commit ?? 'unknown'}**`, ''];
   for (const f of measured) lines.push(`- ${f.tool}: ${fileHeadline(f, false)}`);
-  for (const f of files.filter((x) => x.recorded)) lines.push(`- ${f.tool}: recorded, not measured in this run (${f.recorded!.source})`);
+  for (const f of files.filter((x) => x.recorded)) {
+    // Figures recorded on another card are still the bar, but the reader must know the cards differ.
+    const card = f.device.name !== head.device.name ? ` on ${f.device.name}, not this run's card (${head.device.name})` : '';
+    lines.push(`- ${f.tool}: recorded${card}, not measured in this run (${f.recorded!.source})`);
+  }
   const s = head.settings;
   lines.push(
     '',
