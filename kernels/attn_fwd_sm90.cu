@@ -18,8 +18,9 @@
 // Traits::kWarpSpecialized = false (FA3's "without warp specialization" ablation, checker only):
 // no producer warpgroup and no setmaxnreg, block 128 x kConsumerWarpgroups threads; thread 0 of
 // the last consumer warpgroup issues the loads from inside its loop (ConsumerIssuedLoads).
-// Traits::kPackGqa (checker only, kernels/NOTES.md): a tile holds the rows of all p.headGroup query
-// heads of one KV head (PackedRows, tile_scheduler.cuh), for short queries; the roles are the same.
+// Traits::kPackGqa (the `_packgqa` kernels, kernels/NOTES.md): a tile holds the rows of all
+// p.headGroup query heads of one KV head (PackedRows, tile_scheduler.cuh), for short queries (GQA
+// decoding); always two consumer warpgroups (kBlockM 128); the roles are the same.
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -118,10 +119,10 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
 
 }  // namespace fa::sm90
 
-#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, name)            \
-  extern "C" __global__ void __launch_bounds__(                                                             \
-      fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, 0, true, 0, kVarlen>::kThreads, 1)   \
-      name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
-    fa::sm90::attnFwdSm90<fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, 0, true, 0, kVarlen>>(p); \
+#define FA_ATTN_FWD_SM90_KERNEL(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, kPackGqa, name)          \
+  extern "C" __global__ void __launch_bounds__(                                                                    \
+      ATTN_FWD_SM90_TRAITS(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, kPackGqa)::kThreads, 1)      \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                                          \
+    fa::sm90::attnFwdSm90<ATTN_FWD_SM90_TRAITS(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, kPackGqa)>(p); \
   }
 ATTN_FWD_SM90_INSTANCES(FA_ATTN_FWD_SM90_KERNEL)

@@ -19,7 +19,7 @@ import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { flashAttnFunc, flashAttnQkvpackedFunc, flashAttnVarlenFunc } from '../src/attention/api.js';
 import { encodeElement } from '../src/tensor/dtype.js';
-import { BACKEND_ENV, getBackend, reloadBackendEnv, selectBackend } from '../src/attention/dispatch.js';
+import { selectBackend } from '../src/attention/dispatch.js';
 import { type ReferenceVarlen, acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../src/attention/reference.js';
 import type { AttentionOptions } from '../src/attention/types.js';
 import { resolveOptions, validateVarlen } from '../src/attention/validate.js';
@@ -38,14 +38,13 @@ import {
 } from '../src/attention/sm90.js';
 import '../src/attention/index.js';
 import type { AttentionProblem } from '../src/attention/problem.js';
-import { type TestContext, gpuTest } from './support/gpu.js';
+import { gpuTest } from './support/gpu.js';
+import { DTYPES, type Dt, checkCase, freshSeed, requireSm90 } from './support/sm90-cases.js';
 import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
 import { problemShell } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HEAD_DIMS = [64, 128, 192, 256] as const;
-const DTYPES = ['bfloat16', 'float16'] as const;
-type Dt = (typeof DTYPES)[number];
 /** H100: the most dynamic shared memory one block may have. */
 const H100_SMEM_PER_BLOCK = 232448;
 
@@ -219,85 +218,6 @@ test('supports() takes head dims 96 and 192 and varlen up to head dim 128 once t
 });
 
 // ---- on an sm_90 GPU ---------------------------------------------------------------------------
-
-/** Skips (with the reason) unless the sm90 backend can run here; forces it for the test's duration. */
-function requireSm90(t: TestContext): boolean {
-  const [major] = cuda.getDeviceProperties(0).computeCapability;
-  if (major !== 9) {
-    t.skip(`needs a compute capability 9.x device, cuda:0 is ${cuda.getDeviceProperties(0).computeCapability.join('.')}`);
-    return false;
-  }
-  assert.ok(getBackend('sm90'), `the sm90 backend is not registered (module ${SM90_MODULE} not built?)`);
-  const before = process.env[BACKEND_ENV];
-  process.env[BACKEND_ENV] = 'sm90';
-  reloadBackendEnv();
-  t.after(() => {
-    if (before === undefined) delete process.env[BACKEND_ENV];
-    else process.env[BACKEND_ENV] = before;
-    reloadBackendEnv();
-  });
-  return true;
-}
-
-interface Case {
-  dtype: Dt;
-  batch: number;
-  sq: number;
-  sk: number;
-  heads: number;
-  headsKV: number;
-  d: number;
-  opts?: AttentionOptions;
-  /** Standard deviation of q (default 1): large values make huge logits. */
-  qStd?: number;
-  /** Checks the LSE by this relative tolerance instead of the acceptance rule (huge logits only, see below). */
-  lseRelTol?: number;
-}
-
-/** Fresh inputs every run; the seed is in every failure message. */
-function freshSeed(): number {
-  return (Math.floor(Math.random() * 0x7fffffff) ^ Date.now()) >>> 0;
-}
-
-function describeCase(c: Case, seed: number): string {
-  const o = c.opts ?? {};
-  const mask = o.causal ? ' causal' : o.windowSize ? ` window [${o.windowSize.join(', ')}]` : '';
-  return `${c.dtype} b${c.batch} sq${c.sq} sk${c.sk} h${c.heads}/${c.headsKV} d${c.d}${mask}${o.softcap ? ` softcap ${o.softcap}` : ''}${o.softmaxScale ? ` scale ${o.softmaxScale}` : ''} seed ${seed}`;
-}
-
-/** Runs the case through flashAttnFunc (forced onto sm90) and applies the acceptance rule to out and lse. */
-function checkCase(c: Case): { lse: Float64Array; out: Float64Array } {
-  const seed = freshSeed();
-  const what = describeCase(c, seed);
-  const dev = { dtype: c.dtype, device: 'cuda' } as const;
-  const q = Tensor.randn([c.batch, c.sq, c.heads, c.d], { ...dev, seed, std: c.qStd ?? 1 });
-  const k = Tensor.randn([c.batch, c.sk, c.headsKV, c.d], { ...dev, seed: seed + 1 });
-  const v = Tensor.randn([c.batch, c.sk, c.headsKV, c.d], { ...dev, seed: seed + 2 });
-  const out = Tensor.full([c.batch, c.sq, c.heads, c.d], NaN, dev); // poisoned
-  try {
-    const res = flashAttnFunc(q, k, v, { ...c.opts, out, returnLse: true });
-    const actualOut = res.out.toHost().toFloat64Array();
-    const actualLse = res.lse.toHost().toFloat64Array();
-    res.lse.dispose();
-    const resolved = resolveOptions('test', c.opts ?? {}, c.d, c.sk);
-    const ref = attentionReference(q, k, v, resolved);
-    const naive = attentionNaiveLowPrecision(q, k, v, resolved, c.dtype);
-    const o = acceptanceCheck(actualOut, ref.out, naive.out);
-    assert.ok(o.ok, `${what}: out: ${o.message}`);
-    if (c.lseRelTol === undefined) {
-      const l = acceptanceCheck(actualLse, ref.lse, naive.lse);
-      assert.ok(l.ok, `${what}: lse: ${l.message}`);
-    } else {
-      for (let i = 0; i < ref.lse.length; i++) {
-        const err = Math.abs(actualLse[i]! - ref.lse[i]!);
-        assert.ok(err <= c.lseRelTol * Math.abs(ref.lse[i]!), `${what}: lse[${i}] = ${actualLse[i]}, reference ${ref.lse[i]}`);
-      }
-    }
-    return { out: actualOut, lse: actualLse };
-  } finally {
-    for (const x of [q, k, v, out]) x.dispose();
-  }
-}
 
 gpuTest('sm90: every head dim and dtype, seqlenQ < seqlenK and >, GQA, causal and not', (t) => {
   if (!requireSm90(t)) return;

@@ -6,8 +6,10 @@
  *
  * It checks the cache of accepted problem signatures in sm90Supports (a problem of an accepted
  * signature is still checked for everything else, with the same reasons; another signature is
- * checked in full), that planned launches pass the bytes of a fresh one, and that the leak
- * backstop frees device memory of owners never disposed (registered in batches, tensor.ts).
+ * checked in full), that planned launches pass the bytes of a fresh one, that the leak
+ * backstop frees device memory of owners never disposed (registered in batches, tensor.ts), and
+ * PackGQA: which kernel GQA shapes get, and the launches of packed problems (kernel, grid, block,
+ * shared memory, the tensor maps' boxes, as kernels/test/attn_fwd_sm90_check.cu's launch() makes them).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +20,20 @@ const root = process.cwd();
 const gcc = spawnSync('gcc', ['--version']);
 const skip = process.platform !== 'linux' ? 'the fake driver stands in for Linux\'s libcuda.so.1' : gcc.status === 0 ? false : 'no gcc to build scripts/fake-libcuda.c';
 
-test('sm90 on a fake device: accepted signatures, planned launches, the leak backstop', { skip }, () => {
+interface LaunchRecord {
+  kernel: string;
+  grid: number[];
+  block: number[];
+  smem: number;
+  boxQ: number[];
+  boxK: number[];
+  boxO: number[];
+}
+
+/** Shared memory of a 2-consumer-warpgroup kernel: Q (and O where it fits), 2 K and 2 V stages, 10 barriers, alignment slack. */
+const smem2 = (d: number, blockN: number, separateO: boolean): number => ((separateO ? 2 : 1) * 128 + 4 * blockN) * d * 2 + 80 + 1024;
+
+test('sm90 on a fake device: accepted signatures, planned launches, the leak backstop, PackGQA', { skip }, () => {
   const setUp = spawnSync(process.execPath, [join(root, 'scripts', 'hostcost-fake-driver.mjs'), '--env'], { encoding: 'utf8' });
   assert.equal(setUp.status, 0, setUp.stderr);
   const env = { ...process.env, ...JSON.parse(setUp.stdout), FLASH_ATTN_BACKEND: '' };
@@ -28,6 +43,12 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     reasons: Record<string, string | null>;
     planned: { launches: number; differing: number[]; hitsIdentical: boolean };
     backstop: { leaked: number; disposed: number; leftAfterGc: number };
+    packGqa: {
+      kernels: Record<string, string | null>;
+      launches: Record<string, LaunchRecord>;
+      planned: { launches: number; identical: boolean };
+      reusedAddress: number[][];
+    };
   };
   assert.deepEqual(r.reasons, {
     accepted: null,
@@ -50,4 +71,42 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
   });
   assert.deepEqual(r.planned, { launches: 5, differing: [], hitsIdentical: true });
   assert.deepEqual(r.backstop, { leaked: 300, disposed: 0, leftAfterGc: 0 });
+
+  // PackGQA: dense GQA with headGroup a power of two 2..16 and a short query (sm90PackGqaGroup).
+  assert.deepEqual(r.packGqa.kernels, {
+    'decode g8': 'attn_fwd_sm90_bf16_hd128_packgqa',
+    'decode g8 causal': 'attn_fwd_sm90_bf16_hd128_window_packgqa',
+    'decode g8 causal again': 'attn_fwd_sm90_bf16_hd128_window_packgqa',
+    'decode g2 fp16 hd64': 'attn_fwd_sm90_fp16_hd64_packgqa',
+    'decode g16 hd96': 'attn_fwd_sm90_bf16_hd128_packgqa',
+    'decode g4 hd192 window': 'attn_fwd_sm90_bf16_hd192_window_packgqa',
+    'decode g8 hd256': 'attn_fwd_sm90_bf16_hd256_packgqa',
+    'decode g8 hd256 causal: no packed kernel': 'attn_fwd_sm90_bf16_hd256_window',
+    'headGroup 3': 'attn_fwd_sm90_bf16_hd128',
+    'headGroup 32': 'attn_fwd_sm90_bf16_hd128',
+    MHA: 'attn_fwd_sm90_bf16_hd128',
+    'seqlenQ 128 g8': 'attn_fwd_sm90_bf16_hd128',
+    'seqlenQ 129 g8': 'attn_fwd_sm90_bf16_hd128_packgqa',
+    'seqlenQ 1000 g8': 'attn_fwd_sm90_bf16_hd128',
+  });
+  // Q box {64, R, headGroup, 1} with R = 128 / headGroup, O box {64, min(R, 64), max(1, 64 / R), 1};
+  // grid min(132, ceil(seqlenQ / R) x headsKV x batch); 384 threads (two consumer warpgroups) and
+  // 128-row tiles at every head dim, head dim 64 included.
+  const block = [384, 1, 1];
+  const launch = (kernel: string, units: number, smem: number, boxQ: number[], blockN: number, boxO: number[]): LaunchRecord =>
+    ({ kernel, grid: [Math.min(132, units), 1, 1], block, smem, boxQ, boxK: [64, blockN, 1, 1], boxO });
+  assert.deepEqual(r.packGqa.launches, {
+    'g8 hd128 sq1': launch('attn_fwd_sm90_bf16_hd128_packgqa', 1 * 4 * 2, smem2(128, 128, true), [64, 16, 8, 1], 128, [64, 16, 4, 1]),
+    'g4 hd64 sq17 causal fp16': launch('attn_fwd_sm90_fp16_hd64_window_packgqa', 1 * 2 * 1, smem2(64, 128, true), [64, 32, 4, 1], 128, [64, 32, 2, 1]),
+    'g2 hd64 sq100 batch3': launch('attn_fwd_sm90_bf16_hd64_packgqa', 2 * 2 * 3, smem2(64, 128, true), [64, 64, 2, 1], 128, [64, 64, 1, 1]),
+    'g16 hd192 sq4 window': launch('attn_fwd_sm90_bf16_hd192_window_packgqa', 1, smem2(192, 112, false), [64, 8, 16, 1], 112, [64, 8, 8, 1]),
+    'g8 hd256 sq1': launch('attn_fwd_sm90_bf16_hd256_packgqa', 1, smem2(256, 80, false), [64, 16, 8, 1], 80, [64, 16, 4, 1]),
+    'g8 hd128 sq17 batch40': launch('attn_fwd_sm90_bf16_hd128_packgqa', 2 * 4 * 40, smem2(128, 128, true), [64, 16, 8, 1], 128, [64, 16, 4, 1]),
+    // Unpacked: one head per 128-row tile (causal: pairs of query blocks, here one per head).
+    'unpacked: g8 hd256 sq1 causal': launch('attn_fwd_sm90_bf16_hd256_window', 8, smem2(256, 80, false), [64, 128, 1, 1], 80, [64, 64, 1, 1]),
+    'unpacked: g3 hd128 sq1': launch('attn_fwd_sm90_bf16_hd128', 6, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
+  });
+  assert.deepEqual(r.packGqa.planned, { launches: 5, identical: true });
+  // The map cache tells a packed Q box from an output box of the same rows by its heads.
+  assert.deepEqual(r.packGqa.reusedAddress, [[64, 64, 2, 1], [64, 64, 1, 1]]);
 });

@@ -1,40 +1,68 @@
 // THE table of Hopper forward kernels the build makes (one extern "C" entry each). The TypeScript
 // launcher (src/attention/sm90.ts) derives the same names; a kernel missing here falls back to the
 // portable path through supports(). Columns: element type, head dim, windowed (causal or local),
-// intra-warpgroup overlap, pingpong, varlen (packed sequences, cuSeqlens), entry name.
+// intra-warpgroup overlap, pingpong, varlen (packed sequences, cuSeqlens), PackGQA (the headGroup
+// query heads of one KV head share a tile, for short queries), entry name.
 //
 // 16 dense kernels (2 dtypes x head dims 64/128/192/256 x {full, windowed}), 8 varlen kernels
 // (2 dtypes x head dims 64/128 x {full, windowed}; at 192 and 256 their consumers spill, see
-// kernels/NOTES.md, so those go to the portable path) + 3 ablation kernels at bf16 / hdim 128 (no
-// pingpong, no overlap, neither) for measuring what each technique buys. Other head dims
-// (multiples of 8 up to 256) run on the next compiled one up.
+// kernels/NOTES.md, so those go to the portable path), 3 ablation kernels at bf16 / hdim 128 (no
+// pingpong, no overlap, neither) for measuring what each technique buys, and 14 PackGQA kernels
+// (2 dtypes x head dims 64/128/192/256 x {full, windowed}, less windowed 256: with PackGQA its
+// consumers spilled 28 B of stores and 44 B of loads under ptxas 13.0, 24 B of stack, so windowed
+// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md). 41 kernels in all.
+// Other head dims (multiples of 8 up to 256) run on the next compiled one up.
 #pragma once
 
-#define ATTN_FWD_SM90_INSTANCES(X)                                                      \
-  X(__nv_bfloat16, 64, false, true, true, false, attn_fwd_sm90_bf16_hd64)               \
-  X(__nv_bfloat16, 64, true, true, true, false, attn_fwd_sm90_bf16_hd64_window)         \
-  X(__nv_bfloat16, 128, false, true, true, false, attn_fwd_sm90_bf16_hd128)             \
-  X(__nv_bfloat16, 128, true, true, true, false, attn_fwd_sm90_bf16_hd128_window)       \
-  X(__nv_bfloat16, 192, false, true, true, false, attn_fwd_sm90_bf16_hd192)             \
-  X(__nv_bfloat16, 192, true, true, true, false, attn_fwd_sm90_bf16_hd192_window)       \
-  X(__nv_bfloat16, 256, false, true, true, false, attn_fwd_sm90_bf16_hd256)             \
-  X(__nv_bfloat16, 256, true, true, true, false, attn_fwd_sm90_bf16_hd256_window)       \
-  X(__half, 64, false, true, true, false, attn_fwd_sm90_fp16_hd64)                      \
-  X(__half, 64, true, true, true, false, attn_fwd_sm90_fp16_hd64_window)                \
-  X(__half, 128, false, true, true, false, attn_fwd_sm90_fp16_hd128)                    \
-  X(__half, 128, true, true, true, false, attn_fwd_sm90_fp16_hd128_window)              \
-  X(__half, 192, false, true, true, false, attn_fwd_sm90_fp16_hd192)                    \
-  X(__half, 192, true, true, true, false, attn_fwd_sm90_fp16_hd192_window)              \
-  X(__half, 256, false, true, true, false, attn_fwd_sm90_fp16_hd256)                    \
-  X(__half, 256, true, true, true, false, attn_fwd_sm90_fp16_hd256_window)              \
-  X(__nv_bfloat16, 64, false, true, true, true, attn_fwd_sm90_bf16_hd64_varlen)         \
-  X(__nv_bfloat16, 64, true, true, true, true, attn_fwd_sm90_bf16_hd64_window_varlen)   \
-  X(__nv_bfloat16, 128, false, true, true, true, attn_fwd_sm90_bf16_hd128_varlen)       \
-  X(__nv_bfloat16, 128, true, true, true, true, attn_fwd_sm90_bf16_hd128_window_varlen) \
-  X(__half, 64, false, true, true, true, attn_fwd_sm90_fp16_hd64_varlen)                \
-  X(__half, 64, true, true, true, true, attn_fwd_sm90_fp16_hd64_window_varlen)          \
-  X(__half, 128, false, true, true, true, attn_fwd_sm90_fp16_hd128_varlen)              \
-  X(__half, 128, true, true, true, true, attn_fwd_sm90_fp16_hd128_window_varlen)        \
-  X(__nv_bfloat16, 128, false, true, false, false, attn_fwd_sm90_bf16_hd128_nopingpong) \
-  X(__nv_bfloat16, 128, false, false, true, false, attn_fwd_sm90_bf16_hd128_nooverlap)  \
-  X(__nv_bfloat16, 128, false, false, false, false, attn_fwd_sm90_bf16_hd128_plain)
+// The Traits of a table row (kernels/sm90/attn_fwd_sm90_traits.h), for the build's entries and the
+// checker's. PackGQA splits a tile's rows into headGroup heads of R = kBlockM / headGroup rows with
+// shifts, R a multiple of the 8-row swizzle atom, so it needs kBlockM = 128, two consumer
+// warpgroups (192 / headGroup is no power of two): the non-windowed head-dim-64 kernel has three
+// by default, so its packed twin overrides the count to 2. For every other row the override is 0,
+// the default, so those kernels are the same template instances as before the column existed.
+#define ATTN_FWD_SM90_TRAITS(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, kPackGqa)        \
+  fa::sm90::Traits<Element, kHeadDim, kWindowed, kOverlap, kPingpong, true, 0, 0, true, (kPackGqa) ? 2 : 0, \
+                   kVarlen, 0, 0, true, kPackGqa>
+
+#define ATTN_FWD_SM90_INSTANCES(X)                                                               \
+  X(__nv_bfloat16, 64, false, true, true, false, false, attn_fwd_sm90_bf16_hd64)                 \
+  X(__nv_bfloat16, 64, true, true, true, false, false, attn_fwd_sm90_bf16_hd64_window)           \
+  X(__nv_bfloat16, 128, false, true, true, false, false, attn_fwd_sm90_bf16_hd128)               \
+  X(__nv_bfloat16, 128, true, true, true, false, false, attn_fwd_sm90_bf16_hd128_window)         \
+  X(__nv_bfloat16, 192, false, true, true, false, false, attn_fwd_sm90_bf16_hd192)               \
+  X(__nv_bfloat16, 192, true, true, true, false, false, attn_fwd_sm90_bf16_hd192_window)         \
+  X(__nv_bfloat16, 256, false, true, true, false, false, attn_fwd_sm90_bf16_hd256)               \
+  X(__nv_bfloat16, 256, true, true, true, false, false, attn_fwd_sm90_bf16_hd256_window)         \
+  X(__half, 64, false, true, true, false, false, attn_fwd_sm90_fp16_hd64)                        \
+  X(__half, 64, true, true, true, false, false, attn_fwd_sm90_fp16_hd64_window)                  \
+  X(__half, 128, false, true, true, false, false, attn_fwd_sm90_fp16_hd128)                      \
+  X(__half, 128, true, true, true, false, false, attn_fwd_sm90_fp16_hd128_window)                \
+  X(__half, 192, false, true, true, false, false, attn_fwd_sm90_fp16_hd192)                      \
+  X(__half, 192, true, true, true, false, false, attn_fwd_sm90_fp16_hd192_window)                \
+  X(__half, 256, false, true, true, false, false, attn_fwd_sm90_fp16_hd256)                      \
+  X(__half, 256, true, true, true, false, false, attn_fwd_sm90_fp16_hd256_window)                \
+  X(__nv_bfloat16, 64, false, true, true, true, false, attn_fwd_sm90_bf16_hd64_varlen)           \
+  X(__nv_bfloat16, 64, true, true, true, true, false, attn_fwd_sm90_bf16_hd64_window_varlen)     \
+  X(__nv_bfloat16, 128, false, true, true, true, false, attn_fwd_sm90_bf16_hd128_varlen)         \
+  X(__nv_bfloat16, 128, true, true, true, true, false, attn_fwd_sm90_bf16_hd128_window_varlen)   \
+  X(__half, 64, false, true, true, true, false, attn_fwd_sm90_fp16_hd64_varlen)                  \
+  X(__half, 64, true, true, true, true, false, attn_fwd_sm90_fp16_hd64_window_varlen)            \
+  X(__half, 128, false, true, true, true, false, attn_fwd_sm90_fp16_hd128_varlen)                \
+  X(__half, 128, true, true, true, true, false, attn_fwd_sm90_fp16_hd128_window_varlen)          \
+  X(__nv_bfloat16, 128, false, true, false, false, false, attn_fwd_sm90_bf16_hd128_nopingpong)   \
+  X(__nv_bfloat16, 128, false, false, true, false, false, attn_fwd_sm90_bf16_hd128_nooverlap)    \
+  X(__nv_bfloat16, 128, false, false, false, false, false, attn_fwd_sm90_bf16_hd128_plain)       \
+  X(__nv_bfloat16, 64, false, true, true, false, true, attn_fwd_sm90_bf16_hd64_packgqa)          \
+  X(__nv_bfloat16, 64, true, true, true, false, true, attn_fwd_sm90_bf16_hd64_window_packgqa)    \
+  X(__nv_bfloat16, 128, false, true, true, false, true, attn_fwd_sm90_bf16_hd128_packgqa)        \
+  X(__nv_bfloat16, 128, true, true, true, false, true, attn_fwd_sm90_bf16_hd128_window_packgqa)  \
+  X(__nv_bfloat16, 192, false, true, true, false, true, attn_fwd_sm90_bf16_hd192_packgqa)        \
+  X(__nv_bfloat16, 192, true, true, true, false, true, attn_fwd_sm90_bf16_hd192_window_packgqa)  \
+  X(__nv_bfloat16, 256, false, true, true, false, true, attn_fwd_sm90_bf16_hd256_packgqa)        \
+  X(__half, 64, false, true, true, false, true, attn_fwd_sm90_fp16_hd64_packgqa)                 \
+  X(__half, 64, true, true, true, false, true, attn_fwd_sm90_fp16_hd64_window_packgqa)           \
+  X(__half, 128, false, true, true, false, true, attn_fwd_sm90_fp16_hd128_packgqa)               \
+  X(__half, 128, true, true, true, false, true, attn_fwd_sm90_fp16_hd128_window_packgqa)         \
+  X(__half, 192, false, true, true, false, true, attn_fwd_sm90_fp16_hd192_packgqa)               \
+  X(__half, 192, true, true, true, false, true, attn_fwd_sm90_fp16_hd192_window_packgqa)         \
+  X(__half, 256, false, true, true, false, true, attn_fwd_sm90_fp16_hd256_packgqa)

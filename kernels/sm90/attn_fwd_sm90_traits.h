@@ -57,9 +57,10 @@ enum NamedBarrierId : uint32_t {
 };
 
 // kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false,
-// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride, kWarpSpecialized_ = false
-// and kPackGqa_ = true exist for experiments built only into the checker
-// (kernels/test/attn_fwd_sm90_check.cu).
+// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride and kWarpSpecialized_ =
+// false exist for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu);
+// kPackGqa_ = true (with kConsumerWgOverride = 2 at head dim 64) makes the production `_packgqa`
+// kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
@@ -91,7 +92,7 @@ struct Traits {
   static constexpr bool kWarpSpecialized = kWarpSpecialized_;
   static_assert(kWarpSpecialized || (kIntraWgOverlap_ && kPingpong_ && !kWindowed_ && !kVarlen_),
                 "without warp specialization: dense, non-windowed, with overlap and pingpong only");
-  // PackGQA (FA3's PackGQA; checker only so far, kernels/NOTES.md): a tile holds the rows of all
+  // PackGQA (FA3's PackGQA; the `_packgqa` kernels, kernels/NOTES.md): a tile holds the rows of all
   // p.headGroup query heads that share one KV head, R = kBlockM / headGroup rows of each
   // (PackedRows, tile_scheduler.cuh), so a short query (decoding: 1-64 rows) fills the M tile
   // instead of leaving most of a 128-row tile of one head empty, and the K/V of a KV head is read

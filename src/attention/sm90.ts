@@ -11,6 +11,10 @@
  * Everything else (varlen beyond head dim 128, headDimV != headDim, empty problems) is left to the
  * portable 'sm80' backend: supports() names the reason.
  *
+ * GQA with short queries (decoding) runs on the PackGQA kernels (`*_packgqa`): a 128-row tile holds
+ * R = 128 / headGroup positions of each of the headGroup query heads that share a KV head, instead
+ * of one head's rows with most of the tile empty (sm90PackGqaGroup says when; kernels/NOTES.md).
+ *
  * Inputs reach the kernel as TMA tensor maps: a rank-4 view {headDim, seqlen, heads, batch} of each
  * [batch, seqlen, heads, headDim] tensor with a 128-byte swizzle and box {64, rows, 1, 1}; the
  * kernel issues one box per 64-column chunk, which lands in shared memory as a [rows x 128 B] column
@@ -19,7 +23,7 @@
 import * as cuda from '../cuda/index.js';
 import type { DType } from '../tensor/dtype.js';
 import { type Tensor, dimsOf, stridesOf } from '../tensor/tensor.js';
-import { type AttentionBackend, type PreparedForward, registerBackend } from './dispatch.js';
+import { type AttentionBackend, type PreparedForward, registerBackend, reloadBackendEnv } from './dispatch.js';
 import type { AttentionProblem } from './problem.js';
 
 /** Module name in kernels/build-table.mjs. */
@@ -35,16 +39,72 @@ const SM90_MAX_HEAD_DIM = SM90_HEAD_DIMS[SM90_HEAD_DIMS.length - 1]!;
 
 /**
  * Consumer warpgroups of a kernel (ConsumerWarpgroups in kernels/sm90/attn_fwd_sm90_traits.h, where
- * the reasons are): three for compiled head dim 64 without a window and not varlen, two otherwise.
+ * the reasons are): three for compiled head dim 64 without a window, not varlen and not packed, two
+ * otherwise (PackGQA kernels always have two: ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h).
  * A CTA computes 64 query rows per consumer warpgroup and has one producer warpgroup besides.
  */
-export function sm90ConsumerWarpgroups(headDim: number, windowed: boolean, varlen = false): number {
-  return headDim === 64 && !windowed && !varlen ? 3 : 2;
+export function sm90ConsumerWarpgroups(headDim: number, windowed: boolean, varlen = false, packGqa = false): number {
+  return headDim === 64 && !windowed && !varlen && !packGqa ? 3 : 2;
 }
 
 /** Query rows per CTA (Traits::kBlockM). */
-export function sm90BlockM(headDim: number, windowed: boolean, varlen = false): number {
-  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(headDim, windowed, varlen);
+export function sm90BlockM(headDim: number, windowed: boolean, varlen = false, packGqa = false): number {
+  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(headDim, windowed, varlen, packGqa);
+}
+
+/** Tile rows of a PackGQA kernel (Traits::kBlockM with two consumer warpgroups). */
+const PACK_GQA_BLOCK_M = 128;
+/**
+ * The largest headGroup a packed tile takes: each head's R = 128 / headGroup rows must be a
+ * multiple of the 8-row 128B-swizzle atom (PackedRows in kernels/sm90/tile_scheduler.cuh).
+ */
+export const SM90_PACK_GQA_MAX_GROUP = 16;
+
+/**
+ * Whether the build has PackGQA kernels for a compiled head dim (kernels/sm90/attn_fwd_sm90_instances.h):
+ * every one but windowed 256, whose packed consumers spill registers (kernels/NOTES.md); windowed
+ * GQA problems at head dim 256 run on the unpacked kernel.
+ */
+export function sm90HasPackGqaKernel(headDim: number, windowed: boolean): boolean {
+  return SM90_BLOCK_N[headDim] !== undefined && !(headDim === 256 && windowed);
+}
+
+/** Whether sm90PackGqaGroup may pack (tests turn it off to cover the unpacked kernels on GQA shapes). */
+let packGqaEnabled = true;
+
+/**
+ * Tests only, not exported by the package: `false` runs every problem on the unpacked kernels, as
+ * before PackGQA was wired; `true` restores the rule. Bumps the dispatch epoch (through
+ * reloadBackendEnv) so that no plan of a repeated call keeps the other kernel.
+ */
+export function setSm90PackGqaEnabled(enabled: boolean): void {
+  packGqaEnabled = enabled;
+  reloadBackendEnv();
+}
+
+/**
+ * The headGroup (heads / headsKV) whose query heads share a tile when `p` runs on a PackGQA kernel,
+ * or 0 when it runs on the unpacked one. Packs dense GQA problems with headGroup a power of two from
+ * 2 to 16 (R = 128 / headGroup rows per head, a multiple of 8) when the packed tiles compute fewer
+ * than 90% of the query rows the unpacked tiles would. A tile costs its full row count times the
+ * keys whether its rows are real or padding, so the rows computed, padding included, are the work:
+ * unpacked, each head's seqlenQ rounded up to kBlockM (128, 192 at head dim 64); packed, rounded up
+ * to R. Decoding (seqlenQ 1, headGroup 8): 128 rows per head against 16. The 10% margin keeps the
+ * measured unpacked kernels (and the windowed kernels' causal pairing of query blocks, which packed
+ * tiles do without) where packing saves little; it also bounds packing to short queries: the
+ * unpacked padding is under kBlockM rows, so it exceeds 10% of the rows only while seqlenQ < 10
+ * kBlockM. (FA3's should_pack_gqa in hopper/heuristics.h compares the same two efficiencies with
+ * the same margin, for its layout, which rounds seqlenQ x headGroup up to kBlockM as a whole.)
+ * Varlen problems are never packed (the packed kernels have no varlen twins).
+ */
+export function sm90PackGqaGroup(p: AttentionProblem, compiledHeadDim: number, windowed: boolean): number {
+  const group = p.heads / p.headsKV;
+  if (!packGqaEnabled || group < 2 || group > SM90_PACK_GQA_MAX_GROUP || (group & (group - 1)) !== 0 || p.varlen !== undefined) return 0;
+  if (!sm90HasPackGqaKernel(compiledHeadDim, windowed)) return 0;
+  const rows = PACK_GQA_BLOCK_M / group;
+  const blockM = sm90BlockM(compiledHeadDim, windowed);
+  const seqlenQ = p.seqlenQ;
+  return 10 * Math.ceil(seqlenQ / rows) * rows < 9 * Math.ceil(seqlenQ / blockM) * blockM ? group : 0;
 }
 const STAGES = 2;
 /** Q full, Q free, then full/empty for each K and V stage. */
@@ -87,26 +147,33 @@ export function sm90CompiledHeadDim(headDim: number): number | undefined {
 /**
  * Dynamic shared memory of the kernel for compiled head dim `headDim` (Traits::kSmemBytes): Q, a
  * separate O tile where it fits (Traits::kSeparateO), 2 K and 2 V stages, barriers; varlen kernels
- * add their tile ring.
+ * add their tile ring; PackGQA kernels have 128-row Q and O tiles at every head dim.
  */
-export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen = false): number {
+export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen = false, packGqa = false): number {
   const blockN = SM90_BLOCK_N[headDim];
   if (blockN === undefined) {
     throw new RangeError(`sm90SharedMemoryBytes: headDim must be a compiled head dim (${SM90_HEAD_DIMS.join(', ')}), got ${headDim}`);
   }
   const rest =
     2 * STAGES * blockN * headDim * ELEMENT_BYTES + BARRIER_BYTES + (varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
-  const tileQ = sm90BlockM(headDim, windowed, varlen) * headDim * ELEMENT_BYTES;
+  const tileQ = sm90BlockM(headDim, windowed, varlen, packGqa) * headDim * ELEMENT_BYTES;
   return 2 * tileQ + rest <= MAX_SMEM_BYTES ? 2 * tileQ + rest : tileQ + rest;
 }
 
 /**
  * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window_varlen (kernels/sm90/attn_fwd_sm90_instances.h),
  * for a compiled head dim. `windowed` selects the kernels with the causal / local mask, `varlen`
- * those for packed sequences (cuSeqlens).
+ * those for packed sequences (cuSeqlens), `packGqa` those whose tiles hold a whole GQA group
+ * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen).
  */
-export function sm90KernelName(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean, varlen = false): string {
-  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}`;
+export function sm90KernelName(
+  dtype: 'float16' | 'bfloat16',
+  headDim: number,
+  windowed: boolean,
+  varlen = false,
+  packGqa = false,
+): string {
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}`;
 }
 
 /** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
@@ -140,12 +207,12 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
-/** Kernel names by (dtype, head dim, windowed, varlen), formatted once: calls happen per attention call. */
+/** Kernel names by (dtype, head dim, windowed, varlen, packed), formatted once: calls happen per attention call. */
 const kernelNames = new Map<number, string>();
-function kernelNameOf(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean, varlen: boolean): string {
-  const key = headDim * 8 + (varlen ? 4 : 0) + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
+function kernelNameOf(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean, varlen: boolean, packGqa: boolean): string {
+  const key = headDim * 16 + (packGqa ? 8 : 0) + (varlen ? 4 : 0) + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
   let name = kernelNames.get(key);
-  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen)));
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa)));
   return name;
 }
 
@@ -180,8 +247,8 @@ function tmaInputReason(name: string, t: Tensor, device: number): string | undef
 }
 
 /**
- * Signatures (dtype, head dim, windowed, varlen, device) of problems sm90Supports accepted, with
- * their compiled head dim: a later problem with the same signature passes every check that
+ * Signatures (dtype, head dim, windowed, varlen, packed, device) of problems sm90Supports accepted,
+ * with their compiled head dim: a later problem with the same signature passes every check that
  * depends on nothing else (dtype, head dims, a built kernel, its shared memory on the device), and
  * is checked only for the rest, in the same order. Those facts are fixed for the process (the
  * build's manifest and the device's properties are read once); only acceptances are recorded.
@@ -189,14 +256,24 @@ function tmaInputReason(name: string, t: Tensor, device: number): string | undef
 const acceptedSignatures = new Map<number, number>();
 
 /** The key of a signature, or -1 for problems no signature of which is ever accepted. */
-function signatureKey(p: AttentionProblem, windowed: boolean): number {
+function signatureKey(p: AttentionProblem, windowed: boolean, packGqa: boolean): number {
   const { headDim } = p;
   const dtype = p.q.dtype;
   if (p.headDimV !== headDim || !(headDim >= 1 && headDim <= SM90_MAX_HEAD_DIM) || !isSm90DType(dtype)) return -1;
   const device = p.q.device;
   if (!(device >= 0)) return -1;
-  return (((device * (SM90_MAX_HEAD_DIM + 1) + headDim) * 2 + (p.varlen ? 1 : 0)) * 2 + (windowed ? 1 : 0)) * 2 +
-    (dtype === 'float16' ? 1 : 0);
+  return ((((device * (SM90_MAX_HEAD_DIM + 1) + headDim) * 2 + (p.varlen ? 1 : 0)) * 2 + (packGqa ? 1 : 0)) * 2 +
+    (windowed ? 1 : 0)) * 2 + (dtype === 'float16' ? 1 : 0);
+}
+
+/**
+ * sm90PackGqaGroup for a problem whose head dim may not be one the kernels take (then 0: the
+ * checks that follow reject it); runs on every call, so no lookups beyond the head-dim table.
+ */
+function packGroupOf(p: AttentionProblem, windowed: boolean): number {
+  if (p.heads === p.headsKV) return 0;
+  const compiled = sm90CompiledHeadDim(p.headDim);
+  return compiled === undefined ? 0 : sm90PackGqaGroup(p, compiled, windowed);
 }
 
 /**
@@ -205,16 +282,29 @@ function signatureKey(p: AttentionProblem, windowed: boolean): number {
  */
 export function sm90Supports(p: AttentionProblem): string | undefined {
   const windowed = isWindowed(p);
-  const key = signatureKey(p, windowed);
+  const group = packGroupOf(p, windowed);
+  const key = signatureKey(p, windowed, group > 0);
   const compiled = key < 0 ? undefined : acceptedSignatures.get(key);
-  if (compiled !== undefined) return shapeReason(p, compiled, windowed) ?? layoutReason(p);
-  const why = fullReason(p, windowed);
+  if (compiled !== undefined) return shapeReason(p, compiled, windowed, group) ?? layoutReason(p);
+  const why = fullReason(p, windowed, group);
   if (why === undefined && key >= 0) acceptedSignatures.set(key, sm90CompiledHeadDim(p.headDim)!);
   return why;
 }
 
+/**
+ * The entry point sm90 would launch for `p` (call only when sm90Supports(p) is undefined), e.g.
+ * attn_fwd_sm90_bf16_hd128_packgqa for a GQA decode step: for `flash-attn info` and for tests
+ * that check which kernel ran; not part of the public API.
+ */
+export function sm90KernelFor(p: AttentionProblem): string {
+  const windowed = isWindowed(p);
+  const compiled = sm90CompiledHeadDim(p.headDim)!;
+  const group = sm90PackGqaGroup(p, compiled, windowed);
+  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0);
+}
+
 /** Every check, in order; the ones of the signature are what acceptedSignatures records. */
-function fullReason(p: AttentionProblem, windowed: boolean): string | undefined {
+function fullReason(p: AttentionProblem, windowed: boolean, group: number): string | undefined {
   if (!isSm90DType(p.q.dtype)) return `needs float16 or bfloat16 inputs, got ${p.q.dtype}`;
   if (p.headDimV !== p.headDim) return `needs headDimV == headDim, got ${p.headDimV} and ${p.headDim}`;
   const compiled = sm90CompiledHeadDim(p.headDim);
@@ -223,16 +313,17 @@ function fullReason(p: AttentionProblem, windowed: boolean): string | undefined 
   if (varlen && !SM90_VARLEN_HEAD_DIMS.includes(compiled)) {
     return `has varlen kernels for head dims up to ${SM90_VARLEN_HEAD_DIMS[SM90_VARLEN_HEAD_DIMS.length - 1]} only (beyond, their consumers spill registers), got ${p.headDim}`;
   }
-  const shape = shapeReason(p, compiled, windowed);
+  const shape = shapeReason(p, compiled, windowed, group);
   if (shape) return shape;
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
-  if (!names.has(kernelNameOf(p.q.dtype, compiled, windowed, varlen))) {
-    return `kernel ${sm90KernelName(p.q.dtype, compiled, windowed, varlen)} was not built`;
+  const packGqa = group > 0;
+  if (!names.has(kernelNameOf(p.q.dtype, compiled, windowed, varlen, packGqa))) {
+    return `kernel ${sm90KernelName(p.q.dtype, compiled, windowed, varlen, packGqa)} was not built`;
   }
   const layout = layoutReason(p);
   if (layout) return layout;
-  const smem = sm90SharedMemoryBytes(compiled, windowed, varlen);
+  const smem = sm90SharedMemoryBytes(compiled, windowed, varlen, packGqa);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
     return `head dim ${compiled} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
@@ -241,12 +332,12 @@ function fullReason(p: AttentionProblem, windowed: boolean): string | undefined 
 }
 
 /** The checks of the problem's sizes and scalars. */
-function shapeReason(p: AttentionProblem, compiled: number, windowed: boolean): string | undefined {
+function shapeReason(p: AttentionProblem, compiled: number, windowed: boolean, group: number): string | undefined {
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
-  const blockM = sm90BlockM(compiled, windowed, p.varlen !== undefined);
-  const tiles = workUnits(p, blockM, false);
+  const blockM = sm90BlockM(compiled, windowed, p.varlen !== undefined, group > 0);
+  const tiles = workUnits(p, blockM, false, group);
   if (tiles > MAX_TILES) {
     return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
   }
@@ -297,9 +388,12 @@ function unitsOfRows(rows: number, blockM: number, windowed: boolean): number {
 /**
  * Work units of the persistent grid (kernels/sm90/tile_scheduler.cuh): query blocks of `blockM`
  * rows per head and sequence, or pairs of them for the windowed kernels. Varlen counts each
- * sequence's own blocks from the host copy of cuSeqlensQ (an empty sequence has none).
+ * sequence's own blocks from the host copy of cuSeqlensQ (an empty sequence has none). PackGQA
+ * (`group` > 0): blocks of R = 128 / group positions per KV head and sequence, single tiles also
+ * when windowed (no causal pairing).
  */
-function workUnits(p: AttentionProblem, blockM: number, windowed: boolean): number {
+function workUnits(p: AttentionProblem, blockM: number, windowed: boolean, group: number): number {
+  if (group > 0) return Math.ceil(p.seqlenQ / (PACK_GQA_BLOCK_M / group)) * p.headsKV * p.batch;
   if (!p.varlen) return unitsOfRows(p.seqlenQ, blockM, windowed) * p.heads * p.batch;
   const cu = p.varlen.host.cuSeqlensQ;
   let units = 0;
@@ -344,6 +438,8 @@ interface CachedMap {
   readonly device: number;
   readonly dtype: DType;
   readonly rows: number;
+  /** Heads per box (PackGQA's Q and O boxes span several heads; 1 otherwise). */
+  readonly boxHeads: number;
   /** The map's dims {headDim, seqlen, heads, batch} and byte strides of seqlen, heads and batch. */
   readonly hd: number;
   readonly s: number;
@@ -361,12 +457,14 @@ const MAP_CACHE_LIMIT = 256;
 /**
  * The rank-4 TMA view {headDim, seqlen, heads, batch} of a [batch, seqlen, heads, headDim] tensor
  * (varlen [total, heads, headDim]: {headDim, total, heads, 1}), with the real head dim and box
- * {64, rows, 1, 1}: the kernel loads or stores one box per 64-column chunk, and the copy engine
- * zero-fills (loads) or clips (stores) columns past headDim. Strides of size-1 dims are never used
- * by the copy engine; they are replaced by 16 so that any view of such a dim passes the driver's
- * multiple-of-16 rule.
+ * {64, rows, boxHeads, 1}: the kernel loads or stores one box per 64-column chunk, and the copy
+ * engine zero-fills (loads) or clips (stores) columns past headDim, and rows and heads past the
+ * tensor. A box lands in shared memory as [boxHeads][rows][128 B]: PackGQA's Q box {64, R,
+ * headGroup, 1} is exactly its tile's rows (kernels/sm90/tile_scheduler.cuh, PackedRows). Strides
+ * of size-1 dims are never used by the copy engine; they are replaced by 16 so that any view of
+ * such a dim passes the driver's multiple-of-16 rule.
  */
-function tensorMap(t: Tensor, rows: number): Uint8Array {
+function tensorMap(t: Tensor, rows: number, boxHeads: number): Uint8Array {
   const d = dimsOf(t);
   const st = stridesOf(t);
   const dense = d.length === 4;
@@ -386,7 +484,7 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
     for (let j = 0; j < list.length; j++) {
       const e = list[j]!;
       if (
-        e.device === device && e.dtype === dtype && e.rows === rows && e.hd === hd && e.s === s &&
+        e.device === device && e.dtype === dtype && e.rows === rows && e.boxHeads === boxHeads && e.hd === hd && e.s === s &&
         e.h === h && e.b === b && e.sb1 === sb1 && e.sb2 === sb2 && e.sb0 === sb0
       ) {
         return e.map;
@@ -399,7 +497,7 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
       globalAddress: addr,
       globalDims: [hd, s, h, b],
       globalStridesBytes: [sb1, sb2, sb0],
-      boxDims: [CHUNK_COLS, rows, 1, 1],
+      boxDims: [CHUNK_COLS, rows, boxHeads, 1],
       swizzle: '128B',
       l2Promotion: '128B',
     },
@@ -409,7 +507,7 @@ function tensorMap(t: Tensor, rows: number): Uint8Array {
     mapCache.clear();
     mapCacheEntries = 0;
   }
-  const entry: CachedMap = { device, dtype, rows, hd, s, h, b, sb1, sb2, sb0, map };
+  const entry: CachedMap = { device, dtype, rows, boxHeads, hd, s, h, b, sb1, sb2, sb0, map };
   if (list && mapCacheEntries > 0) list.push(entry);
   else mapCache.set(addr, [entry]);
   mapCacheEntries++;
@@ -464,14 +562,20 @@ function argBuffer(): ArgBuffer {
 /** Where sm90Forward packs: calls that are not planned (plan.ts) pack afresh every time. */
 const shared = argBuffer();
 
-/** A launch's configuration besides its arguments. */
+/** A launch's configuration besides its arguments, and the box of its output map. */
 interface LaunchShape {
   kernel: cuda.Kernel | undefined;
   grid: cuda.Dim3;
   block: cuda.Dim3;
   smem: number;
+  /** The O map's box rows and heads: {64, 64, 1, 1}, or PackGQA's {64, min(R, 64), max(1, 64 / R), 1}. */
+  oBoxRows: number;
+  oBoxHeads: number;
 }
-const sharedShape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
+function launchShape(): LaunchShape {
+  return { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0, oBoxRows: O_STORE_ROWS, oBoxHeads: 1 };
+}
+const sharedShape = launchShape();
 
 /**
  * Grids by CTA count ([n, 1, 1]), made once each: n is at most the SM count. Not frozen (an
@@ -498,19 +602,25 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   const windowLeft = kernelWindowLeft(p);
   const windowRight = kernelWindowRight(p);
   const windowed = windowLeft >= 0 || windowRight >= 0;
-  const blockM = sm90BlockM(d, windowed, varlen);
+  // PackGQA: R = 128 / group positions of each of the group's heads per tile; Q is one box
+  // {64, R, group, 1} per chunk and each consumer warpgroup's 64 rows one O box {64, min(R, 64),
+  // max(1, 64 / R), 1} (kernels/sm90/mainloop_producer.cuh, epilogue.cuh).
+  const group = sm90PackGqaGroup(p, d, windowed);
+  const packGqa = group > 0;
+  const blockM = sm90BlockM(d, windowed, varlen, packGqa);
+  const rowsPerHead = packGqa ? blockM / group : blockM;
   const w = b.w;
-  const mapQ = tensorMap(p.q, blockM);
+  const mapQ = tensorMap(p.q, rowsPerHead, packGqa ? group : 1);
   if (b.mapQ !== mapQ) {
     w.tensormapAt(AT.tmQ, mapQ);
     b.mapQ = mapQ;
   }
-  const mapK = tensorMap(p.k, blockN);
+  const mapK = tensorMap(p.k, blockN, 1);
   if (b.mapK !== mapK) {
     w.tensormapAt(AT.tmK, mapK);
     b.mapK = mapK;
   }
-  const mapV = tensorMap(p.v, blockN);
+  const mapV = tensorMap(p.v, blockN, 1);
   if (b.mapV !== mapV) {
     w.tensormapAt(AT.tmV, mapV);
     b.mapV = mapV;
@@ -533,23 +643,25 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // Persistent kernels: one CTA per SM (one fits per SM: 384 or 512 threads holding all 64K
   // registers, up to 225 KB of shared memory), each looping over work units; fewer when there are
   // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
-  // (kernels/sm90/tile_scheduler.cuh). Varlen: at least one CTA, which finds no tile when every
-  // sequence is empty.
+  // (kernels/sm90/tile_scheduler.cuh; PackGQA: always a tile). Varlen: at least one CTA, which
+  // finds no tile when every sequence is empty.
   const device = p.q.device;
-  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen), device);
-  shape.grid = gridOf(Math.max(1, Math.min(smCountOf(device), workUnits(p, blockM, windowed))));
-  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen)]!;
-  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen);
+  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa), device);
+  shape.grid = gridOf(Math.max(1, Math.min(smCountOf(device), workUnits(p, blockM, windowed, group))));
+  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa)]!;
+  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa);
+  shape.oBoxRows = Math.min(rowsPerHead, O_STORE_ROWS);
+  shape.oBoxHeads = Math.max(1, O_STORE_ROWS / rowsPerHead);
 }
 
 /**
- * Packs the output's map, address and strides into `b`. Each consumer warpgroup stores its 64 rows
- * one 64-column chunk at a time; varlen tiles whose TMA box would reach into the next sequence use
- * plain stores to [.., heads, headDim].
+ * Packs the output's map, address and strides into `b`, with the box `shape` says (packProblem).
+ * Each consumer warpgroup stores its 64 rows one 64-column chunk at a time; varlen tiles whose TMA
+ * box would reach into the next sequence use plain stores to [.., heads, headDim].
  */
-function packOutput(b: ArgBuffer, out: Tensor): void {
+function packOutput(b: ArgBuffer, out: Tensor, shape: LaunchShape): void {
   const w = b.w;
-  const mapO = tensorMap(out, O_STORE_ROWS);
+  const mapO = tensorMap(out, shape.oBoxRows, shape.oBoxHeads);
   if (b.mapO !== mapO) {
     w.tensormapAt(AT.tmO, mapO);
     b.mapO = mapO;
@@ -571,7 +683,7 @@ function packOutput(b: ArgBuffer, out: Tensor): void {
  */
 export function sm90Prepare(p: AttentionProblem): PreparedForward {
   const b = argBuffer();
-  const shape: LaunchShape = { kernel: undefined, grid: [1, 1, 1], block: [1, 1, 1], smem: 0 };
+  const shape = launchShape();
   packProblem(p, b, shape);
   const { kernel, grid, block, smem } = shape;
   const stream = p.stream;
@@ -580,7 +692,7 @@ export function sm90Prepare(p: AttentionProblem): PreparedForward {
   return (out, lse) => {
     const addr = out.devicePointer();
     if (addr !== outAddress) {
-      packOutput(b, out);
+      packOutput(b, out, shape);
       outAddress = addr;
     }
     b.w.ptrAt(AT.lse, lse ? lse.devicePointer() : 0n);
@@ -594,7 +706,7 @@ export function sm90Prepare(p: AttentionProblem): PreparedForward {
  */
 export function sm90Forward(p: AttentionProblem): void {
   packProblem(p, shared, sharedShape);
-  packOutput(shared, p.out);
+  packOutput(shared, p.out, sharedShape);
   shared.w.ptrAt(AT.lse, p.lse ? p.lse.devicePointer() : 0n);
   sharedShape.kernel!.launch(sharedShape.grid, sharedShape.block, sharedShape.smem, shared.w.bytes, p.stream);
 }

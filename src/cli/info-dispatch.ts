@@ -7,6 +7,7 @@ import * as cuda from '../cuda/index.js';
 // The attention index registers the GPU backends whose kernels were built: import it, not dispatch.js alone.
 import { type AttentionProblem, type BackendName, describeProblem, explainDispatch, validateDense } from '../attention/index.js';
 import { PLAIN_NAMES } from '../attention/validate.js';
+import { sm90KernelFor } from '../attention/sm90.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { CliArgumentError, type FlagSpec, parseFlags } from './flags.js';
@@ -31,6 +32,11 @@ export interface DispatchAnswer {
   problem: string;
   backend: BackendName | undefined;
   reasons: string[];
+  /**
+   * The kernel entry point, when the backend is sm90: e.g. attn_fwd_sm90_bf16_hd128_packgqa, whose
+   * tiles hold a whole GQA group (short queries with heads / headsKV a power of two up to 16).
+   */
+  kernel?: string;
 }
 
 /**
@@ -56,7 +62,9 @@ export function explainShape(query: ShapeQuery): DispatchAnswer {
   try {
     const p = problemOf(q, k, v, out, { causal: query.causal });
     const { backend, reasons } = explainDispatch(p);
-    return { query, problem: describeProblem(p), backend, reasons };
+    const answer: DispatchAnswer = { query, problem: describeProblem(p), backend, reasons };
+    if (backend === 'sm90') answer.kernel = sm90KernelFor(p);
+    return answer;
   } finally {
     for (const t of [q, k, v, out]) t.dispose();
   }
@@ -123,8 +131,13 @@ export function parseShapeArgs(command: string, argv: readonly string[], extra: 
 /** Representative configurations for info's dispatch table: every dtype x these head dims. */
 export const INFO_HEAD_DIMS = [64, 96, 128, 192, 256];
 const INFO_DTYPES: DType[] = ['bfloat16', 'float16', 'float32'];
-/** A small shape: dispatch does not depend on the sequence length today. */
+/**
+ * A small shape without GQA: the backend does not depend on the sequence length, only the sm90
+ * kernel does (PackGQA for GQA with short queries: INFO_DECODE_PROBE).
+ */
 const INFO_PROBE = { batch: 1, seqlen: 128, heads: 2 };
+/** A GQA decode step: 16 query heads on 2 KV heads, one query position, 1024 keys. */
+export const INFO_DECODE_PROBE = { batch: 1, seqlen: 1, seqlenK: 1024, heads: 16, headsKV: 2 };
 
 /** Which backend each (dtype, head dim, causal) takes on `device` at a small shape. */
 export function dispatchTable(device: ShapeQuery['device']): DispatchAnswer[] {
@@ -141,13 +154,30 @@ export function dispatchTable(device: ShapeQuery['device']): DispatchAnswer[] {
   return out;
 }
 
+/** Which backend (and whether a PackGQA kernel) each (dtype, head dim, causal) GQA decode step takes. */
+export function decodeDispatchTable(device: ShapeQuery['device']): DispatchAnswer[] {
+  const out: DispatchAnswer[] = [];
+  for (const dtype of INFO_DTYPES) {
+    for (const causal of [false, true]) {
+      for (const headDim of INFO_HEAD_DIMS) out.push(explainShape({ ...INFO_DECODE_PROBE, headDim, dtype, causal, device }));
+    }
+  }
+  return out;
+}
+
+/** A table cell: the backend, 'sm90+pack' when it runs a PackGQA kernel, 'none' when nothing can. */
+function cellOf(r: DispatchAnswer): string {
+  if (r.backend === undefined) return 'none';
+  return r.kernel?.endsWith('_packgqa') ? `${r.backend}+pack` : r.backend;
+}
+
 /** Text lines of a dispatch table: one row per dtype and causal setting, one column per head dim. */
 export function formatDispatchTable(rows: readonly DispatchAnswer[]): string[] {
   const lines = [`  ${'dtype'.padEnd(9)} ${'causal'.padEnd(6)} ${INFO_HEAD_DIMS.map((d) => `hdim ${d}`.padEnd(9)).join(' ')}`.trimEnd()];
   for (let i = 0; i < rows.length; i += INFO_HEAD_DIMS.length) {
     const group = rows.slice(i, i + INFO_HEAD_DIMS.length);
     const first = group[0]!.query;
-    const cells = group.map((r) => (r.backend ?? 'none').padEnd(9));
+    const cells = group.map((r) => cellOf(r).padEnd(9));
     lines.push(`  ${first.dtype.padEnd(9)} ${(first.causal ? 'yes' : 'no').padEnd(6)} ${cells.join(' ')}`.trimEnd());
   }
   return lines;

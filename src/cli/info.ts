@@ -7,7 +7,16 @@ import { AttentionArgumentError } from '../attention/validate.js';
 import { clockSample, readClocks } from './bench/environment.js';
 import type { ClockSample } from './bench/schema.js';
 import { CliArgumentError } from './flags.js';
-import { type DispatchAnswer, type ShapeQuery, dispatchTable, explainShape, formatDispatchTable, parseShapeArgs } from './info-dispatch.js';
+import {
+  type DispatchAnswer,
+  INFO_DECODE_PROBE,
+  type ShapeQuery,
+  decodeDispatchTable,
+  dispatchTable,
+  explainShape,
+  formatDispatchTable,
+  parseShapeArgs,
+} from './info-dispatch.js';
 
 export interface InfoReport {
   library: string;
@@ -26,6 +35,8 @@ export interface InfoReport {
   kernels: { built: boolean; nvcc?: string; builtAt?: string; modules: { name: string; target: string; kernels: number; maxRegisters: number }[] };
   /** Which backend runs the asked shape, or each dtype x head dim x causal at a small shape. */
   dispatch: DispatchAnswer[];
+  /** Without an asked shape: the same table for a GQA decode step (INFO_DECODE_PROBE). */
+  decodeDispatch?: DispatchAnswer[];
 }
 
 /** 'flash-attn-ts 0.1.0', from the package's package.json. */
@@ -68,6 +79,7 @@ export function collectInfo(query?: ShapeQuery): InfoReport {
       })),
     },
     dispatch: query ? [explainShape(query)] : dispatchTable(available ? 'cuda' : 'cpu'),
+    decodeDispatch: query ? undefined : decodeDispatchTable(available ? 'cuda' : 'cpu'),
   };
 }
 
@@ -122,6 +134,14 @@ export function runInfo(args: readonly string[]): number {
     lines.push(`kernels: not built (no nvcc at install time); run 'npm run build:kernels' with the CUDA toolkit`);
   }
   lines.push(...formatDispatch(info.dispatch, query !== undefined));
+  if (info.decodeDispatch) {
+    const p = INFO_DECODE_PROBE;
+    lines.push(
+      `GQA decode (batch ${p.batch}, seqlenQ ${p.seqlen}, seqlenK ${p.seqlenK}, ${p.heads} heads on ${p.headsKV} KV heads; ` +
+        `sm90+pack: a PackGQA kernel, the ${p.heads / p.headsKV} query heads of a KV head in one tile):`,
+    );
+    lines.push(...formatDispatchTable(info.decodeDispatch));
+  }
   console.log(lines.join('\n'));
   return 0;
 }
@@ -130,6 +150,11 @@ function formatDispatch(answers: readonly DispatchAnswer[], asked: boolean): str
   if (asked) {
     const a = answers[0]!;
     const lines = [`dispatch: ${a.problem}`, `  runs on: ${a.backend ?? 'no backend (the call would fail)'}`];
+    if (a.kernel) {
+      const packed = a.kernel.endsWith('_packgqa');
+      const group = a.query.heads / a.query.headsKV;
+      lines.push(`  kernel: ${a.kernel}${packed ? ` (PackGQA: the ${group} query heads of each KV head share a tile, ${128 / group} positions each)` : ''}`);
+    }
     for (const r of a.reasons) lines.push(`  ${r}`);
     return lines;
   }

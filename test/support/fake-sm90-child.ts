@@ -9,7 +9,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { flashAttnFunc } from '../../src/attention/api.js';
 import { selectBackend } from '../../src/attention/dispatch.js';
 import type { AttentionProblem } from '../../src/attention/problem.js';
-import { ATTN_FWD_SM90_PARAMS, sm90Supports } from '../../src/attention/sm90.js';
+import { ATTN_FWD_SM90_PARAMS, sm90KernelFor, sm90Supports } from '../../src/attention/sm90.js';
 import { PLAIN_NAMES, validateDense, validateVarlen } from '../../src/attention/validate.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import type { AttentionOptions } from '../../src/attention/types.js';
@@ -93,6 +93,112 @@ function plannedBytes(): { launches: number; differing: number[]; hitsIdentical:
   return { launches: launches.length, differing, hitsIdentical };
 }
 
+/** One launch as the driver would see it: the kernel, its configuration and the maps' boxes. */
+interface LaunchRecord {
+  kernel: string;
+  grid: number[];
+  block: number[];
+  smem: number;
+  /** Box dims of tmQ, tmK and tmO as encoded (scripts/fake-libcuda.c writes them at byte 65 of a map). */
+  boxQ: number[];
+  boxK: number[];
+  boxO: number[];
+}
+
+/** Where cuTensorMapEncodeTiled of scripts/fake-libcuda.c puts the box: after address, rank, 4 dims and 3 strides. */
+const FAKE_MAP_BOX_AT = 8 + 1 + 4 * 8 + 3 * 8;
+
+/** The launches `fn` makes (kernel, grid, block, shared memory, map boxes) and their bytes. */
+function recordLaunches(fn: () => void): { records: LaunchRecord[]; bytes: Uint8Array[] } {
+  const records: LaunchRecord[] = [];
+  const bytes: Uint8Array[] = [];
+  const P = ATTN_FWD_SM90_PARAMS.offsets;
+  const boxAt = (b: Uint8Array, map: number): number[] => [0, 1, 2, 3].map((i) => b[map + FAKE_MAP_BOX_AT + 2 * i]!);
+  const launch = cuda.Kernel.prototype.launch;
+  cuda.Kernel.prototype.launch = function (this: cuda.Kernel, ...args: Parameters<typeof launch>) {
+    const [grid, block, smem, b] = args;
+    records.push({ kernel: this.name, grid: [...grid], block: [...block], smem, boxQ: boxAt(b, P.tmQ), boxK: boxAt(b, P.tmK), boxO: boxAt(b, P.tmO) });
+    bytes.push(b.slice());
+    launch.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    cuda.Kernel.prototype.launch = launch;
+  }
+  return { records, bytes };
+}
+
+/**
+ * PackGQA on the fake device: the kernel dispatch names for GQA shapes either side of the rule
+ * (sm90KernelFor, after sm90Supports accepted them), and the launches flashAttnFunc makes for
+ * packed problems: boxes, grid, block and shared memory; a planned call's bytes equal a fresh one's;
+ * a tensor used first as a packed Q (box {64, 64, 2, 1}) and then as an unpacked output (box {64,
+ * 64, 1, 1}: same rows, other heads per box) gets its own map.
+ */
+function packGqa(): { kernels: Record<string, string | null>; launches: Record<string, LaunchRecord>; planned: { launches: number; identical: boolean }; reusedAddress: number[][] } {
+  const kernels: Record<string, string | null> = {};
+  const name = (label: string, dims: [number, number, number, number, number, number], opts: AttentionOptions = {}, dtype: DType = 'bfloat16'): void => {
+    const [b, sq, sk, h, hkv, d] = dims;
+    const p = problem(rand([b, sq, h, d], dtype), rand([b, sk, hkv, d], dtype, 2), rand([b, sk, hkv, d], dtype, 3), opts);
+    const why = sm90Supports(p);
+    kernels[label] = why === undefined ? sm90KernelFor(p) : `unsupported: ${why}`;
+  };
+  name('decode g8', [2, 1, 77, 32, 4, 128]);
+  name('decode g8 causal', [2, 1, 77, 32, 4, 128], { causal: true });
+  name('decode g8 causal again', [2, 1, 77, 32, 4, 128], { causal: true });
+  name('decode g2 fp16 hd64', [1, 17, 300, 4, 2, 64], {}, 'float16');
+  name('decode g16 hd96', [1, 4, 300, 16, 1, 96]);
+  name('decode g4 hd192 window', [1, 4, 300, 8, 2, 192], { windowSize: [50, 0] });
+  name('decode g8 hd256', [1, 1, 300, 8, 1, 256]);
+  name('decode g8 hd256 causal: no packed kernel', [1, 1, 300, 8, 1, 256], { causal: true });
+  name('headGroup 3', [1, 1, 300, 6, 2, 128]);
+  name('headGroup 32', [1, 1, 300, 32, 1, 128]);
+  name('MHA', [1, 1, 300, 8, 8, 128]);
+  name('seqlenQ 128 g8', [1, 128, 300, 16, 2, 128]);
+  name('seqlenQ 129 g8', [1, 129, 300, 16, 2, 128]);
+  name('seqlenQ 1000 g8', [1, 1000, 300, 16, 2, 128]);
+
+  const launches: Record<string, LaunchRecord> = {};
+  const run = (label: string, dims: [number, number, number, number, number, number], opts: AttentionOptions = {}, dtype: DType = 'bfloat16'): void => {
+    const [b, sq, sk, h, hkv, d] = dims;
+    const q = rand([b, sq, h, d], dtype);
+    const k = rand([b, sk, hkv, d], dtype, 2);
+    const { records } = recordLaunches(() => flashAttnFunc(q, k, k, opts));
+    launches[label] = records[0]!;
+  };
+  run('g8 hd128 sq1', [2, 1, 77, 32, 4, 128]);
+  run('g4 hd64 sq17 causal fp16', [1, 17, 1000, 8, 2, 64], { causal: true }, 'float16');
+  run('g2 hd64 sq100 batch3', [3, 100, 300, 4, 2, 64]);
+  run('g16 hd192 sq4 window', [1, 4, 1000, 16, 1, 192], { windowSize: [50, 0] });
+  run('g8 hd256 sq1', [1, 1, 300, 8, 1, 256]);
+  run('g8 hd128 sq17 batch40', [40, 17, 77, 32, 4, 128]);
+  run('unpacked: g8 hd256 sq1 causal', [1, 1, 300, 8, 1, 256], { causal: true });
+  run('unpacked: g3 hd128 sq1', [1, 1, 300, 6, 2, 128]);
+
+  // Fresh views, then the same tensors four times (first sighting, planned, hit, hit).
+  const dims = [2, 4, 32, 128];
+  const kvDims = [2, 500, 4, 128];
+  const q = rand(dims);
+  const k = rand(kvDims, 'bfloat16', 2);
+  const out = Tensor.empty(dims, { dtype: 'bfloat16', device: 'cuda' });
+  const { records, bytes } = recordLaunches(() => {
+    flashAttnFunc(q.view(dims), k.view(kvDims), k.view(kvDims), { out, causal: true });
+    for (let i = 0; i < 4; i++) flashAttnFunc(q, k, k, { out, causal: true });
+  });
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  const identical = bytes.every((b) => hex(b) === hex(bytes[0]!)) && records.every((r) => JSON.stringify(r) === JSON.stringify(records[0]));
+
+  // One tensor, first a packed Q (headGroup 2: R = 64 rows of 2 heads per box), then an unpacked
+  // output: the same address, dims, strides and box rows, another box in heads.
+  const x = rand([1, 100, 4, 64]);
+  const kv2 = rand([1, 300, 2, 64], 'bfloat16', 2);
+  const kv4 = rand([1, 300, 4, 64], 'bfloat16', 3);
+  const first = recordLaunches(() => flashAttnFunc(x, kv2, kv2)).records[0]!;
+  const second = recordLaunches(() => flashAttnFunc(rand([1, 100, 4, 64], 'bfloat16', 4), kv4, kv4, { out: x })).records[0]!;
+  return { kernels, launches, planned: { launches: records.length, identical }, reusedAddress: [first.boxQ, second.boxO] };
+}
+
 /**
  * The leak backstop (tensor.ts): owners of device memory that were never disposed, more than one
  * registration batch of them made in one job, are freed once collected; one disposed in the job
@@ -117,4 +223,4 @@ async function backstop(): Promise<{ leaked: number; disposed: number; leftAfter
 
 // The backstop first: the other parts leave tensors for the collector too.
 const leaks = await backstop();
-console.log(JSON.stringify({ reasons: reasons(), planned: plannedBytes(), backstop: leaks }));
+console.log(JSON.stringify({ reasons: reasons(), planned: plannedBytes(), backstop: leaks, packGqa: packGqa() }));
