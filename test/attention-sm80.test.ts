@@ -19,7 +19,7 @@ import * as cuda from '../src/cuda/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { encodeElement } from '../src/tensor/dtype.js';
 import { flashAttnFunc, flashAttnKvpackedFunc, flashAttnQkvpackedFunc, flashAttnVarlenFunc } from '../src/attention/api.js';
-import { BACKEND_ENV, explainDispatch, getBackend, reloadBackendEnv, selectBackend } from '../src/attention/dispatch.js';
+import { explainDispatch, selectBackend } from '../src/attention/dispatch.js';
 import { type AttentionProblem, lseDimsOf, outDimsOf } from '../src/attention/problem.js';
 import {
   type ReferenceVarlen,
@@ -39,7 +39,7 @@ import {
   sm80Supports,
 } from '../src/attention/sm80.js';
 import '../src/attention/index.js';
-import { type TestContext, gpuTest } from './support/gpu.js';
+import { type TestContext, gpuTest, requireBackend } from './support/gpu.js';
 import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
 import { problemShell } from './support/problem-shell.js';
 
@@ -145,21 +145,9 @@ test('supports() names what the sm80 kernels do not take', () => {
 
 /** Skips (with the reason) unless the sm80 backend can run here; forces it for the test's duration. */
 function requireSm80(t: TestContext): boolean {
-  const [major, minor] = cuda.getDeviceProperties(0).computeCapability;
-  if (major < 8) {
-    t.skip(`needs compute capability >= 8.0, cuda:0 is ${major}.${minor}`);
-    return false;
-  }
-  assert.ok(getBackend('sm80'), `the sm80 backend is not registered (module ${SM80_MODULE} not built?)`);
-  const before = process.env[BACKEND_ENV];
-  process.env[BACKEND_ENV] = 'sm80';
-  reloadBackendEnv();
-  t.after(() => {
-    if (before === undefined) delete process.env[BACKEND_ENV];
-    else process.env[BACKEND_ENV] = before;
-    reloadBackendEnv();
-  });
-  return true;
+  return requireBackend(t, 'sm80', SM80_MODULE, (major, minor) =>
+    major < 8 ? `needs compute capability >= 8.0, cuda:0 is ${major}.${minor}` : undefined,
+  );
 }
 
 /** Fresh inputs every run; the seed is in every failure message. */

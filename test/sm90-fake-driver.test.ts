@@ -15,20 +15,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { LaunchRecord } from './support/fake-sm90-child.js';
 
 const root = process.cwd();
 const gcc = spawnSync('gcc', ['--version']);
 const skip = process.platform !== 'linux' ? 'the fake driver stands in for Linux\'s libcuda.so.1' : gcc.status === 0 ? false : 'no gcc to build scripts/fake-libcuda.c';
 
-interface LaunchRecord {
-  kernel: string;
-  grid: number[];
-  block: number[];
-  smem: number;
-  boxQ: number[];
-  boxK: number[];
-  boxO: number[];
-}
 
 /** Shared memory of a 2-consumer-warpgroup kernel: Q (and O where it fits), 2 K and 2 V stages, 10 barriers, alignment slack. */
 const smem2 = (d: number, blockN: number, separateO: boolean): number => ((separateO ? 2 : 1) * 128 + 4 * blockN) * d * 2 + 80 + 1024;

@@ -94,7 +94,7 @@ function plannedBytes(): { launches: number; differing: number[]; hitsIdentical:
 }
 
 /** One launch as the driver would see it: the kernel, its configuration and the maps' boxes. */
-interface LaunchRecord {
+export interface LaunchRecord {
   kernel: string;
   grid: number[];
   block: number[];

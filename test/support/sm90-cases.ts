@@ -8,33 +8,20 @@ import assert from 'node:assert/strict';
 import * as cuda from '../../src/cuda/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { flashAttnFunc } from '../../src/attention/api.js';
-import { BACKEND_ENV, getBackend, reloadBackendEnv } from '../../src/attention/dispatch.js';
 import { acceptanceCheck, attentionNaiveLowPrecision, attentionReference } from '../../src/attention/reference.js';
 import type { AttentionOptions } from '../../src/attention/types.js';
 import { resolveOptions } from '../../src/attention/validate.js';
 import { SM90_MODULE } from '../../src/attention/sm90.js';
-import type { TestContext } from './gpu.js';
+import { type TestContext, requireBackend } from './gpu.js';
 
 export const DTYPES = ['bfloat16', 'float16'] as const;
 export type Dt = (typeof DTYPES)[number];
 
 /** Skips (with the reason) unless the sm90 backend can run here; forces it for the test's duration. */
 export function requireSm90(t: TestContext): boolean {
-  const [major] = cuda.getDeviceProperties(0).computeCapability;
-  if (major !== 9) {
-    t.skip(`needs a compute capability 9.x device, cuda:0 is ${cuda.getDeviceProperties(0).computeCapability.join('.')}`);
-    return false;
-  }
-  assert.ok(getBackend('sm90'), `the sm90 backend is not registered (module ${SM90_MODULE} not built?)`);
-  const before = process.env[BACKEND_ENV];
-  process.env[BACKEND_ENV] = 'sm90';
-  reloadBackendEnv();
-  t.after(() => {
-    if (before === undefined) delete process.env[BACKEND_ENV];
-    else process.env[BACKEND_ENV] = before;
-    reloadBackendEnv();
-  });
-  return true;
+  return requireBackend(t, 'sm90', SM90_MODULE, (major, minor) =>
+    major !== 9 ? `needs a compute capability 9.x device, cuda:0 is ${major}.${minor}` : undefined,
+  );
 }
 
 export interface Case {
