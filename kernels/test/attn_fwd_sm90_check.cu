@@ -88,7 +88,10 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd64_window_wg0waits)   \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd256_wg0waits)       \
   X(__nv_bfloat16, 256, true, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd256_window_wg0waits) \
-  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_n176)
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_n176)          \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd128_window_p4)        \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_window_p4)          \
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd192_window_p4)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
