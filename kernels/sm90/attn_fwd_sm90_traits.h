@@ -64,7 +64,7 @@ enum NamedBarrierId : uint32_t {
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
-          int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false>
+          int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -118,6 +118,11 @@ struct Traits {
   // varlen kernels two sets spill, and mode 4 measured no better than 1 (NOTES).
   static constexpr int kPSetsDefault = kIntraWgOverlap_ && kHeadDim_ == 128 && !kWindowed_ && !kVarlen_ ? 5 : 1;
   static constexpr int kPSetsMode = kPSetsOverride ? kPSetsOverride : kPSetsDefault;
+  // The element mask keeps only its two rows' positions across the key loop and derives their
+  // visible key range where it is applied (ScoreMask::rowPos; checker experiments so far): two
+  // vector registers instead of four, which is what the windowed hd128 kernel needs for two P sets
+  // (mode 5: 0 spill bytes with it, 32 B without; ptxas 13.0).
+  static constexpr bool kLeanMask = kLeanMask_;
   static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 ? 1 : 2;
   static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5;
   // Modes 4 (one set) and 5 (two kept sets): a scheduling fence between the softmax and the P V

@@ -42,6 +42,9 @@ template <class T>
 struct ScoreMask {
   int rowLo[2];  // per accumulator row half (rows r and r + 8): first visible key
   int rowHi[2];  // one past the last visible key
+  // Traits::kLeanMask: the two rows' query positions instead of rowLo / rowHi; apply() derives the
+  // bounds, so the mask holds two vector registers across the key loop instead of four.
+  int rowPos[2];
   int wgFirstRow;  // the smallest and largest query position among the warpgroup's rows
   int wgLastRow;
   int seqlenK;
@@ -74,12 +77,27 @@ struct ScoreMask {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int i = rows.row[h];
+      if constexpr (T::kLeanMask) {
+        rowPos[h] = i;
+        continue;
+      }
       rowLo[h] = 0;
       rowHi[h] = seqlenK;
       if constexpr (T::kWindowed) {
         if (windowRight >= 0) rowHi[h] = min(rowHi[h], i + offset + windowRight + 1);
         if (windowLeft >= 0) rowLo[h] = max(0, i + offset - windowLeft);
       }
+    }
+  }
+
+  // Keys [lo, hi) that query position i sees: below seqlenK, inside the window (Traits::kLeanMask;
+  // the constructor computes the same bounds otherwise).
+  __device__ __forceinline__ void visibleKeys(int i, int& lo, int& hi) const {
+    lo = 0;
+    hi = seqlenK;
+    if constexpr (T::kWindowed) {
+      if (windowRight >= 0) hi = min(hi, i + offset + windowRight + 1);
+      if (windowLeft >= 0) lo = max(0, i + offset - windowLeft);
     }
   }
 
@@ -101,15 +119,31 @@ struct ScoreMask {
   template <int kAcc>
   __device__ __forceinline__ void apply(float (&s)[kAcc], int n, int col0) const {
     const int colBase = n * T::kBlockN + col0;
+    if constexpr (T::kLeanMask) {
+      int lo[2], hi[2];
 #pragma unroll
-    for (int j = 0; j < kAcc / 4; ++j)
+      for (int h = 0; h < 2; ++h) visibleKeys(rowPos[h], lo[h], hi[h]);
 #pragma unroll
-      for (int h = 0; h < 2; ++h)
+      for (int j = 0; j < kAcc / 4; ++j)
 #pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const int col = colBase + 8 * j + e;
-          if (col < rowLo[h] || col >= rowHi[h]) s[4 * j + 2 * h + e] = -INFINITY;
-        }
+        for (int h = 0; h < 2; ++h)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int col = colBase + 8 * j + e;
+            if (col < lo[h] || col >= hi[h]) s[4 * j + 2 * h + e] = -INFINITY;
+          }
+    } else {
+      // The same test on the bounds kept since the constructor (the production kernels' form).
+#pragma unroll
+      for (int j = 0; j < kAcc / 4; ++j)
+#pragma unroll
+        for (int h = 0; h < 2; ++h)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int col = colBase + 8 * j + e;
+            if (col < rowLo[h] || col >= rowHi[h]) s[4 * j + 2 * h + e] = -INFINITY;
+          }
+    }
   }
 };
 

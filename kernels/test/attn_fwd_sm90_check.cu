@@ -72,7 +72,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
-// wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride), name.
+// wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -91,8 +91,11 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 1, attn_fwd_sm90_x_bf16_hd128_n176)          \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd128_window_p4)        \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_window_p4)          \
-  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd192_window_p4)
-#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10>
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd192_window_p4)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 100, attn_fwd_sm90_x_bf16_hd128_window_lean)    \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5)
+#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) \
+  fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100) != 0>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
