@@ -90,8 +90,10 @@ struct ScoreMask {
     }
   }
 
-  // Keys [lo, hi) that query position i sees: below seqlenK, inside the window (Traits::kLeanMask;
-  // the constructor computes the same bounds otherwise).
+  // Keys [lo, hi) that query position i sees: below seqlenK, inside the window (Traits::kLeanMask).
+  // The constructor computes the same bounds inline for the other kernels: calling this there
+  // reorders the machine code of two production kernels (fp16 hd64 varlen and packgqa), which
+  // would then no longer be the ones measured and checked on the GPU.
   __device__ __forceinline__ void visibleKeys(int i, int& lo, int& hi) const {
     lo = 0;
     hi = seqlenK;
@@ -119,31 +121,25 @@ struct ScoreMask {
   template <int kAcc>
   __device__ __forceinline__ void apply(float (&s)[kAcc], int n, int col0) const {
     const int colBase = n * T::kBlockN + col0;
-    if constexpr (T::kLeanMask) {
-      int lo[2], hi[2];
+    int lo[2], hi[2];
 #pragma unroll
-      for (int h = 0; h < 2; ++h) visibleKeys(rowPos[h], lo[h], hi[h]);
-#pragma unroll
-      for (int j = 0; j < kAcc / 4; ++j)
-#pragma unroll
-        for (int h = 0; h < 2; ++h)
-#pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int col = colBase + 8 * j + e;
-            if (col < lo[h] || col >= hi[h]) s[4 * j + 2 * h + e] = -INFINITY;
-          }
-    } else {
-      // The same test on the bounds kept since the constructor (the production kernels' form).
-#pragma unroll
-      for (int j = 0; j < kAcc / 4; ++j)
-#pragma unroll
-        for (int h = 0; h < 2; ++h)
-#pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int col = colBase + 8 * j + e;
-            if (col < rowLo[h] || col >= rowHi[h]) s[4 * j + 2 * h + e] = -INFINITY;
-          }
+    for (int h = 0; h < 2; ++h) {
+      if constexpr (T::kLeanMask) {
+        visibleKeys(rowPos[h], lo[h], hi[h]);
+      } else {
+        lo[h] = rowLo[h];
+        hi[h] = rowHi[h];
+      }
     }
+#pragma unroll
+    for (int j = 0; j < kAcc / 4; ++j)
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int col = colBase + 8 * j + e;
+          if (col < lo[h] || col >= hi[h]) s[4 * j + 2 * h + e] = -INFINITY;
+        }
   }
 };
 
