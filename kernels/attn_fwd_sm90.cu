@@ -104,7 +104,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       float o[T::kHeadDim / 2];
 #pragma unroll
       for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
-      OnlineSoftmax<T::kBlockN / 2> softmax(p.scoreScaleLog2);
+      typename MainloopConsumer<T, ConsumerLoads<T>>::Softmax softmax(p.scoreScaleLog2);
       consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs);
       float invSum[2], lse[2];
       FA_SM90_TRACE_EVENT(kTraceEpilogueStart, tile.mBlock);

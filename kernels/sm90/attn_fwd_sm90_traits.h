@@ -64,7 +64,8 @@ enum NamedBarrierId : uint32_t {
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
-          int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false>
+          int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
+          int kLazyRescaleOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -123,6 +124,15 @@ struct Traits {
   // vector registers instead of four, which is what the windowed hd128 kernel needs for two P sets
   // (mode 5: 0 spill bytes with it, 32 B without; ptxas 13.0).
   static constexpr bool kLeanMask = kLeanMask_;
+  // O is rescaled only where a row maximum grew by more than 2^8 (OnlineSoftmax, softmax.cuh):
+  // the 64 FMUL per thread of O's rescale leave almost every key block. Under the 700 W cap that
+  // bought +5-8% at 16k for the dense kernels of every head dim and the windowed head dim 256
+  // (H200, 2026-12-02, kernels/NOTES.md); the windowed head dims 64 and 128 measured level or
+  // 3-5% slower, so they keep rescaling every block. kLazyRescaleOverride (checker experiments):
+  // 1 on, 2 off.
+  static constexpr bool kLazyRescaleDefault = !(kWindowed_ && kHeadDim_ <= 128);
+  static constexpr bool kLazyRescale =
+      kLazyRescaleOverride == 0 ? kLazyRescaleDefault : kLazyRescaleOverride == 1;
   static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 ? 1 : 2;
   static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5;
   // Modes 4 (one set) and 5 (two kept sets): a scheduling fence between the softmax and the P V

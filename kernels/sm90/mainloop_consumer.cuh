@@ -45,6 +45,7 @@ struct MainloopConsumer {
   static constexpr int kAccO = T::kHeadDim / 2;  // O fragment: 64 x headDim
   static constexpr int kQkSteps = T::kHeadDim / 16;
   static constexpr int kPvSteps = T::kBlockN / 16;
+  using Softmax = OnlineSoftmax<kAccS, T::kLazyRescale>;
   static constexpr uint32_t kRowBytes = 128;              // one swizzled chunk row
   static constexpr uint32_t kSwizzleAtomBytes = 8 * 128;  // 8 rows: the SBO of every descriptor here
 
@@ -134,9 +135,10 @@ struct MainloopConsumer {
 
   // Block n's S GEMM has completed (the caller waited): free its K stage, then the score
   // modifiers and the online softmax (kFirst: the tile's first block, nothing to rescale).
+  // Returns whether O must be rescaled by oScale (OnlineSoftmax::update).
   template <bool kFirst>
-  __device__ __forceinline__ void softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
-                                                 OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
+  __device__ __forceinline__ bool softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
+                                                 Softmax& softmax, PipelineState<T::kStages>& ks,
                                                  const ScoreMask<T>& mask) const {
     registerFence(s);
     FA_SM90_TRACE_EVENT(kTraceSReady, n);
@@ -144,7 +146,7 @@ struct MainloopConsumer {
     ks.advance();
     loads.refillK();
     scoreMod(s, n, mask);
-    softmax.template update<kFirst>(s, oScale);
+    return softmax.template update<kFirst>(s, oScale);
   }
 
   // One steady-state key block n (intra-warpgroup overlap): in this warpgroup's turn, S = Q K_n^T
@@ -155,7 +157,7 @@ struct MainloopConsumer {
   template <bool kTwoSets>
   __device__ __forceinline__ void steadyBlock(int n, float (&s)[kAccS], float (&o)[kAccO],
                                               const uint32_t (&cur)[kPvSteps][4], uint32_t (&next)[kPvSteps][4],
-                                              OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
+                                              Softmax& softmax, PipelineState<T::kStages>& ks,
                                               PipelineState<T::kStages>& vs, const ScoreMask<T>& mask) const {
     float oScale[2];
     // Traits::kWaitVBeforeTurn / kOnlyFirstWarpgroupWaits say where the K and V waits go.
@@ -180,7 +182,7 @@ struct MainloopConsumer {
     schedulerArrive();
     FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
     wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
-    softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask);
+    const bool rescale = softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask);
     if constexpr (kTwoSets) convertP(next, s);
     FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
     if constexpr (T::kFenceBeforePvWait) schedulingFence(smemAddress(smem.o), p.batch < 0);
@@ -192,7 +194,7 @@ struct MainloopConsumer {
     release(&smem.emptyV[vs.stage]);
     vs.advance();
     loads.refillV();
-    rescaleRows(o, oScale);
+    if (rescale) rescaleRows(o, oScale);
     if constexpr (!kTwoSets) convertP(next, s);
   }
 
@@ -225,7 +227,7 @@ struct MainloopConsumer {
   // ks and vs carry the K/V ring state from tile to tile (the producer's advance in step). The
   // caller has waited for Q (barQ).
   __device__ __forceinline__ void run(const Tile& tile, const BlockRange& range, float (&o)[kAccO],
-                                      OnlineSoftmax<kAccS>& softmax, PipelineState<T::kStages>& ks,
+                                      Softmax& softmax, PipelineState<T::kStages>& ks,
                                       PipelineState<T::kStages>& vs) const {
     // Warpgroup 0 takes the first turn; the matching sync is the last thing it does below.
     if constexpr (T::kPingpong) {
@@ -287,8 +289,7 @@ struct MainloopConsumer {
           if (n == range.nMax - 1) {
             softmax.template update<true>(s, oScale);
           } else {
-            softmax.template update<false>(s, oScale);
-            rescaleRows(o, oScale);
+            if (softmax.template update<false>(s, oScale)) rescaleRows(o, oScale);
           }
           convertP(pa, s);
           pvToCompletion(n, o, pa, vs);

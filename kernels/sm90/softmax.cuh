@@ -18,7 +18,17 @@ __device__ __forceinline__ void applySoftcap(float (&s)[kAcc], float preScale) {
   for (int i = 0; i < kAcc; ++i) s[i] = 1.f - 2.f * rcpApprox(ex2Approx(s[i] * preScale * kTwoLog2e) + 1.f);
 }
 
-template <int kAcc>
+// kLazyRescale (Traits::kLazyRescale): a row keeps the maximum its exponentials are taken against
+// until a block raises it by more than 2^kLazyRescaleLog2 (in the exp2 domain), and a warp
+// multiplies its O rows only in a block where one of its rows moved that far (one vote per warp),
+// which after the first blocks of a long row is almost never: the 64 FMUL per thread of O's
+// rescale and the two MUFU of the factors drop out of most key blocks. p then stays below 2^8,
+// which a 16-bit P and the f32 sums and O hold exactly as before: O / sum and the LSE (kept against
+// the same stale maximum) are unchanged in exact arithmetic. (FlashAttention-4 does the same on
+// Blackwell.)
+constexpr float kLazyRescaleLog2 = 8.f;
+
+template <int kAcc, bool kLazyRescale = false>
 struct OnlineSoftmax {
   float rowMax[2];  // in score units; -inf while the row has seen no visible key
   float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
@@ -30,36 +40,76 @@ struct OnlineSoftmax {
   }
 
   // New row maxima from block scores s, then s <- exp2((s - max) * scaleLog2) and the row sums.
-  // oScale[h] is the factor the output row must be multiplied by (unused when kFirst).
+  // oScale[h] is the factor the output row must be multiplied by (unused when kFirst). Returns
+  // whether O must be rescaled at all (always, unless kLazyRescale; warp-uniform).
   template <bool kFirst>
-  __device__ __forceinline__ void update(float (&s)[kAcc], float (&oScale)[2]) {
+  __device__ __forceinline__ bool update(float (&s)[kAcc], float (&oScale)[2]) {
+    if constexpr (kLazyRescale && !kFirst) {
+      return updateLazy(s, oScale);
+    } else {
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float mx = rowMax[h];
-#pragma unroll
-      for (int j = 0; j < kAcc / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      // -inf - -inf is NaN: a row with no visible key yet subtracts 0, so its p = exp2(-inf) = 0.
-      const float mScaled = mx == -INFINITY ? 0.f : mx * scaleLog2;
-      if constexpr (!kFirst) {
-        oScale[h] = ex2Approx(rowMax[h] * scaleLog2 - mScaled);
-        rowSum[h] *= oScale[h];
-      }
-      rowMax[h] = mx;
-      float sum = 0.f;
-#pragma unroll
-      for (int j = 0; j < kAcc / 4; ++j)
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          float& x = s[4 * j + 2 * h + e];
-          x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
-          sum += x;
+      for (int h = 0; h < 2; ++h) {
+        const float mx = rowMaxOf(s, h);
+        // -inf - -inf is NaN: a row with no visible key yet subtracts 0, so its p = exp2(-inf) = 0.
+        const float mScaled = mx == -INFINITY ? 0.f : mx * scaleLog2;
+        if constexpr (!kFirst) {
+          oScale[h] = ex2Approx(rowMax[h] * scaleLog2 - mScaled);
+          rowSum[h] *= oScale[h];
         }
-      rowSum[h] += sum;
+        rowMax[h] = mx;
+        exponentiate(s, h, mScaled);
+      }
+      return true;
     }
   }
 
+ private:
+  // Row h's maximum over the quad, this block's scores and the running maximum.
+  __device__ __forceinline__ float rowMaxOf(const float (&s)[kAcc], int h) const {
+    float mx = rowMax[h];
+#pragma unroll
+    for (int j = 0; j < kAcc / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+    return fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+  }
+
+  // Row h's p = exp2(s * scaleLog2 - mScaled), added to its sum.
+  __device__ __forceinline__ void exponentiate(float (&s)[kAcc], int h, float mScaled) {
+    float sum = 0.f;
+#pragma unroll
+    for (int j = 0; j < kAcc / 4; ++j)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        float& x = s[4 * j + 2 * h + e];
+        x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
+        sum += x;
+      }
+    rowSum[h] += sum;
+  }
+
+  // kLazyRescale, after the first block: both rows' maxima, one vote per warp, then the exponentials.
+  __device__ __forceinline__ bool updateLazy(float (&s)[kAcc], float (&oScale)[2]) {
+    const float mx[2] = {rowMaxOf(s, 0), rowMaxOf(s, 1)};
+    // mx >= rowMax; -inf - -inf is NaN and compares false: a row with no visible key yet stays so.
+    const bool moved = (mx[0] - rowMax[0]) * scaleLog2 > kLazyRescaleLog2 ||
+                       (mx[1] - rowMax[1]) * scaleLog2 > kLazyRescaleLog2;
+    const bool rescale = __any_sync(0xffffffffu, moved);
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      if (rescale) {
+        const float mScaled = mx[h] == -INFINITY ? 0.f : mx[h] * scaleLog2;
+        oScale[h] = ex2Approx(rowMax[h] * scaleLog2 - mScaled);
+        rowSum[h] *= oScale[h];
+        rowMax[h] = mx[h];
+      } else {
+        oScale[h] = 1.f;
+      }
+      exponentiate(s, h, rowMax[h] == -INFINITY ? 0.f : rowMax[h] * scaleLog2);
+    }
+    return rescale;
+  }
+
+ public:
   // Row sums over the quad; invSum (1 for an empty row, whose output is already 0, and for NaN so
   // that it propagates) and the natural-log LSE (-inf for an empty row).
   __device__ __forceinline__ void finalize(float (&invSum)[2], float (&lse)[2]) const {

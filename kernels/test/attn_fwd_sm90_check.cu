@@ -6,7 +6,8 @@
 //   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
 //        -o attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
 //   ./attn_fwd_sm90_check [--check] [--bench] [--small]      (scripts/sm90-check.sh runs it on the device)
-//   --only=text: check only the kernels whose name contains text (e.g. packgqa, _window).
+//   --only=text: check only the kernels whose name contains text (e.g. packgqa, _window);
+//   --skip=a,b: leave out the kernels whose name contains any of a, b, ... (e.g. hd64_window).
 //   --small: one problem per kernel and one run each (for compute-sanitizer); for the varlen kernels
 //   the sequsedK problem with NaN in the unused rows and an empty sequence.
 //   --kernels=a,b [--seqlens=512,16384] [--passes=2]: time these kernels only (experiments included).
@@ -72,7 +73,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
-// wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask), name.
+// wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask; + 1000 /
+// 2000: Traits::kLazyRescale on / off), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -93,9 +95,20 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd64_window_p4)          \
   X(__nv_bfloat16, 192, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd192_window_p4)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 100, attn_fwd_sm90_x_bf16_hd128_window_lean)    \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5)
-#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P) \
-  fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100) != 0>
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5)    \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 1000, attn_fwd_sm90_x_bf16_hd64_window_lazy)      \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1000, attn_fwd_sm90_x_bf16_hd128_window_lazy)    \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1004, attn_fwd_sm90_x_bf16_hd128_window_p4_lazy) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd256_p4)               \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd64_eager)           \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd128_eager)         \
+  X(__nv_bfloat16, 192, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_eager)         \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd256_eager)         \
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_window_eager)   \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd256_window_eager)
+#define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
+  fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
+                   P / 1000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -186,6 +199,12 @@ struct Problem {
   int batch, sq, sk, heads, headsKV, d;
   int windowLeft = -1, windowRight = -1;  // causal = [-1, 0]
   float softcap = 0.f;
+  // Inputs: q and k ~ N(0, qkStd^2), v ~ N(0, 1); kRamp > 0 (dense only) multiplies key j's row by
+  // 1 + kRamp * (1 - j / sk), so a row's maximum keeps growing as the kernel walks its key blocks
+  // from the last to the first: the running maximum moves by far more than 2^8 in later blocks
+  // (Traits::kLazyRescale's rescale path), which N(0, 1) scores, ~3 sigma from the first block
+  // on, never do.
+  float qkStd = 1.f, kRamp = 0.f;
   // Varlen when lensQ is not empty: batch = lensQ.size(), sq / sk the total rows; usedK (sequsedK)
   // may be empty. Rows of a sequence past its usedK are filled with NaN.
   std::vector<int> lensQ, lensK, usedK;
@@ -384,8 +403,12 @@ static bool checkOne(const Entry& e, const Problem& pr, int repeats = 3, int fir
   const size_t nq = rowsQ * pr.heads * pr.d, nk = rowsK * pr.headsKV * pr.d;
   std::normal_distribution<float> nd(0.f, 1.f);
   std::vector<uint16_t> q(nq), k(nk), v(nk), o(nq);
-  for (auto& x : q) x = fromFloat(nd(rng), e.bf16);
-  for (auto& x : k) x = fromFloat(nd(rng), e.bf16);
+  for (auto& x : q) x = fromFloat(pr.qkStd * nd(rng), e.bf16);
+  for (size_t i = 0; i < nk; ++i) {
+    const size_t j = i / ((size_t)pr.headsKV * pr.d) % pr.sk;  // key position (dense layouts)
+    const float ramp = pr.varlen() ? 1.f : 1.f + pr.kRamp * (1.f - (float)j / pr.sk);
+    k[i] = fromFloat(pr.qkStd * ramp * nd(rng), e.bf16);
+  }
   for (auto& x : v) x = fromFloat(nd(rng), e.bf16);
   // Varlen with sequsedK: the key and value rows a sequence does not use hold NaN (an uninitialized
   // KV cache); P is 0 there, but 0 * NaN would be NaN, so the kernel must keep them out of O.
@@ -481,17 +504,46 @@ static bool checkOne(const Entry& e, const Problem& pr, int repeats = 3, int fir
   return ok;
 }
 
-static int runChecks(bool small, const char* only) {
+// Whether name contains one of the comma-separated pieces of list.
+static bool containsAny(const char* name, const char* list) {
+  for (const char* piece = list; *piece;) {
+    const char* end = std::strchr(piece, ',');
+    const std::string text(piece, end ? end - piece : std::strlen(piece));
+    if (!text.empty() && std::strstr(name, text.c_str())) return true;
+    if (!end) break;
+    piece = end + 1;
+  }
+  return false;
+}
+
+static int runChecks(bool small, const char* only, const char* skip) {
   int failed = 0, total = 0;
   for (const Entry& e : kEntries) {
-    if (only && !std::strstr(e.name, only)) continue;
+    if ((only && !std::strstr(e.name, only)) || (skip && containsAny(e.name, skip))) continue;
     std::vector<Problem> ps;
     const int d = e.headDim;
     // The production kernels, and the ablation with its own load pipeline, get every problem; the
     // PackGQA kernels (production too) get the GQA problems of their own list below.
     const bool production =
         (e.overlap && e.pingpong && e.persistent && !e.packGqa && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0) ||
-        !std::strcmp(e.name, kNoWarpSpecializationName);
+        !std::strcmp(e.name, kNoWarpSpecializationName) || std::strstr(e.name, "_lazy") != nullptr;
+    // Scores that move a row's maximum by more than 2^8 after its first key block (kLazyRescale):
+    // wide scores, and keys that grow towards the first key block (the last one the kernel visits).
+    auto wide = [&](Problem pr, float qkStd, float kRamp) {
+      pr.qkStd = qkStd;
+      pr.kRamp = kRamp;
+      return pr;
+    };
+    if (!small && !e.varlen) {
+      const int wr = e.windowed ? 0 : -1;
+      if (e.packGqa) {
+        ps.push_back(wide({2, 17, 3000, 16, 2, d, -1, wr}, 1.f, 12.f));
+      } else {
+        ps.push_back(wide({1, 1000, 1000, 2, 1, d, -1, wr}, 3.f, 0.f));
+        ps.push_back(wide({1, 700, 2000, 2, 2, d, -1, wr}, 1.f, 12.f));
+        ps.push_back(wide({2, 300, 300, 2, 1, d, e.windowed ? 100 : -1, wr}, 1.f, 12.f));
+      }
+    }
     if (e.packGqa) {
       // Short queries against every kind of key length, batch 2; headGroup 8 (R = 16 positions per
       // head: a tile is 8 heads x 16), then 2, 4 and 16 (R = 64, 32, 8). Windowed: causal, and a
@@ -802,6 +854,7 @@ int main(int argc, char** argv) {
   bool check = false, bench = false, small = false, decode = false;
   const char* kernels = nullptr;  // --kernels=a,b: bench these (default: the grid of defaultBenchCases)
   const char* only = nullptr;     // --only=text: check only the kernels whose name contains it
+  const char* skip = nullptr;     // --skip=a,b: leave out the kernels whose name contains a or b
   const char* seqlens = "512,1024,2048,8192,16384";
   int passes = 2, profile = 0, samples = 12, gapMs = 0;
   for (int i = 1; i < argc; ++i) {
@@ -812,6 +865,7 @@ int main(int argc, char** argv) {
     if (!std::strncmp(argv[i], "--kernels=", 10)) kernels = argv[i] + 10, bench = true;
     if (!std::strncmp(argv[i], "--seqlens=", 10)) seqlens = argv[i] + 10;
     if (!std::strncmp(argv[i], "--only=", 7)) only = argv[i] + 7;
+    if (!std::strncmp(argv[i], "--skip=", 7)) skip = argv[i] + 7;
     if (!std::strncmp(argv[i], "--passes=", 9)) passes = std::atoi(argv[i] + 9);
     if (!std::strncmp(argv[i], "--profile=", 10)) profile = std::atoi(argv[i] + 10);
     if (!std::strncmp(argv[i], "--samples=", 10)) samples = std::atoi(argv[i] + 10);
@@ -826,7 +880,7 @@ int main(int argc, char** argv) {
   std::printf("device %s, %d SMs\n", prop.name, prop.multiProcessorCount);
   smCount = prop.multiProcessorCount;
   int failed = 0;
-  if (check) failed = runChecks(small, only);
+  if (check) failed = runChecks(small, only, skip);
   if (bench) {
     std::vector<BenchCase> cases;
     if (decode) {
