@@ -65,7 +65,7 @@ template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverla
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
-          int kLazyRescaleOverride = 0>
+          int kLazyRescaleOverride = 0, bool kSpeculativeExp_ = false>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -133,6 +133,10 @@ struct Traits {
   static constexpr bool kLazyRescaleDefault = !(kWindowed_ && kHeadDim_ <= 128);
   static constexpr bool kLazyRescale =
       kLazyRescaleOverride == 0 ? kLazyRescaleDefault : kLazyRescaleOverride == 1;
+  // The steady-state softmax takes its exponentials against the kept maximum first and looks for
+  // a new maximum only where they come out too large (OnlineSoftmax::updateSpeculative). Needs
+  // the lazy rescale and two P sets (it packs P while s is still needed). Checker experiment.
+  static constexpr bool kSpeculativeExp = kSpeculativeExp_;
   static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 ? 1 : 2;
   static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5;
   // Modes 4 (one set) and 5 (two kept sets): a scheduling fence between the softmax and the P V
@@ -140,6 +144,7 @@ struct Traits {
   static constexpr bool kFenceBeforePvWait = kPSetsMode >= 4;
   static_assert(kPSetsMode >= 1 && kPSetsMode <= 5, "P set mode 1 to 5");
   static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
+  static_assert(!kSpeculativeExp || (kLazyRescale && kPBuffers == 2), "speculative exponentials: lazy rescale, two P sets");
   // Where a consumer warpgroup waits for the K and V of a steady-state key block. The producer
   // loads K n before V n + 1, so by default a warpgroup waits for K n before its pingpong turn
   // and for V n + 1 inside it, between the S and the P V GEMM. kWaitOverride (checker

@@ -149,6 +149,19 @@ struct MainloopConsumer {
     return softmax.template update<kFirst>(s, oScale);
   }
 
+  // softmaxOfBlock<false> followed by packing P into pa, in one pass (Traits::kSpeculativeExp).
+  __device__ __forceinline__ bool softmaxOfBlockInto(int n, float (&s)[kAccS], uint32_t (&pa)[kPvSteps][4],
+                                                     float (&oScale)[2], Softmax& softmax,
+                                                     PipelineState<T::kStages>& ks, const ScoreMask<T>& mask) const {
+    registerFence(s);
+    FA_SM90_TRACE_EVENT(kTraceSReady, n);
+    release(&smem.emptyK[ks.stage]);
+    ks.advance();
+    loads.refillK();
+    scoreMod(s, n, mask);
+    return softmax.updateSpeculative(s, pa, oScale, [](float lo, float hi) { return packPair<Element>(lo, hi); });
+  }
+
   // One steady-state key block n (intra-warpgroup overlap): in this warpgroup's turn, S = Q K_n^T
   // and O += P_{n+1} V_{n+1} (P from `cur`); then block n's softmax while that P V runs; then O is
   // rescaled once the P V has completed. Block n's P goes to `next`: with two P sets (`kTwoSets`,
@@ -182,8 +195,13 @@ struct MainloopConsumer {
     schedulerArrive();
     FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
     wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
-    const bool rescale = softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask);
-    if constexpr (kTwoSets) convertP(next, s);
+    bool rescale;
+    if constexpr (kTwoSets && T::kSpeculativeExp) {
+      rescale = softmaxOfBlockInto(n, s, next, oScale, softmax, ks, mask);
+    } else {
+      rescale = softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask);
+      if constexpr (kTwoSets) convertP(next, s);
+    }
     FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
     if constexpr (T::kFenceBeforePvWait) schedulingFence(smemAddress(smem.o), p.batch < 0);
     wgmmaWaitGroup<0>();  // P V done: only now may O (and with one P set, P) be rewritten

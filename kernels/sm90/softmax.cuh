@@ -27,6 +27,9 @@ __device__ __forceinline__ void applySoftcap(float (&s)[kAcc], float preScale) {
 // the same stale maximum) are unchanged in exact arithmetic. (FlashAttention-4 does the same on
 // Blackwell.)
 constexpr float kLazyRescaleLog2 = 8.f;
+// Traits::kSpeculativeExp: a block's p are first taken against the kept maximum without looking
+// for a new one; a thread's partial row sum at most this bounds every p it added.
+constexpr float kSpeculativeSumBound = 4096.f;
 
 template <int kAcc, bool kLazyRescale = false>
 struct OnlineSoftmax {
@@ -110,6 +113,47 @@ struct OnlineSoftmax {
   }
 
  public:
+  // kLazyRescale, after the first block, with a second P register set (Traits::kSpeculativeExp):
+  // the p of the block are taken against the kept maxima first, without a maximum of the block
+  // (its 64 FMNMX and 4 SHFL per thread), and packed into pa (pack(lo, hi) -> 16-bit pair) as
+  // they come; s is left intact. Where every thread's partial row sums are finite and at most
+  // kSpeculativeSumBound (so every p is), and no row that had seen no visible key sees one now,
+  // that is the block's result (one vote per warp, no rescale). Otherwise the exact lazy update
+  // runs on s, and pa is packed again (rare after a row's first blocks; NaN scores take this path,
+  // as the eager update, and propagate).
+  template <class Pack, int kSteps>
+  __device__ __forceinline__ bool updateSpeculative(float (&s)[kAcc], uint32_t (&pa)[kSteps][4], float (&oScale)[2],
+                                                    Pack pack) {
+    static_assert(kLazyRescale && kSteps * 8 == kAcc, "P fragment of the S fragment, lazy rescale");
+    const float ref[2] = {rowMax[0] == -INFINITY ? 0.f : rowMax[0] * scaleLog2,
+                          rowMax[1] == -INFINITY ? 0.f : rowMax[1] * scaleLog2};
+    float sum[2] = {0.f, 0.f};
+#pragma unroll
+    for (int kk = 0; kk < kSteps; ++kk)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int h = i & 1;  // s[8 kk + 2 i + e] belongs to row h (s[4 j + 2 h + e])
+        const float lo = ex2Approx(fmaf(s[8 * kk + 2 * i], scaleLog2, -ref[h]));
+        const float hi = ex2Approx(fmaf(s[8 * kk + 2 * i + 1], scaleLog2, -ref[h]));
+        sum[h] += lo + hi;
+        pa[kk][i] = pack(lo, hi);
+      }
+    const bool ok = sum[0] <= kSpeculativeSumBound && sum[1] <= kSpeculativeSumBound &&
+                    (rowMax[0] != -INFINITY || sum[0] == 0.f) && (rowMax[1] != -INFINITY || sum[1] == 0.f);
+    if (__all_sync(0xffffffffu, ok)) {
+      rowSum[0] += sum[0];
+      rowSum[1] += sum[1];
+      oScale[0] = oScale[1] = 1.f;
+      return false;
+    }
+    const bool rescale = updateLazy(s, oScale);
+#pragma unroll
+    for (int kk = 0; kk < kSteps; ++kk)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) pa[kk][i] = pack(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
+    return rescale;
+  }
+
   // Row sums over the quad; invSum (1 for an empty row, whose output is already 0, and for NaN so
   // that it propagates) and the natural-log LSE (-inf for an empty row).
   __device__ __forceinline__ void finalize(float (&invSum)[2], float (&lse)[2]) const {
