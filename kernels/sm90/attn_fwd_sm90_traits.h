@@ -65,7 +65,7 @@ template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverla
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
-          int kLazyRescaleOverride = 0, bool kSpeculativeExp_ = false>
+          int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -124,15 +124,20 @@ struct Traits {
   // vector registers instead of four, which is what the windowed hd128 kernel needs for two P sets
   // (mode 5: 0 spill bytes with it, 32 B without; ptxas 13.0).
   static constexpr bool kLeanMask = kLeanMask_;
-  // O is rescaled only where a row maximum grew by more than 2^8 (OnlineSoftmax, softmax.cuh):
-  // the 64 FMUL per thread of O's rescale leave almost every key block. Under the 700 W cap that
-  // bought +5-8% at 16k for the dense kernels of every head dim and the windowed head dim 256
-  // (H200, 2026-12-02, kernels/NOTES.md); the windowed head dims 64 and 128 measured level or
-  // 3-5% slower, so they keep rescaling every block. kLazyRescaleOverride (checker experiments):
-  // 1 on, 2 off.
-  static constexpr bool kLazyRescaleDefault = !(kWindowed_ && kHeadDim_ <= 128);
-  static constexpr bool kLazyRescale =
-      kLazyRescaleOverride == 0 ? kLazyRescaleDefault : kLazyRescaleOverride == 1;
+  // How new row maxima reach O (OnlineSoftmax, softmax.cuh): 0 eager (every block), 1 vote (a
+  // warp skips O's rescale in blocks where none of its rows' maxima moved: exact), 2 lazy (a row
+  // keeps its maximum until it rose by 2^8: less accurate, checker experiments only).
+  // kRescaleOverride (checker experiments): 1 + the mode.
+  static constexpr int kRescaleModeDefault = 1;
+  static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
+  static_assert(kRescaleMode >= 0 && kRescaleMode <= 2, "rescale mode 0 to 2");
+  static constexpr bool kLazyRescale = kRescaleMode == 2;
+  // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
+  // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
+  // experiments): 1 one chain, 2 split. Not at head dim 256 with PackGQA, whose consumers then
+  // spill 4 B (ptxas 13.0).
+  static constexpr bool kSplitMaxDefault = !(kPackGqa_ && kHeadDim_ == 256);
+  static constexpr bool kSplitMax = kMaxOverride == 0 ? kSplitMaxDefault : kMaxOverride == 2;
   // The steady-state softmax takes its exponentials against the kept maximum first and looks for
   // a new maximum only where they come out too large (OnlineSoftmax::updateSpeculative). Needs
   // the lazy rescale and two P sets (it packs P while s is still needed). Checker experiment.

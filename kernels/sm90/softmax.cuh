@@ -18,21 +18,27 @@ __device__ __forceinline__ void applySoftcap(float (&s)[kAcc], float preScale) {
   for (int i = 0; i < kAcc; ++i) s[i] = 1.f - 2.f * rcpApprox(ex2Approx(s[i] * preScale * kTwoLog2e) + 1.f);
 }
 
-// kLazyRescale (Traits::kLazyRescale): a row keeps the maximum its exponentials are taken against
-// until a block raises it by more than 2^kLazyRescaleLog2 (in the exp2 domain), and a warp
-// multiplies its O rows only in a block where one of its rows moved that far (one vote per warp),
-// which after the first blocks of a long row is almost never: the 64 FMUL per thread of O's
-// rescale and the two MUFU of the factors drop out of most key blocks. p then stays below 2^8,
-// which a 16-bit P and the f32 sums and O hold exactly as before: O / sum and the LSE (kept against
-// the same stale maximum) are unchanged in exact arithmetic. (FlashAttention-4 does the same on
-// Blackwell.)
+// How a key block's new row maxima reach O (Traits::kRescaleMode):
+//  0 (eager): every block multiplies O and the row sums by exp2(old max - new max);
+//  1 (vote): a warp skips that multiplication (64 FMUL per thread at head dim 128, after the P V
+//    wait) in a block where none of its rows' maxima moved, which is exact: the factor would be 1.
+//    Long rows move their maximum ever more rarely (about ln(blocks) times in all for random scores);
+//  2 (lazy, FlashAttention-4's way on Blackwell; checker experiments): a row keeps its maximum until
+//    a block raises it by more than 2^kLazyRescaleLog2, so p may exceed 1. Exact in exact
+//    arithmetic, but measured (and simulated) less accurate than eager: the largest p of a row is
+//    no longer exactly 1, so its 16-bit rounding is no longer free, and against the naive twin of the
+//    acceptance rule the error ratio rose from ~0.8 to ~1.0 on average, with 2 of ~900 checker
+//    problems above 2 (kernels/NOTES.md, v6). Not used in production for that reason.
 constexpr float kLazyRescaleLog2 = 8.f;
-// Traits::kSpeculativeExp: a block's p are first taken against the kept maximum without looking
-// for a new one; a thread's partial row sum at most this bounds every p it added.
+// Traits::kSpeculativeExp (needs mode 2): a block's p are first taken against the kept maximum
+// without looking for a new one; a thread's partial row sum at most this bounds every p it added.
 constexpr float kSpeculativeSumBound = 4096.f;
 
-template <int kAcc, bool kLazyRescale = false>
+// kSplitMax: a row's maximum is taken over four interleaved partial maxima (a dependency chain of
+// kAcc / 16 + 2 FMNMX before the shuffles instead of kAcc / 4 + 1); the result is the same value.
+template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false>
 struct OnlineSoftmax {
+  static constexpr bool kLazyRescale = kRescaleMode == 2;
   float rowMax[2];  // in score units; -inf while the row has seen no visible key
   float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
   float scaleLog2;
@@ -44,10 +50,10 @@ struct OnlineSoftmax {
 
   // New row maxima from block scores s, then s <- exp2((s - max) * scaleLog2) and the row sums.
   // oScale[h] is the factor the output row must be multiplied by (unused when kFirst). Returns
-  // whether O must be rescaled at all (always, unless kLazyRescale; warp-uniform).
+  // whether O must be rescaled at all (always in mode 0; warp-uniform).
   template <bool kFirst>
   __device__ __forceinline__ bool update(float (&s)[kAcc], float (&oScale)[2]) {
-    if constexpr (kLazyRescale && !kFirst) {
+    if constexpr (kRescaleMode != 0 && !kFirst) {
       return updateLazy(s, oScale);
     } else {
 #pragma unroll
@@ -70,8 +76,15 @@ struct OnlineSoftmax {
   // Row h's maximum over the quad, this block's scores and the running maximum.
   __device__ __forceinline__ float rowMaxOf(const float (&s)[kAcc], int h) const {
     float mx = rowMax[h];
+    if constexpr (kSplitMax) {
+      float part[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
 #pragma unroll
-    for (int j = 0; j < kAcc / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+      for (int j = 0; j < kAcc / 4; ++j) part[j % 4] = fmaxf(part[j % 4], fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+      mx = fmaxf(mx, fmaxf(fmaxf(part[0], part[1]), fmaxf(part[2], part[3])));
+    } else {
+#pragma unroll
+      for (int j = 0; j < kAcc / 4; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+    }
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
     return fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
   }
@@ -90,12 +103,16 @@ struct OnlineSoftmax {
     rowSum[h] += sum;
   }
 
-  // kLazyRescale, after the first block: both rows' maxima, one vote per warp, then the exponentials.
+  // Rescale modes 1 and 2, after the first block: both rows' maxima, one vote per warp, then the
+  // exponentials.
   __device__ __forceinline__ bool updateLazy(float (&s)[kAcc], float (&oScale)[2]) {
     const float mx[2] = {rowMaxOf(s, 0), rowMaxOf(s, 1)};
-    // mx >= rowMax; -inf - -inf is NaN and compares false: a row with no visible key yet stays so.
-    const bool moved = (mx[0] - rowMax[0]) * scaleLog2 > kLazyRescaleLog2 ||
-                       (mx[1] - rowMax[1]) * scaleLog2 > kLazyRescaleLog2;
+    // mx >= rowMax. Mode 1: any rise (-inf to -inf is none: a row with no visible key yet stays
+    // so, and its O is 0 either way); mode 2: a rise past the threshold (-inf - -inf is NaN and
+    // compares false).
+    const bool moved = kRescaleMode == 1 ? mx[0] > rowMax[0] || mx[1] > rowMax[1]
+                                         : (mx[0] - rowMax[0]) * scaleLog2 > kLazyRescaleLog2 ||
+                                               (mx[1] - rowMax[1]) * scaleLog2 > kLazyRescaleLog2;
     const bool rescale = __any_sync(0xffffffffu, moved);
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
@@ -113,7 +130,7 @@ struct OnlineSoftmax {
   }
 
  public:
-  // kLazyRescale, after the first block, with a second P register set (Traits::kSpeculativeExp):
+  // Mode 2 (lazy), after the first block, with a second P register set (Traits::kSpeculativeExp):
   // the p of the block are taken against the kept maxima first, without a maximum of the block
   // (its 64 FMNMX and 4 SHFL per thread), and packed into pa (pack(lo, hi) -> 16-bit pair) as
   // they come; s is left intact. Where every thread's partial row sums are finite and at most
