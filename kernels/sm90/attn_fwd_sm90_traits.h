@@ -126,17 +126,18 @@ struct Traits {
   static constexpr bool kLeanMask = kLeanMask_;
   // How new row maxima reach O (OnlineSoftmax, softmax.cuh): 0 eager (every block), 1 vote (a
   // warp skips O's rescale in blocks where none of its rows' maxima moved: exact), 2 lazy (a row
-  // keeps its maximum until it rose by 2^8: less accurate, checker experiments only).
+  // keeps its maximum until it rose by 2^8: less accurate). Production is eager: the vote measured
+  // 0-5% slower, lazy fails the acceptance rule now and then (kernels/NOTES.md, v6).
   // kRescaleOverride (checker experiments): 1 + the mode.
-  static constexpr int kRescaleModeDefault = 1;
+  static constexpr int kRescaleModeDefault = 0;
   static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
   static_assert(kRescaleMode >= 0 && kRescaleMode <= 2, "rescale mode 0 to 2");
   static constexpr bool kLazyRescale = kRescaleMode == 2;
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
-  // experiments): 1 one chain, 2 split. Not at head dim 256 with PackGQA, whose consumers then
-  // spill 4 B (ptxas 13.0).
-  static constexpr bool kSplitMaxDefault = !(kPackGqa_ && kHeadDim_ == 256);
+  // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower
+  // at head dim 128 (kernels/NOTES.md, v6), and at head dim 256 with PackGQA it spills 4 B.
+  static constexpr bool kSplitMaxDefault = false;
   static constexpr bool kSplitMax = kMaxOverride == 0 ? kSplitMaxDefault : kMaxOverride == 2;
   // The steady-state softmax takes its exponentials against the kept maximum first and looks for
   // a new maximum only where they come out too large (OnlineSoftmax::updateSpeculative). Needs

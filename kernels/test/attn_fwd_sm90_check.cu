@@ -75,8 +75,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
 // wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask;
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
-// + 100000 x kMaxOverride: 1 one chain, 2 split), name. The `_eager` kernels are the production
-// kernels before session 6 (eager rescale, one chain).
+// + 100000 x kMaxOverride: 1 one chain, 2 split), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -98,21 +97,12 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 192, true, 0, 0, true, 0, 4, attn_fwd_sm90_x_bf16_hd192_window_p4)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 100, attn_fwd_sm90_x_bf16_hd128_window_lean)    \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5)    \
-  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd64_eager)         \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd128_eager)       \
-  X(__nv_bfloat16, 192, false, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd192_eager)       \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd256_eager)       \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd64_window_eager)   \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd128_window_eager) \
-  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd192_window_eager) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 101000, attn_fwd_sm90_x_bf16_hd256_window_eager) \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 102000, attn_fwd_sm90_x_bf16_hd128_vote_chain)  \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 201000, attn_fwd_sm90_x_bf16_hd128_eager_split) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 102000, attn_fwd_sm90_x_bf16_hd128_vote)        \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 201000, attn_fwd_sm90_x_bf16_hd128_split)       \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3000, attn_fwd_sm90_x_bf16_hd128_lazy)          \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3000, attn_fwd_sm90_x_bf16_hd256_lazy)          \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 13000, attn_fwd_sm90_x_bf16_hd128_spec)         \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 13105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5_spec) \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5_vote)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 13105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5_spec)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10>
