@@ -134,18 +134,24 @@ struct MainloopConsumer {
   }
 
   // Block n's S GEMM has completed (the caller waited): free its K stage, then the score
-  // modifiers and the online softmax (kFirst: the tile's first block, nothing to rescale).
-  // Returns whether O must be rescaled by oScale (OnlineSoftmax::update).
-  template <bool kFirst>
-  __device__ __forceinline__ bool softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
-                                                 Softmax& softmax, PipelineState<T::kStages>& ks,
-                                                 const ScoreMask<T>& mask) const {
+  // modifiers.
+  __device__ __forceinline__ void scoresReady(int n, float (&s)[kAccS], PipelineState<T::kStages>& ks,
+                                              const ScoreMask<T>& mask) const {
     registerFence(s);
     FA_SM90_TRACE_EVENT(kTraceSReady, n);
     release(&smem.emptyK[ks.stage]);
     ks.advance();
     loads.refillK();
     scoreMod(s, n, mask);
+  }
+
+  // scoresReady, then the online softmax (kFirst: the tile's first block, nothing to rescale).
+  // Returns whether O must be rescaled by oScale (OnlineSoftmax::update).
+  template <bool kFirst>
+  __device__ __forceinline__ bool softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
+                                                 Softmax& softmax, PipelineState<T::kStages>& ks,
+                                                 const ScoreMask<T>& mask) const {
+    scoresReady(n, s, ks, mask);
     return softmax.template update<kFirst>(s, oScale);
   }
 
@@ -153,12 +159,7 @@ struct MainloopConsumer {
   __device__ __forceinline__ bool softmaxOfBlockInto(int n, float (&s)[kAccS], uint32_t (&pa)[kPvSteps][4],
                                                      float (&oScale)[2], Softmax& softmax,
                                                      PipelineState<T::kStages>& ks, const ScoreMask<T>& mask) const {
-    registerFence(s);
-    FA_SM90_TRACE_EVENT(kTraceSReady, n);
-    release(&smem.emptyK[ks.stage]);
-    ks.advance();
-    loads.refillK();
-    scoreMod(s, n, mask);
+    scoresReady(n, s, ks, mask);
     return softmax.updateSpeculative(s, pa, oScale, [](float lo, float hi) { return packPair<Element>(lo, hi); });
   }
 
