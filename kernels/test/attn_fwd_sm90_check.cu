@@ -82,6 +82,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, false, 0, 0, true, 2, 0, attn_fwd_sm90_x_bf16_hd64_wg2)               \
   X(__nv_bfloat16, 64, true, 80, 0, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wg3_n80)    \
   X(__nv_bfloat16, 64, true, 64, 0, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wg3_n64)    \
+  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 2, attn_fwd_sm90_x_bf16_hd64_window_wg3_n96_p2) \
   X(__nv_bfloat16, 64, false, 0, 3, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_s3)                \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20, attn_fwd_sm90_x_bf16_hd128_vbefore)        \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 30, attn_fwd_sm90_x_bf16_hd128_wg0waits)       \
