@@ -127,7 +127,7 @@ struct Traits {
   // How new row maxima reach O (OnlineSoftmax, softmax.cuh): 0 eager (every block), 1 vote (a
   // warp skips O's rescale in blocks where none of its rows' maxima moved: exact), 2 lazy (a row
   // keeps its maximum until it rose by 2^8: less accurate). Production is eager: the vote measured
-  // 0-5% slower, lazy fails the acceptance rule now and then (kernels/NOTES.md, v6).
+  // 0-5% slower, lazy fails the acceptance rule now and then (kernels/NOTES.md, "Session 6").
   // kRescaleOverride (checker experiments): 1 + the mode.
   static constexpr int kRescaleModeDefault = 0;
   static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
@@ -136,7 +136,7 @@ struct Traits {
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower
-  // at head dim 128 (kernels/NOTES.md, v6), and at head dim 256 with PackGQA it spills 4 B.
+  // at head dim 128 (kernels/NOTES.md, "Session 6"), and at head dim 256 with PackGQA it spills 4 B.
   static constexpr bool kSplitMaxDefault = false;
   static constexpr bool kSplitMax = kMaxOverride == 0 ? kSplitMaxDefault : kMaxOverride == 2;
   // The steady-state softmax takes its exponentials against the kept maximum first and looks for

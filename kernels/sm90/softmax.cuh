@@ -22,13 +22,15 @@ __device__ __forceinline__ void applySoftcap(float (&s)[kAcc], float preScale) {
 //  0 (eager): every block multiplies O and the row sums by exp2(old max - new max);
 //  1 (vote): a warp skips that multiplication (64 FMUL per thread at head dim 128, after the P V
 //    wait) in a block where none of its rows' maxima moved, which is exact: the factor would be 1.
-//    Long rows move their maximum ever more rarely (about ln(blocks) times in all for random scores);
+//    Long rows move their maximum ever more rarely (about ln(blocks) times in all for random scores),
+//    but a warp's 16 rows together still move in 31-79% of blocks: measured level to 5% slower than
+//    eager, so a checker experiment;
 //  2 (lazy, FlashAttention-4's way on Blackwell; checker experiments): a row keeps its maximum until
 //    a block raises it by more than 2^kLazyRescaleLog2, so p may exceed 1. Exact in exact
 //    arithmetic, but measured (and simulated) less accurate than eager: the largest p of a row is
 //    no longer exactly 1, so its 16-bit rounding is no longer free, and against the naive twin of the
 //    acceptance rule the error ratio rose from ~0.8 to ~1.0 on average, with 2 of ~900 checker
-//    problems above 2 (kernels/NOTES.md, v6). Not used in production for that reason.
+//    problems above 2 (kernels/NOTES.md, "Session 6"). Not used in production for that reason.
 constexpr float kLazyRescaleLog2 = 8.f;
 // Traits::kSpeculativeExp (needs mode 2): a block's p are first taken against the kept maximum
 // without looking for a new one; a thread's partial row sum at most this bounds every p it added.
