@@ -38,7 +38,7 @@ import {
 } from '../src/attention/sm90.js';
 import '../src/attention/index.js';
 import { gpuTest } from './support/gpu.js';
-import { problemShell } from './support/problem-shell.js';
+import { problemShell, varlenOf } from './support/problem-shell.js';
 import { type Case, DTYPES, checkCase, describeCase, freshSeed, launchedKernels, requireSm90 } from './support/sm90-cases.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -117,19 +117,7 @@ test('dispatch packs GQA with headGroup a power of two 2..16 when packed tiles c
   assert.equal(group(1, 32, 4, 256, true), 0);
   // Varlen is never packed.
   const cu = Int32Array.from([0, 1, 2]);
-  const varlen = problemShell({
-    batch: 2,
-    seqlenQ: 2,
-    heads: 8,
-    headsKV: 2,
-    varlen: {
-      cuSeqlensQ: Tensor.fromData(cu, [3], { dtype: 'int32' }),
-      cuSeqlensK: Tensor.fromData(cu, [3], { dtype: 'int32' }),
-      maxSeqlenQ: 1,
-      maxSeqlenK: 1,
-      host: { cuSeqlensQ: cu, cuSeqlensK: cu },
-    },
-  });
+  const varlen = problemShell({ batch: 2, seqlenQ: 2, heads: 8, headsKV: 2, varlen: varlenOf(cu, cu) });
   assert.equal(sm90PackGqaGroup(varlen, 64, false), 0);
   // The tests' switch (setSm90PackGqaEnabled) turns packing off and on again.
   setSm90PackGqaEnabled(false);

@@ -41,7 +41,7 @@ import type { AttentionProblem } from '../src/attention/problem.js';
 import { gpuTest } from './support/gpu.js';
 import { DTYPES, type Dt, checkCase, freshSeed, requireSm90 } from './support/sm90-cases.js';
 import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
-import { problemShell } from './support/problem-shell.js';
+import { problemShell, varlenOf } from './support/problem-shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HEAD_DIMS = [64, 128, 192, 256] as const;
@@ -190,13 +190,7 @@ function varlenShell(over: Partial<AttentionProblem>): AttentionProblem {
     batch: 3,
     seqlenQ: 4,
     seqlenK: 4,
-    varlen: {
-      cuSeqlensQ: Tensor.fromData(cuQ, [4], { dtype: 'int32' }),
-      cuSeqlensK: Tensor.fromData(cuK, [4], { dtype: 'int32' }),
-      maxSeqlenQ: 3,
-      maxSeqlenK: 2,
-      host: { cuSeqlensQ: cuQ, cuSeqlensK: cuK },
-    },
+    varlen: varlenOf(cuQ, cuK),
     ...over,
   });
 }

@@ -2,6 +2,18 @@
 import type { AttentionProblem } from '../../src/attention/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
+/** The `varlen` field of a problem packed by these cumulative lengths (host copies and int32 tensors). */
+export function varlenOf(cuSeqlensQ: Int32Array, cuSeqlensK: Int32Array): NonNullable<AttentionProblem['varlen']> {
+  const longest = (cu: Int32Array): number => Math.max(0, ...cu.slice(1).map((end, i) => end - cu[i]!));
+  return {
+    cuSeqlensQ: Tensor.fromData(cuSeqlensQ, [cuSeqlensQ.length], { dtype: 'int32' }),
+    cuSeqlensK: Tensor.fromData(cuSeqlensK, [cuSeqlensK.length], { dtype: 'int32' }),
+    maxSeqlenQ: longest(cuSeqlensQ),
+    maxSeqlenK: longest(cuSeqlensK),
+    host: { cuSeqlensQ, cuSeqlensK },
+  };
+}
+
 /** The reasons such tests check come before any device is touched; `over` replaces fields. */
 export function problemShell(over: Partial<AttentionProblem>): AttentionProblem {
   const q = Tensor.zeros([1, 4, 1, 64], { dtype: 'bfloat16' });
