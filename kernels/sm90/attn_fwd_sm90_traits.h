@@ -132,7 +132,6 @@ struct Traits {
   static constexpr int kRescaleModeDefault = 0;
   static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
   static_assert(kRescaleMode >= 0 && kRescaleMode <= 2, "rescale mode 0 to 2");
-  static constexpr bool kLazyRescale = kRescaleMode == 2;
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower
@@ -150,7 +149,7 @@ struct Traits {
   static constexpr bool kFenceBeforePvWait = kPSetsMode >= 4;
   static_assert(kPSetsMode >= 1 && kPSetsMode <= 5, "P set mode 1 to 5");
   static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
-  static_assert(!kSpeculativeExp || (kLazyRescale && kPBuffers == 2), "speculative exponentials: lazy rescale, two P sets");
+  static_assert(!kSpeculativeExp || (kRescaleMode == 2 && kPBuffers == 2), "speculative exponentials: lazy rescale, two P sets");
   // Where a consumer warpgroup waits for the K and V of a steady-state key block. The producer
   // loads K n before V n + 1, so by default a warpgroup waits for K n before its pingpong turn
   // and for V n + 1 inside it, between the S and the P V GEMM. kWaitOverride (checker

@@ -40,7 +40,6 @@ constexpr float kSpeculativeSumBound = 4096.f;
 // kAcc / 16 + 2 FMNMX before the shuffles instead of kAcc / 4 + 1); the result is the same value.
 template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false>
 struct OnlineSoftmax {
-  static constexpr bool kLazyRescale = kRescaleMode == 2;
   float rowMax[2];  // in score units; -inf while the row has seen no visible key
   float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
   float scaleLog2;
@@ -56,7 +55,7 @@ struct OnlineSoftmax {
   template <bool kFirst>
   __device__ __forceinline__ bool update(float (&s)[kAcc], float (&oScale)[2]) {
     if constexpr (kRescaleMode != 0 && !kFirst) {
-      return updateLazy(s, oScale);
+      return updateVoted(s, oScale);
     } else {
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
@@ -107,7 +106,7 @@ struct OnlineSoftmax {
 
   // Rescale modes 1 and 2, after the first block: both rows' maxima, one vote per warp, then the
   // exponentials.
-  __device__ __forceinline__ bool updateLazy(float (&s)[kAcc], float (&oScale)[2]) {
+  __device__ __forceinline__ bool updateVoted(float (&s)[kAcc], float (&oScale)[2]) {
     const float mx[2] = {rowMaxOf(s, 0), rowMaxOf(s, 1)};
     // mx >= rowMax. Mode 1: any rise (-inf to -inf is none: a row with no visible key yet stays
     // so, and its O is 0 either way); mode 2: a rise past the threshold (-inf - -inf is NaN and
@@ -143,7 +142,7 @@ struct OnlineSoftmax {
   template <class Pack, int kSteps>
   __device__ __forceinline__ bool updateSpeculative(float (&s)[kAcc], uint32_t (&pa)[kSteps][4], float (&oScale)[2],
                                                     Pack pack) {
-    static_assert(kLazyRescale && kSteps * 8 == kAcc, "P fragment of the S fragment, lazy rescale");
+    static_assert(kRescaleMode == 2 && kSteps * 8 == kAcc, "P fragment of the S fragment, lazy rescale");
     const float ref[2] = {rowMax[0] == -INFINITY ? 0.f : rowMax[0] * scaleLog2,
                           rowMax[1] == -INFINITY ? 0.f : rowMax[1] * scaleLog2};
     float sum[2] = {0.f, 0.f};
@@ -165,7 +164,7 @@ struct OnlineSoftmax {
       oScale[0] = oScale[1] = 1.f;
       return false;
     }
-    const bool rescale = updateLazy(s, oScale);
+    const bool rescale = updateVoted(s, oScale);
 #pragma unroll
     for (int kk = 0; kk < kSteps; ++kk)
 #pragma unroll

@@ -200,7 +200,7 @@ struct Problem {
   // Inputs: q and k ~ N(0, qkStd^2), v ~ N(0, 1); kRamp > 0 (dense only) multiplies key j's row by
   // 1 + kRamp * (1 - j / sk), so a row's maximum keeps growing as the kernel walks its key blocks
   // from the last to the first: the running maximum moves by far more than 2^8 in later blocks
-  // (Traits::kLazyRescale's rescale path), which N(0, 1) scores, ~3 sigma from the first block
+  // (the rescale path of Traits::kRescaleMode 2), which N(0, 1) scores, ~3 sigma from the first block
   // on, never do.
   float qkStd = 1.f, kRamp = 0.f;
   // Varlen when lensQ is not empty: batch = lensQ.size(), sq / sk the total rows; usedK (sequsedK)
@@ -524,9 +524,8 @@ static int runChecks(bool small, const char* only, const char* skip) {
     // PackGQA kernels (production too) get the GQA problems of their own list below.
     const bool production =
         (e.overlap && e.pingpong && e.persistent && !e.packGqa && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0) ||
-        !std::strcmp(e.name, kNoWarpSpecializationName) || std::strstr(e.name, "_lazy") != nullptr ||
-        std::strstr(e.name, "_spec") != nullptr || std::strstr(e.name, "_vote") != nullptr;
-    // Scores that move a row's maximum by more than 2^8 after its first key block (kLazyRescale):
+        !std::strcmp(e.name, kNoWarpSpecializationName) || containsAny(e.name, "_lazy,_spec,_vote");
+    // Scores that move a row's maximum by more than 2^8 after its first key block (lazy rescale):
     // wide scores, and keys that grow towards the first key block (the last one the kernel visits).
     auto wide = [&](Problem pr, float qkStd, float kRamp) {
       pr.qkStd = qkStd;
