@@ -94,8 +94,35 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     // Without a producer warpgroup the consumers refill the slots they free (no-ops otherwise).
     ConsumerLoads<T> loads(p, smem, wg);
     loads.prologue();
-    const MainloopConsumer<T, ConsumerLoads<T>> consumer(p, smem, wg, loads);
+    using Consumer = MainloopConsumer<T, ConsumerLoads<T>>;
+    const Consumer consumer(p, smem, wg, loads);
     PipelineState<T::kStages> ks, vs;
+    if constexpr (T::kNextTileBeforeEpilogue) {
+      // Each tile's epilogue runs in the next tile's run(), after that tile's first S GEMM is
+      // issued (Traits), and the last one after the loop. O is zeroed once: every tile's first
+      // P V overwrites it (an empty tile zeroes it in run()).
+      float o[T::kHeadDim / 2];
+#pragma unroll
+      for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
+      Tile prev{};
+      float invSum[2], lse[2];
+      bool havePrev = false;
+      for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
+        const Tile tile = scheduler.tile();
+        mbarrierWait(smem.barQ, iteration & 1);
+        FA_SM90_TRACE_EVENT(kTraceTileStart, tile.mBlock);
+        typename Consumer::Softmax softmax(p.scoreScaleLog2);
+        consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs, [&] {
+          if (havePrev) storeOutput<T>(p, smem, prev, wg, o, invSum, lse);
+        });
+        softmax.finalize(invSum, lse);
+        prev = tile;
+        havePrev = true;
+      }
+      if (havePrev) storeOutput<T>(p, smem, prev, wg, o, invSum, lse);
+      finishOutputStores<T>();
+      return;
+    }
     for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
       const Tile tile = scheduler.tile();
       // Q is loaded for every tile, empty ones included, so the Q-free handshake counts tiles alike.
@@ -104,13 +131,17 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       float o[T::kHeadDim / 2];
 #pragma unroll
       for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
-      typename MainloopConsumer<T, ConsumerLoads<T>>::Softmax softmax(p.scoreScaleLog2);
-      consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs);
+      typename Consumer::Softmax softmax(p.scoreScaleLog2);
+      consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs, [] {});
       float invSum[2], lse[2];
       FA_SM90_TRACE_EVENT(kTraceEpilogueStart, tile.mBlock);
       softmax.finalize(invSum, lse);
       // The tile again: varlen reads it from shared memory instead of keeping it in registers.
-      storeOutput<T>(p, smem, scheduler.tile(), wg, o, invSum, lse);
+      if constexpr (T::kSkipEpilogue) {
+        sinkOutput<T>(p, smem, o, invSum, lse);
+      } else {
+        storeOutput<T>(p, smem, scheduler.tile(), wg, o, invSum, lse);
+      }
       FA_SM90_TRACE_EVENT(kTraceEpilogueEnd, tile.mBlock);
     }
     finishOutputStores<T>();

@@ -9,6 +9,14 @@ __device__ __forceinline__ uint32_t smemAddress(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
+// st.shared.b32 at a shared-window address (smemAddress). A store through a generic pointer into
+// shared memory compiles to a generic ST, which ptxas must assume may write what an in-flight
+// wgmma reads: it then waits for every wgmma first, and where that wait would sit on a divergent
+// path it serializes all of the kernel's wgmmas (C7518).
+__device__ __forceinline__ void storeShared32(uint32_t addr, uint32_t value) {
+  asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(value) : "memory");
+}
+
 // mbarrier.init: arrivals expected per phase (9.7.13.15.9).
 __device__ __forceinline__ void mbarrierInit(uint64_t* bar, uint32_t arrivals) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smemAddress(bar)), "r"(arrivals) : "memory");

@@ -65,7 +65,8 @@ template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverla
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
-          int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0>
+          int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
+          int kBoundaryOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -217,6 +218,26 @@ struct Traits {
       kSeparateOAllowed && 2 * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount +
                                    kTileSlots * kTileSlotBytes + kSmemAlign <=
                                kMaxSmemBytes;
+  // Tile boundaries of the persistent loop (kernels/NOTES.md, "Session 7"). With an O tile of its
+  // own, Q is only read by the S GEMMs, so
+  //  - kEarlyQRelease: a consumer warpgroup frees Q as soon as its tile's last S GEMM has completed
+  //    (with K's stage), not after the last block's softmax: the next tile's Q is in flight under
+  //    that softmax, the last P V and the epilogue;
+  //  - kNextTileBeforeEpilogue: a consumer warpgroup issues the next tile's first S GEMM before
+  //    its epilogue, so the tensor cores work while it converts and stores O (dense scheduler:
+  //    varlen consumers read their tiles from a ring they would have to look ahead in; with warp
+  //    specialization: the consumer-issued loads keep their own order).
+  // kBoundaryOverride (checker experiments): 1 + bits, bit 0 early release, bit 1 next tile first,
+  // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs).
+  static constexpr int kBoundaryModeDefault = kHeadDim_ == 64 && !kWindowed_ && !kVarlen_ && !kPackGqa_ ? 3 : 0;
+  static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
+  static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && (kBoundaryMode & 1) != 0;
+  static constexpr bool kNextTileBeforeEpilogue =
+      kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && (kBoundaryMode & 2) != 0;
+  // The epilogue writes O to shared memory with st.shared (storeShared32) instead of generic
+  // stores, which ptxas may not overlap with an in-flight wgmma (kernels/common/mbarrier.cuh).
+  static constexpr bool kSharedStoresInEpilogue = kBoundaryMode != 0;
+  static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");

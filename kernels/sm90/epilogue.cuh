@@ -62,8 +62,12 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
       // 8 rows then land in 8 different 16-byte bank groups: conflict-free 4-byte stores.
       uint32_t off = (col / 64) * (T::kBlockM * 128) + row * 128 + (col % 64) * 2;
       off ^= (row % 8) << 4;
-      *reinterpret_cast<uint32_t*>(tileO + off) =
-          packPair<Element>(o[4 * j + 2 * h] * invSum[h], o[4 * j + 2 * h + 1] * invSum[h]);
+      const uint32_t packed = packPair<Element>(o[4 * j + 2 * h] * invSum[h], o[4 * j + 2 * h + 1] * invSum[h]);
+      if constexpr (T::kSharedStoresInEpilogue) {
+        storeShared32(smemAddress(tileO) + off, packed);
+      } else {
+        *reinterpret_cast<uint32_t*>(tileO + off) = packed;
+      }
     }
   fenceProxyAsyncShared();  // each writer, before the barrier, so the TMA store sees the stores
   namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
@@ -119,6 +123,24 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
       }
     }
   }
+}
+
+// Traits::kSkipEpilogue (a timing diagnostic): instead of the epilogue, stores of O and of the
+// row sums predicated on a condition that is false at run time but unknown to the compilers, so
+// that neither can drop the P V GEMMs or the softmax sums that feed O: the kernel does all of its
+// work but writes no output.
+template <class T>
+__device__ __forceinline__ void sinkOutput(const AttnFwdSm90Params& p, const SharedTiles<T>& smem,
+                                           const float (&o)[T::kHeadDim / 2], const float (&invSum)[2],
+                                           const float (&lse)[2]) {
+  uint32_t words[T::kHeadDim / 8 + 1][4];
+#pragma unroll
+  for (int i = 0; i < T::kHeadDim / 2; ++i) words[i / 4][i % 4] = __float_as_uint(o[i]);
+  words[T::kHeadDim / 8][0] = __float_as_uint(invSum[0]);
+  words[T::kHeadDim / 8][1] = __float_as_uint(invSum[1]);
+  words[T::kHeadDim / 8][2] = __float_as_uint(lse[0]);
+  words[T::kHeadDim / 8][3] = __float_as_uint(lse[1]);
+  keepOperandsLive(words, smemAddress(smem.o), p.batch < 0);
 }
 
 // A CTA may not exit while a bulk store still reads its shared memory.

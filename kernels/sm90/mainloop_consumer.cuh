@@ -87,14 +87,16 @@ struct MainloopConsumer {
     }
   }
 
-  // O += P V. V [keys][headDim] row-major is the MN-major B: LBO = next 64 columns (chunk), SBO =
-  // next 8 keys, a k16 step (16 keys) = +2048 B.
-  __device__ __forceinline__ void gemmPV(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage) const {
+  // O += P V (O = P V where accumulate is 0: the tile's first P V under
+  // T::kNextTileBeforeEpilogue, which never zeroes O). V [keys][headDim] row-major is the MN-major
+  // B: LBO = next 64 columns (chunk), SBO = next 8 keys, a k16 step (16 keys) = +2048 B.
+  __device__ __forceinline__ void gemmPV(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage,
+                                         uint32_t accumulate) const {
     const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
 #pragma unroll
     for (int kk = 0; kk < kPvSteps; ++kk) {
       const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
-      Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, 1u);
+      Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
     }
   }
 
@@ -133,13 +135,16 @@ struct MainloopConsumer {
     if (mask.needed(n)) mask.apply(s, n, colInBlock);
   }
 
-  // Block n's S GEMM has completed (the caller waited): free its K stage, then the score
-  // modifiers.
+  // Block n's S GEMM has completed (the caller waited): free its K stage (and Q after the tile's
+  // last S GEMM, `lastS`, with T::kEarlyQRelease), then the score modifiers.
   __device__ __forceinline__ void scoresReady(int n, float (&s)[kAccS], PipelineState<T::kStages>& ks,
-                                              const ScoreMask<T>& mask) const {
+                                              const ScoreMask<T>& mask, bool lastS) const {
     registerFence(s);
     FA_SM90_TRACE_EVENT(kTraceSReady, n);
     release(&smem.emptyK[ks.stage]);
+    if constexpr (T::kEarlyQRelease) {
+      if (lastS) releaseQ();
+    }
     ks.advance();
     loads.refillK();
     scoreMod(s, n, mask);
@@ -150,16 +155,17 @@ struct MainloopConsumer {
   template <bool kFirst>
   __device__ __forceinline__ bool softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
                                                  Softmax& softmax, PipelineState<T::kStages>& ks,
-                                                 const ScoreMask<T>& mask) const {
-    scoresReady(n, s, ks, mask);
+                                                 const ScoreMask<T>& mask, bool lastS) const {
+    scoresReady(n, s, ks, mask, lastS);
     return softmax.template update<kFirst>(s, oScale);
   }
 
   // softmaxOfBlock<false> followed by packing P into pa, in one pass (Traits::kSpeculativeExp).
   __device__ __forceinline__ bool softmaxOfBlockInto(int n, float (&s)[kAccS], uint32_t (&pa)[kPvSteps][4],
                                                      float (&oScale)[2], Softmax& softmax,
-                                                     PipelineState<T::kStages>& ks, const ScoreMask<T>& mask) const {
-    scoresReady(n, s, ks, mask);
+                                                     PipelineState<T::kStages>& ks, const ScoreMask<T>& mask,
+                                                     bool lastS) const {
+    scoresReady(n, s, ks, mask, lastS);
     return softmax.updateSpeculative(s, pa, oScale, [](float lo, float hi) { return packPair<Element>(lo, hi); });
   }
 
@@ -172,7 +178,8 @@ struct MainloopConsumer {
   __device__ __forceinline__ void steadyBlock(int n, float (&s)[kAccS], float (&o)[kAccO],
                                               const uint32_t (&cur)[kPvSteps][4], uint32_t (&next)[kPvSteps][4],
                                               Softmax& softmax, PipelineState<T::kStages>& ks,
-                                              PipelineState<T::kStages>& vs, const ScoreMask<T>& mask) const {
+                                              PipelineState<T::kStages>& vs, const ScoreMask<T>& mask,
+                                              bool lastS, uint32_t accumulate) const {
     float oScale[2];
     // Traits::kWaitVBeforeTurn / kOnlyFirstWarpgroupWaits say where the K and V waits go.
     const bool waits = !T::kOnlyFirstWarpgroupWaits || wg == 0;
@@ -191,16 +198,16 @@ struct MainloopConsumer {
       if (waits) mbarrierWait(&smem.fullV[vs.stage], vs.phase);
       wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
     }
-    gemmPV(o, cur, vs.stage);
+    gemmPV(o, cur, vs.stage, accumulate);
     wgmmaCommitGroup();
     schedulerArrive();
     FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
     wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
     bool rescale;
     if constexpr (kTwoSets && T::kSpeculativeExp) {
-      rescale = softmaxOfBlockInto(n, s, next, oScale, softmax, ks, mask);
+      rescale = softmaxOfBlockInto(n, s, next, oScale, softmax, ks, mask, lastS);
     } else {
-      rescale = softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask);
+      rescale = softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask, lastS);
       if constexpr (kTwoSets) convertP(next, s);
     }
     FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
@@ -217,22 +224,23 @@ struct MainloopConsumer {
     if constexpr (!kTwoSets) convertP(next, s);
   }
 
-  // The tile's last P V (block range.nMin), after its last S GEMM: Q is free from here on.
+  // The tile's last P V (block range.nMin), after its last S GEMM: Q is free from here on (freed
+  // already where that GEMM completed with T::kEarlyQRelease).
   __device__ __forceinline__ void lastPV(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
-                                         PipelineState<T::kStages>& vs) const {
-    releaseQ();
+                                         PipelineState<T::kStages>& vs, uint32_t accumulate) const {
+    if constexpr (!T::kEarlyQRelease) releaseQ();
     loads.refillQ();
-    pvToCompletion(n, o, pa, vs);
+    pvToCompletion(n, o, pa, vs, accumulate);
   }
 
   // O += P V with block n's V (the stage vs points at), waited for until complete; then the stage
   // is freed. (The state outlives the tile.)
   __device__ __forceinline__ void pvToCompletion(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
-                                                 PipelineState<T::kStages>& vs) const {
+                                                 PipelineState<T::kStages>& vs, uint32_t accumulate = 1u) const {
     FA_SM90_TRACE_EVENT(kTraceVWaitFull, n);
     mbarrierWait(&smem.fullV[vs.stage], vs.phase);
     wgmmaFence();
-    gemmPV(o, pa, vs.stage);
+    gemmPV(o, pa, vs.stage, accumulate);
     wgmmaCommitGroup();
     wgmmaWaitGroup<0>();
     registerFence(o);
@@ -242,12 +250,93 @@ struct MainloopConsumer {
     loads.refillV();
   }
 
-  // Runs the key blocks of `range`; o and softmax come back ready for finalize (o zeroed by the caller).
-  // ks and vs carry the K/V ring state from tile to tile (the producer's advance in step). The
-  // caller has waited for Q (barQ).
+  // The tile's first S GEMM (block range.nMax - 1, intra-warpgroup overlap), in warpgroup 0's or
+  // its pingpong turn, left in flight for finishBlocks().
+  __device__ __forceinline__ void issueFirstS(const BlockRange& range, float (&s)[kAccS], PipelineState<T::kStages>& ks) const {
+    const int n = range.nMax - 1;
+    FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
+    mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+    schedulerSync();
+    FA_SM90_TRACE_EVENT(kTraceTurn, n);
+    wgmmaFence();
+    gemmQK(s, ks.stage);
+    wgmmaCommitGroup();
+    schedulerArrive();
+    FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
+  }
+
+  // The key blocks of a non-empty `range` after issueFirstS(); o and softmax come back ready for
+  // finalize. ks and vs carry the K/V ring state from tile to tile (the producer's advance in step).
+  __device__ __forceinline__ void finishBlocks(const BlockRange& range, const ScoreMask<T>& mask, float (&s)[kAccS],
+                                               float (&o)[kAccO], Softmax& softmax, PipelineState<T::kStages>& ks,
+                                               PipelineState<T::kStages>& vs) const {
+    uint32_t pa[kPvSteps][4];
+    float oScale[2];
+
+    if constexpr (T::kIntraWgOverlap) {
+      int n = range.nMax - 1;
+      // The tile's first P V overwrites O under T::kNextTileBeforeEpilogue (O is not zeroed);
+      // every later one accumulates.
+      uint32_t accumulate = T::kNextTileBeforeEpilogue ? 0u : 1u;
+      wgmmaWaitGroup<0>();
+      softmaxOfBlock<true>(n, s, oScale, softmax, ks, mask, n == range.nMin);
+      convertP(pa, s);
+      FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
+      if constexpr (T::kPBuffers == 2) {
+        // Block n's P goes to the set the in-flight P V is not reading; the sets swap every block.
+        uint32_t pb[kPvSteps][4];
+        for (--n;; --n) {
+          if (n < range.nMin) {
+            lastPV(range.nMin, o, pa, vs, accumulate);
+            break;
+          }
+          steadyBlock<true>(n, s, o, pa, pb, softmax, ks, vs, mask, n == range.nMin, accumulate);
+          accumulate = 1u;
+          if (--n < range.nMin) {
+            lastPV(range.nMin, o, pb, vs, accumulate);
+            break;
+          }
+          steadyBlock<true>(n, s, o, pb, pa, softmax, ks, vs, mask, n == range.nMin, accumulate);
+        }
+      } else {
+        for (--n; n >= range.nMin; --n) {
+          steadyBlock<false>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate);
+          accumulate = 1u;
+        }
+        lastPV(range.nMin, o, pa, vs, accumulate);
+      }
+    } else {
+      for (int n = range.nMax - 1; n >= range.nMin; --n) {
+        mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+        schedulerSync();
+        wgmmaFence();
+        gemmQK(s, ks.stage);
+        wgmmaCommitGroup();
+        schedulerArrive();
+        wgmmaWaitGroup<0>();
+        registerFence(s);
+        release(&smem.emptyK[ks.stage]);
+        ks.advance();
+        scoreMod(s, n, mask);
+        if (n == range.nMax - 1) {
+          softmax.template update<true>(s, oScale);
+        } else {
+          if (softmax.template update<false>(s, oScale)) rescaleRows(o, oScale);
+        }
+        convertP(pa, s);
+        pvToCompletion(n, o, pa, vs);
+      }
+      releaseQ();
+    }
+  }
+
+  // A whole tile. `between` runs after the tile's first S GEMM is issued and before o is written
+  // (T::kNextTileBeforeEpilogue: the previous tile's epilogue, which reads o; the tile's first P V
+  // then overwrites o instead of accumulating).
+  template <class Between>
   __device__ __forceinline__ void run(const Tile& tile, const BlockRange& range, float (&o)[kAccO],
                                       Softmax& softmax, PipelineState<T::kStages>& ks,
-                                      PipelineState<T::kStages>& vs) const {
+                                      PipelineState<T::kStages>& vs, Between between) const {
     // Warpgroup 0 takes the first turn; the matching sync is the last thing it does below.
     if constexpr (T::kPingpong) {
       if (wg == 0) namedBarrierArrive(kBarrierSchedulerWg0, 2 * 128);
@@ -255,67 +344,20 @@ struct MainloopConsumer {
     if (!range.empty()) {
       const ScoreMask<T> mask(p, tile, ScoreMask<T>::rowsOf(p, tile, wg, rowInWg));
       float s[kAccS];
-      uint32_t pa[kPvSteps][4];
-      float oScale[2];
-
-      if constexpr (T::kIntraWgOverlap) {
-        int n = range.nMax - 1;
-        FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
-        mbarrierWait(&smem.fullK[ks.stage], ks.phase);
-        schedulerSync();
-        FA_SM90_TRACE_EVENT(kTraceTurn, n);
-        wgmmaFence();
-        gemmQK(s, ks.stage);
-        wgmmaCommitGroup();
-        schedulerArrive();
-        FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
-        wgmmaWaitGroup<0>();
-        softmaxOfBlock<true>(n, s, oScale, softmax, ks, mask);
-        convertP(pa, s);
-        FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
-        if constexpr (T::kPBuffers == 2) {
-          // Block n's P goes to the set the in-flight P V is not reading; the sets swap every block.
-          uint32_t pb[kPvSteps][4];
-          for (--n;; --n) {
-            if (n < range.nMin) {
-              lastPV(range.nMin, o, pa, vs);
-              break;
-            }
-            steadyBlock<true>(n, s, o, pa, pb, softmax, ks, vs, mask);
-            if (--n < range.nMin) {
-              lastPV(range.nMin, o, pb, vs);
-              break;
-            }
-            steadyBlock<true>(n, s, o, pb, pa, softmax, ks, vs, mask);
-          }
-        } else {
-          for (--n; n >= range.nMin; --n) steadyBlock<false>(n, s, o, pa, pa, softmax, ks, vs, mask);
-          lastPV(range.nMin, o, pa, vs);
-        }
-      } else {
-        for (int n = range.nMax - 1; n >= range.nMin; --n) {
-          mbarrierWait(&smem.fullK[ks.stage], ks.phase);
-          schedulerSync();
-          wgmmaFence();
-          gemmQK(s, ks.stage);
-          wgmmaCommitGroup();
-          schedulerArrive();
-          wgmmaWaitGroup<0>();
-          registerFence(s);
-          release(&smem.emptyK[ks.stage]);
-          ks.advance();
-          scoreMod(s, n, mask);
-          if (n == range.nMax - 1) {
-            softmax.template update<true>(s, oScale);
-          } else {
-            if (softmax.template update<false>(s, oScale)) rescaleRows(o, oScale);
-          }
-          convertP(pa, s);
-          pvToCompletion(n, o, pa, vs);
-        }
-        releaseQ();
-      }
+      if constexpr (T::kIntraWgOverlap) issueFirstS(range, s, ks);
+      // Completes nothing at run time (the S GEMM just issued is the only group in flight), but
+      // without it ptxas takes the o that `between` reads for the output of a wgmma still in
+      // flight and waits for the S GEMM there (C7517), or, with `between` conditional, serializes
+      // every wgmma of the kernel (C7518).
+      if constexpr (T::kNextTileBeforeEpilogue) wgmmaWaitGroup<1>();
+      between();
+      finishBlocks(range, mask, s, o, softmax, ks, vs);
     } else {
+      between();
+      if constexpr (T::kNextTileBeforeEpilogue) {
+#pragma unroll
+        for (int i = 0; i < kAccO; ++i) o[i] = 0.f;
+      }
       releaseQ();
       loads.refillQ();
     }

@@ -75,7 +75,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
 // wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask;
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
-// + 100000 x kMaxOverride: 1 one chain, 2 split), name.
+// + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
+// early Q release, bit 1 next tile's first S GEMM before the epilogue), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -103,10 +104,19 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3000, attn_fwd_sm90_x_bf16_hd128_lazy)          \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3000, attn_fwd_sm90_x_bf16_hd256_lazy)          \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 13000, attn_fwd_sm90_x_bf16_hd128_spec)         \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 13105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5_spec)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 13105, attn_fwd_sm90_x_bf16_hd128_window_lean_p5_spec) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_bnd_earlyq)  \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd128_bnd_both)    \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both) \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd64_bnd_off)       \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_both) \
+  X(__half, 128, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_fp16_hd128_bnd_both) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
-                   P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10>
+                   P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -518,13 +528,15 @@ static int runChecks(bool small, const char* only, const char* skip) {
   int failed = 0, total = 0;
   for (const Entry& e : kEntries) {
     if ((only && !std::strstr(e.name, only)) || (skip && containsAny(e.name, skip))) continue;
+    // Diagnostics that write no output (Traits::kSkipEpilogue) are for timing only.
+    if (std::strstr(e.name, "_noepi")) continue;
     std::vector<Problem> ps;
     const int d = e.headDim;
     // The production kernels, and the ablation with its own load pipeline, get every problem; the
     // PackGQA kernels (production too) get the GQA problems of their own list below.
     const bool production =
         (e.overlap && e.pingpong && e.persistent && !e.packGqa && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0) ||
-        !std::strcmp(e.name, kNoWarpSpecializationName) || containsAny(e.name, "_lazy,_spec,_vote");
+        !std::strcmp(e.name, kNoWarpSpecializationName) || containsAny(e.name, "_lazy,_spec,_vote,_bnd");
     // Scores that move a row's maximum by more than 2^8 after its first key block (lazy rescale):
     // wide scores, and keys that grow towards the first key block (the last one the kernel visits).
     auto wide = [&](Problem pr, float qkStd, float kRamp) {
