@@ -9,10 +9,10 @@ __device__ __forceinline__ uint32_t smemAddress(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
-// st.shared.b32 at a shared-window address (smemAddress). A store through a generic pointer into
-// shared memory compiles to a generic ST, which ptxas must assume may write what an in-flight
-// wgmma reads: it then waits for every wgmma first, and where that wait would sit on a divergent
-// path it serializes all of the kernel's wgmmas (C7518).
+// st.shared.b32 at a shared-window address (smemAddress). A C++ store through a pointer into the
+// dynamic shared memory (after the alignment arithmetic on its address) compiles to a generic
+// ST.E, which resolves the address space at run time (the sm90 epilogue's O stores, SASS of
+// session 7); this is the shared-memory store itself.
 __device__ __forceinline__ void storeShared32(uint32_t addr, uint32_t value) {
   asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(value) : "memory");
 }

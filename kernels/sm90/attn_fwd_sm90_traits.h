@@ -229,13 +229,14 @@ struct Traits {
   //    specialization: the consumer-issued loads keep their own order).
   // kBoundaryOverride (checker experiments): 1 + bits, bit 0 early release, bit 1 next tile first,
   // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs).
-  static constexpr int kBoundaryModeDefault = kHeadDim_ == 64 && !kWindowed_ && !kVarlen_ && !kPackGqa_ ? 3 : 0;
+  // Production keeps both off: neither measured a gain that holds (kernels/NOTES.md, "Session 7").
+  static constexpr int kBoundaryModeDefault = 0;
   static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
   static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && (kBoundaryMode & 1) != 0;
   static constexpr bool kNextTileBeforeEpilogue =
       kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && (kBoundaryMode & 2) != 0;
-  // The epilogue writes O to shared memory with st.shared (storeShared32) instead of generic
-  // stores, which ptxas may not overlap with an in-flight wgmma (kernels/common/mbarrier.cuh).
+  // The boundary experiments write O to shared memory with st.shared (storeShared32); production
+  // keeps its generic stores (ST.E in the SASS), so that its machine code stays as measured.
   static constexpr bool kSharedStoresInEpilogue = kBoundaryMode != 0;
   static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.

@@ -108,7 +108,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_bnd_earlyq)  \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd128_bnd_both)    \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both) \
-  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd64_bnd_off)       \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd64_bnd_both)      \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_both) \
   X(__half, 128, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_fp16_hd128_bnd_both) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
