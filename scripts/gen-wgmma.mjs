@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** N of every m64nNk16 the kernels instantiate (kBlockN for S = QK^T, headDim for O += PV). */
-const SHAPES = [64, 80, 96, 112, 128, 144, 160, 176, 192, 256];
+const SHAPES = [8, 64, 80, 96, 112, 128, 144, 160, 176, 192, 256];
 const TYPES = [
   { cpp: '__nv_bfloat16', ptx: 'bf16' },
   { cpp: '__half', ptx: 'f16' },

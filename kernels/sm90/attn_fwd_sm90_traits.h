@@ -66,7 +66,7 @@ template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverla
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
           int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
-          int kBoundaryOverride = 0>
+          int kBoundaryOverride = 0, int kRowSumOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -239,6 +239,13 @@ struct Traits {
   // keeps its generic stores (ST.E in the SASS), so that its machine code stays as measured.
   static constexpr bool kSharedStoresInEpilogue = kBoundaryMode != 0;
   static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
+  // Row sums of P (checker diagnostics so far; kRowSumOverride = 1 + bits): bit 0 leaves out the
+  // 64 FADD per thread and key block that sum the f32 p (the output is then wrong: timing only);
+  // bit 1 adds a m64n8k16 wgmma per k16 step of P V, P times a block of ones (what a tensor-core row
+  // sum would cost; its result is discarded).
+  static constexpr int kRowSumMode = kRowSumOverride == 0 ? 0 : kRowSumOverride - 1;
+  static constexpr bool kNoFaddRowSum = (kRowSumMode & 1) != 0;
+  static constexpr bool kOnesRowSum = (kRowSumMode & 2) != 0;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");

@@ -45,7 +45,7 @@ struct MainloopConsumer {
   static constexpr int kAccO = T::kHeadDim / 2;  // O fragment: 64 x headDim
   static constexpr int kQkSteps = T::kHeadDim / 16;
   static constexpr int kPvSteps = T::kBlockN / 16;
-  using Softmax = OnlineSoftmax<kAccS, T::kRescaleMode, T::kSplitMax>;
+  using Softmax = OnlineSoftmax<kAccS, T::kRescaleMode, T::kSplitMax, T::kNoFaddRowSum>;
   static constexpr uint32_t kRowBytes = 128;              // one swizzled chunk row
   static constexpr uint32_t kSwizzleAtomBytes = 8 * 128;  // 8 rows: the SBO of every descriptor here
 
@@ -98,6 +98,19 @@ struct MainloopConsumer {
       const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
       Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
     }
+  }
+
+  // Traits::kOnesRowSum (a timing diagnostic): rs = P times a [kBlockN x 8] block of ones, one
+  // m64n8k16 per k16 step, read from 128 bytes at the O tile (no swizzle, both strides 0: every core
+  // matrix is the same 128 bytes; their values do not matter for timing).
+  __device__ __forceinline__ void gemmOnes(float (&rs)[4], const uint32_t (&pa)[kPvSteps][4]) const {
+    const uint64_t descOnes = wgmmaDescriptorFromWords((smemAddress(smem.o) & 0x3FFFF) >> 4, 0u);
+#pragma unroll
+    for (int kk = 0; kk < kPvSteps; ++kk) Wgmma<8, Element>::rsTransB(rs, pa[kk], descOnes, kk > 0 ? 1u : 0u);
+  }
+  __device__ __forceinline__ void sinkOnes(const float (&rs)[4]) const {
+    const uint32_t w[1][4] = {{__float_as_uint(rs[0]), __float_as_uint(rs[1]), __float_as_uint(rs[2]), __float_as_uint(rs[3])}};
+    keepOperandsLive(w, smemAddress(smem.o), p.batch < 0);
   }
 
   // The accumulator of a 64 x 16 slice is exactly the A-operand fragment: no shuffles for 16-bit P.
@@ -199,6 +212,8 @@ struct MainloopConsumer {
       wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
     }
     gemmPV(o, cur, vs.stage, accumulate);
+    float rs[4];
+    if constexpr (T::kOnesRowSum) gemmOnes(rs, cur);
     wgmmaCommitGroup();
     schedulerArrive();
     FA_SM90_TRACE_EVENT(kTraceGemmsIssued, n);
@@ -214,6 +229,7 @@ struct MainloopConsumer {
     if constexpr (T::kFenceBeforePvWait) schedulingFence(smemAddress(smem.o), p.batch < 0);
     wgmmaWaitGroup<0>();  // P V done: only now may O (and with one P set, P) be rewritten
     registerFence(o);
+    if constexpr (T::kOnesRowSum) sinkOnes(rs);
     // `cur` stays allocated until here, so `next` gets other registers (see keepOperandsLive).
     if constexpr (kTwoSets && T::kKeepPLive) keepOperandsLive(cur, smemAddress(smem.o), p.batch < 0);
     FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
@@ -241,9 +257,12 @@ struct MainloopConsumer {
     mbarrierWait(&smem.fullV[vs.stage], vs.phase);
     wgmmaFence();
     gemmPV(o, pa, vs.stage, accumulate);
+    float rs[4];
+    if constexpr (T::kOnesRowSum) gemmOnes(rs, pa);
     wgmmaCommitGroup();
     wgmmaWaitGroup<0>();
     registerFence(o);
+    if constexpr (T::kOnesRowSum) sinkOnes(rs);
     FA_SM90_TRACE_EVENT(kTracePvDone, n);
     release(&smem.emptyV[vs.stage]);
     vs.advance();

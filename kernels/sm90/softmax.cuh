@@ -38,7 +38,7 @@ constexpr float kSpeculativeSumBound = 4096.f;
 
 // kSplitMax: a row's maximum is taken over four interleaved partial maxima (a dependency chain of
 // kAcc / 16 + 2 FMNMX before the shuffles instead of kAcc / 4 + 1); the result is the same value.
-template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false>
+template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false, bool kNoSum = false>
 struct OnlineSoftmax {
   float rowMax[2];  // in score units; -inf while the row has seen no visible key
   float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
@@ -99,7 +99,7 @@ struct OnlineSoftmax {
       for (int e = 0; e < 2; ++e) {
         float& x = s[4 * j + 2 * h + e];
         x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
-        sum += x;
+        if constexpr (!kNoSum) sum += x;
       }
     rowSum[h] += sum;
   }

@@ -76,7 +76,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask;
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
-// early Q release, bit 1 next tile's first S GEMM before the epilogue), name.
+// early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
+// 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -113,10 +114,27 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__half, 128, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_fp16_hd128_bnd_both) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000000, attn_fwd_sm90_x_bf16_hd128_nosum)      \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 30000000, attn_fwd_sm90_x_bf16_hd128_onesum)     \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 40000000, attn_fwd_sm90_x_bf16_hd128_nosum_onesum) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 20000000, attn_fwd_sm90_x_bf16_hd256_nosum)      \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 40000000, attn_fwd_sm90_x_bf16_hd256_nosum_onesum) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000000, attn_fwd_sm90_x_bf16_hd128_window_nosum)  \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 40000000, attn_fwd_sm90_x_bf16_hd128_window_nosum_onesum) \
+  X(__nv_bfloat16, 128, false, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd128_n64)                \
+  X(__nv_bfloat16, 128, false, 96, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd128_n96)                \
+  X(__nv_bfloat16, 128, true, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_n64)          \
+  X(__nv_bfloat16, 128, true, 96, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_n96)          \
+  X(__nv_bfloat16, 64, false, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_n64)                  \
+  X(__nv_bfloat16, 64, false, 96, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_n96)                  \
+  X(__nv_bfloat16, 64, true, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_window_n64)            \
+  X(__nv_bfloat16, 64, true, 96, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_window_n96)            \
+  X(__nv_bfloat16, 256, false, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd256_n64)                \
+  X(__nv_bfloat16, 256, true, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd256_window_n64)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
-                   P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10>
+                   P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -529,7 +547,7 @@ static int runChecks(bool small, const char* only, const char* skip) {
   for (const Entry& e : kEntries) {
     if ((only && !std::strstr(e.name, only)) || (skip && containsAny(e.name, skip))) continue;
     // Diagnostics that write no output (Traits::kSkipEpilogue) are for timing only.
-    if (std::strstr(e.name, "_noepi")) continue;
+    if (containsAny(e.name, "_noepi,_nosum,_onesum")) continue;
     std::vector<Problem> ps;
     const int d = e.headDim;
     // The production kernels, and the ablation with its own load pipeline, get every problem; the
