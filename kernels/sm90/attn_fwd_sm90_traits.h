@@ -126,11 +126,13 @@ struct Traits {
   // (mode 5: 0 spill bytes with it, 32 B without; ptxas 13.0).
   static constexpr bool kLeanMask = kLeanMask_;
   // How new row maxima reach O (OnlineSoftmax, softmax.cuh): 0 eager (every block), 1 vote (a
-  // warp skips O's rescale in blocks where none of its rows' maxima moved: exact), 2 lazy (a row
-  // keeps its maximum until it rose by 2^8: less accurate). Production is eager: the vote measured
-  // 0-5% slower, lazy fails the acceptance rule now and then (kernels/NOTES.md, "Session 6").
+  // warp skips O's rescale in blocks where none of its rows' maxima moved: exact, the same output
+  // bit for bit), 2 lazy (a row keeps its maximum until it rose by 2^8: less accurate). Head dim
+  // 256 votes: its rescale is 128 FMUL per thread and key block against 80 keys of softmax work,
+  // the largest share of any head dim (kernels/NOTES.md, "Session 7"); at head dim 128 the vote
+  // measured 0-5% slower, and lazy fails the acceptance rule now and then (NOTES, "Session 6").
   // kRescaleOverride (checker experiments): 1 + the mode.
-  static constexpr int kRescaleModeDefault = 0;
+  static constexpr int kRescaleModeDefault = kHeadDim_ == 256 ? 1 : 0;
   static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
   static_assert(kRescaleMode >= 0 && kRescaleMode <= 2, "rescale mode 0 to 2");
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
