@@ -127,12 +127,12 @@ struct Traits {
   static constexpr bool kLeanMask = kLeanMask_;
   // How new row maxima reach O (OnlineSoftmax, softmax.cuh): 0 eager (every block), 1 vote (a
   // warp skips O's rescale in blocks where none of its rows' maxima moved: exact, the same output
-  // bit for bit), 2 lazy (a row keeps its maximum until it rose by 2^8: less accurate). Head dim
-  // 256 votes: its rescale is 128 FMUL per thread and key block against 80 keys of softmax work,
-  // the largest share of any head dim (kernels/NOTES.md, "Session 7"); at head dim 128 the vote
-  // measured 0-5% slower, and lazy fails the acceptance rule now and then (NOTES, "Session 6").
+  // bit for bit), 2 lazy (a row keeps its maximum until it rose by 2^8: less accurate). Production
+  // is eager: the vote measured 0-5% slower at head dim 128 (NOTES, "Session 6") and, where the
+  // rescale is largest (head dim 256: 128 FMUL per thread and key block against 80 keys of softmax
+  // work), +1% on average at 4k-16k (NOTES, "Session 7"); lazy fails the acceptance rule now and then.
   // kRescaleOverride (checker experiments): 1 + the mode.
-  static constexpr int kRescaleModeDefault = kHeadDim_ == 256 ? 1 : 0;
+  static constexpr int kRescaleModeDefault = 0;
   static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
   static_assert(kRescaleMode >= 0 && kRescaleMode <= 2, "rescale mode 0 to 2");
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a

@@ -132,8 +132,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 96, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd64_window_n96)            \
   X(__nv_bfloat16, 256, false, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd256_n64)                \
   X(__nv_bfloat16, 256, true, 64, 0, true, 0, 0, attn_fwd_sm90_x_bf16_hd256_window_n64) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 1000, attn_fwd_sm90_x_bf16_hd256_eager)            \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 1000, attn_fwd_sm90_x_bf16_hd256_window_eager)      \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd256_vote)             \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd256_window_vote)       \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_vote)             \
   X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_window_vote)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
