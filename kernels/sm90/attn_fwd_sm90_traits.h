@@ -57,8 +57,9 @@ enum NamedBarrierId : uint32_t {
 };
 
 // kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false,
-// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride and kWarpSpecialized_ =
-// false exist for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu);
+// kConsumerWgOverride (0: ConsumerWarpgroups), kPSetsOverride, kWaitOverride, kWarpSpecialized_ =
+// false, kLeanMask_, kRescaleOverride, kSpeculativeExp_, kMaxOverride, kBoundaryOverride and
+// kRowSumOverride exist for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu);
 // kPackGqa_ = true (with kConsumerWgOverride = 2 at head dim 64) makes the production `_packgqa`
 // kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
