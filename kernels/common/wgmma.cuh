@@ -73,6 +73,18 @@ __device__ __forceinline__ void keepOperandsLive(const uint32_t (&r)[N][4], uint
   }
 }
 
+// The same never-executed store as a sink for float results (N a multiple of 4): their producers
+// (wgmmas included, which ptxas drops when nothing reads their accumulators) stay in the kernel.
+// For timing diagnostics that write no output.
+template <int N>
+__device__ __forceinline__ void keepFloatsLive(const float (&r)[N], uint32_t smemAddr, bool never) {
+  static_assert(N % 4 == 0, "whole 16-byte stores");
+  uint32_t words[N / 4][4];
+#pragma unroll
+  for (int i = 0; i < N; ++i) words[i / 4][i % 4] = __float_as_uint(r[i]);
+  keepOperandsLive(words, smemAddr, never);
+}
+
 // Reads the SM clock into a store predicated on `never` (false at run time, unknown to ptxas):
 // three instructions that ptxas does not move other instructions across, used to keep work above a
 // wgmma.wait_group that ptxas would otherwise sink below it.

@@ -242,6 +242,7 @@ struct Traits {
   // keeps its generic stores (ST.E in the SASS), so that its machine code stays as measured.
   static constexpr bool kSharedStoresInEpilogue = kBoundaryMode != 0;
   static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
+  static_assert(!kSkipEpilogue || !kNextTileBeforeEpilogue, "the no-epilogue diagnostic runs on the per-tile loop");
   // Row sums of P (checker diagnostics so far; kRowSumOverride = 1 + bits): bit 0 leaves out the
   // 64 FADD per thread and key block that sum the f32 p (the output is then wrong: timing only);
   // bit 1 adds a m64n8k16 wgmma per k16 step of P V, P times a block of ones (what a tensor-core row

@@ -133,14 +133,9 @@ template <class T>
 __device__ __forceinline__ void sinkOutput(const AttnFwdSm90Params& p, const SharedTiles<T>& smem,
                                            const float (&o)[T::kHeadDim / 2], const float (&invSum)[2],
                                            const float (&lse)[2]) {
-  uint32_t words[T::kHeadDim / 8 + 1][4];
-#pragma unroll
-  for (int i = 0; i < T::kHeadDim / 2; ++i) words[i / 4][i % 4] = __float_as_uint(o[i]);
-  words[T::kHeadDim / 8][0] = __float_as_uint(invSum[0]);
-  words[T::kHeadDim / 8][1] = __float_as_uint(invSum[1]);
-  words[T::kHeadDim / 8][2] = __float_as_uint(lse[0]);
-  words[T::kHeadDim / 8][3] = __float_as_uint(lse[1]);
-  keepOperandsLive(words, smemAddress(smem.o), p.batch < 0);
+  const float rowTerms[4] = {invSum[0], invSum[1], lse[0], lse[1]};
+  keepFloatsLive(o, smemAddress(smem.o), p.batch < 0);
+  keepFloatsLive(rowTerms, smemAddress(smem.o), p.batch < 0);
 }
 
 // A CTA may not exit while a bulk store still reads its shared memory.

@@ -109,8 +109,7 @@ struct MainloopConsumer {
     for (int kk = 0; kk < kPvSteps; ++kk) Wgmma<8, Element>::rsTransB(rs, pa[kk], descOnes, kk > 0 ? 1u : 0u);
   }
   __device__ __forceinline__ void sinkOnes(const float (&rs)[4]) const {
-    const uint32_t w[1][4] = {{__float_as_uint(rs[0]), __float_as_uint(rs[1]), __float_as_uint(rs[2]), __float_as_uint(rs[3])}};
-    keepOperandsLive(w, smemAddress(smem.o), p.batch < 0);
+    keepFloatsLive(rs, smemAddress(smem.o), p.batch < 0);
   }
 
   // The accumulator of a 64 x 16 slice is exactly the A-operand fragment: no shuffles for 16-bit P.
