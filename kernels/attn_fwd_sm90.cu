@@ -55,14 +55,19 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     for (int s = 0; s < T::kStages; ++s) {
       mbarrierInit(&smem.fullK[s], 1);
       mbarrierInit(&smem.fullV[s], 1);
-      mbarrierInit(&smem.emptyK[s], T::kConsumerWarpgroups);
-      mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups);
+      mbarrierInit(&smem.emptyK[s], T::kConsumerWarpgroups * T::kClusterSize);
+      mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups * T::kClusterSize);
     }
     if constexpr (T::kVarlen) mbarrierInit(smem.landedV, 1);
     fenceBarrierInit();
     FA_SM90_TRACE_INIT();
   }
-  __syncthreads();
+  // Clusters: the peers' barriers are initialized before any multicast or remote arrival reaches them.
+  if constexpr (T::kClusterSize > 1) {
+    clusterSync();
+  } else {
+    __syncthreads();
+  }
 
   // Every role walks the same tile sequence (tile_scheduler.cuh); the K/V ring states carry over
   // from tile to tile, and the one-shot barriers (Q full, Q free) use parity = tile count & 1.
@@ -86,6 +91,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
           const Tile tile = scheduler.tile();
           producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
         }
+        producer.tail(k, v);
       }
     }
   } else {
@@ -157,3 +163,10 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     fa::sm90::attnFwdSm90<ATTN_FWD_SM90_TRAITS(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, kPackGqa)>(p); \
   }
 ATTN_FWD_SM90_INSTANCES(FA_ATTN_FWD_SM90_KERNEL)
+#define FA_ATTN_FWD_SM90_CLUSTER_KERNEL(Element, kHeadDim, name)                                                     \
+  extern "C" __global__ void __cluster_dims__(ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)::kClusterSize, 1, 1) \
+      __launch_bounds__(ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)::kThreads, 1)                               \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                                          \
+    fa::sm90::attnFwdSm90<ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)>(p);                                      \
+  }
+ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_ATTN_FWD_SM90_CLUSTER_KERNEL)

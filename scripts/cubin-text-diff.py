@@ -38,17 +38,19 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     a, b = text_sections(sys.argv[1]), text_sections(sys.argv[2])
-    same = True
+    same = True  # the common sections
+    only = 0
     for name in sorted(set(a) | set(b)):
         if name not in a or name not in b:
             print(f"only in {'the second' if name not in a else 'the first'}: {name}")
-            same = False
+            only += 1
         elif a[name] != b[name]:
             print(f"differs: {name} ({len(a[name])} vs {len(b[name])} bytes)")
             same = False
     common = len(set(a) & set(b))
-    print(f"{common} common .text sections, {'all identical' if same else 'NOT identical'}")
-    sys.exit(0 if same else 1)
+    print(f"{common} common .text sections, {'all identical' if same else 'NOT identical'}"
+          + (f"; {only} in one file only" if only else ""))
+    sys.exit(0 if same and not only else 1)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import {
   SM90_HEAD_DIMS,
   SM90_MODULE,
   SM90_VARLEN_HEAD_DIMS,
+  SM90_CLUSTER_HEAD_DIMS,
   sm90CompiledHeadDim,
   sm90KernelName,
   sm90SharedMemoryBytes,
@@ -60,7 +61,9 @@ function builtFile(ext: string): string | undefined {
 test('the PTX of the sm90 module uses wgmma, TMA and setmaxnreg', (t) => {
   const ptx = builtFile('ptx');
   if (ptx === undefined) return t.skip(`kernel module ${SM90_MODULE} was not built (no nvcc)`);
-  for (const needle of ['wgmma.mma_async', 'cp.async.bulk.tensor.4d', 'setmaxnreg.inc', 'setmaxnreg.dec', 'mbarrier.try_wait']) {
+  // The cluster kernels: K/V multicast to both CTAs, releases to the peer's barriers, __cluster_dims__.
+  const multicast = 'cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster';
+  for (const needle of ['wgmma.mma_async', 'cp.async.bulk.tensor.4d', 'setmaxnreg.inc', 'setmaxnreg.dec', 'mbarrier.try_wait', multicast, 'mapa.shared::cluster', '.reqnctapercluster 2, 1, 1']) {
     assert.ok(ptx.includes(needle), `${SM90_MODULE}.ptx lacks ${needle}`);
   }
 });
@@ -91,6 +94,8 @@ test('every kernel the launcher can name was built', (t) => {
         assert.ok(names.has(n), `${n} missing from the build`);
         const v = sm90KernelName(dt, d, windowed, true);
         assert.equal(names.has(v), SM90_VARLEN_HEAD_DIMS.includes(d), `${v} built: ${names.has(v)}`);
+        const c = sm90KernelName(dt, d, windowed, false, false, true);
+        assert.equal(names.has(c), !windowed && SM90_CLUSTER_HEAD_DIMS.includes(d), `${c} built: ${names.has(c)}`);
       }
     }
   }
@@ -223,6 +228,19 @@ gpuTest('sm90: every head dim and dtype, seqlenQ < seqlenK and >, GQA, causal an
       checkCase({ dtype, batch: 1, sq: 129, sk: 1000, heads: 2, headsKV: 2, d, opts: { causal: true } });
     }
   }
+});
+
+gpuTest('sm90: the cluster kernels (two CTAs sharing K/V by multicast) at 4096 keys and more', (t) => {
+  if (!requireSm90(t)) return;
+  // sm90UsesCluster: dense, head dims 128-256, seqlenK >= 4096, an even count of 128-row blocks.
+  // Rows past seqlenQ in the second block, a key tail past a whole block, MQA, softcap, and a head
+  // dim run on the next one up; several tiles per CTA are the checker's (attn_fwd_sm90_check.cu).
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 256, sk: 4096, heads: 2, headsKV: 2, d: 128, kernel: 'attn_fwd_sm90_bf16_hd128_cluster' });
+  checkCase({ dtype: 'float16', batch: 1, sq: 200, sk: 4097, heads: 2, headsKV: 1, d: 256, kernel: 'attn_fwd_sm90_fp16_hd256_cluster' });
+  checkCase({ dtype: 'bfloat16', batch: 2, sq: 256, sk: 4100, heads: 2, headsKV: 2, d: 192, opts: { softcap: 10 }, kernel: 'attn_fwd_sm90_bf16_hd192_cluster' });
+  checkCase({ dtype: 'float16', batch: 1, sq: 130, sk: 5000, heads: 3, headsKV: 3, d: 96, kernel: 'attn_fwd_sm90_fp16_hd128_cluster' });
+  // An odd block count stays on the one-CTA kernel.
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 129 + 128, sk: 4096, heads: 1, headsKV: 1, d: 128, kernel: 'attn_fwd_sm90_bf16_hd128' });
 });
 
 gpuTest('sm90: awkward seqlens 1, 17, 127, 128, 129, 1000 (bf16, head dim 128)', (t) => {

@@ -80,6 +80,13 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     'seqlenQ 128 g8': 'attn_fwd_sm90_bf16_hd128',
     'seqlenQ 129 g8': 'attn_fwd_sm90_bf16_hd128_packgqa',
     'seqlenQ 1000 g8': 'attn_fwd_sm90_bf16_hd128',
+    'cluster hd128 sk4096': 'attn_fwd_sm90_bf16_hd128_cluster',
+    'cluster fp16 hd256': 'attn_fwd_sm90_fp16_hd256_cluster',
+    'cluster hd96 on 128, GQA': 'attn_fwd_sm90_bf16_hd128_cluster',
+    'no cluster: sk 4095': 'attn_fwd_sm90_bf16_hd128',
+    'no cluster: 9 query blocks': 'attn_fwd_sm90_bf16_hd128',
+    'no cluster: causal': 'attn_fwd_sm90_bf16_hd128_window',
+    'no cluster: hd64': 'attn_fwd_sm90_bf16_hd64',
   });
   // Q box {64, R, headGroup, 1} with R = 128 / headGroup, O box {64, min(R, 64), max(1, 64 / R), 1};
   // grid min(132, ceil(seqlenQ / R) x headsKV x batch); 384 threads (two consumer warpgroups) and
@@ -97,6 +104,9 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     // Unpacked: one head per 128-row tile (causal: pairs of query blocks, here one per head).
     'unpacked: g8 hd256 sq1 causal': launch('attn_fwd_sm90_bf16_hd256_window', 8, smem2(256, 80, false), [64, 128, 1, 1], 80, [64, 64, 1, 1]),
     'unpacked: g3 hd128 sq1': launch('attn_fwd_sm90_bf16_hd128', 6, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
+    // Clusters of two: whole clusters, at most one per two SMs (66), one per pair of query blocks.
+    'cluster: hd128 sq2048 sk4096 h16': launch('attn_fwd_sm90_bf16_hd128_cluster', 2 * 66, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
+    'cluster: hd192 sq256 sk4096 h2': launch('attn_fwd_sm90_bf16_hd192_cluster', 2 * 2, smem2(192, 112, false), [64, 128, 1, 1], 112, [64, 64, 1, 1]),
   });
   assert.deepEqual(r.packGqa.planned, { launches: 5, identical: true });
   // The map cache tells a packed Q box from an output box of the same rows by its heads.

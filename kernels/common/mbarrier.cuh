@@ -50,4 +50,32 @@ __device__ __forceinline__ void mbarrierWait(uint64_t* bar, uint32_t phase) {
       : "memory");
 }
 
+// Thread block clusters (PTX ISA: mapa, mbarrier.arrive with .shared::cluster, barrier.cluster).
+// mbarrier.arrive on the barrier at the same shared-memory offset in the cluster's CTA `ctaRank`
+// (this CTA's own included), with the default semantics (.release at .cta scope), as CUTLASS's
+// ClusterBarrier::arrive(cta_id) does for a consumer's release of a multicast stage. An explicit
+// .release.cluster compiles to a MEMBAR.ALL.CTA + MEMBAR.ALL.GPU before every arrival (SASS,
+// session 8): the cluster kernels then ran 11-19% slower at 8k-16k (kernels/NOTES.md).
+__device__ __forceinline__ void mbarrierArriveCluster(uint64_t* bar, uint32_t ctaRank) {
+  asm volatile(
+      "{\n"
+      ".reg .b32 remote;\n"
+      "mapa.shared::cluster.u32 remote, %0, %1;\n"
+      "mbarrier.arrive.shared::cluster.b64 _, [remote];\n"
+      "}\n" ::"r"(smemAddress(bar)),
+      "r"(ctaRank)
+      : "memory");
+}
+
+// barrier.cluster.arrive.release + barrier.cluster.wait.acquire: every thread of every CTA of the
+// cluster (warp-aligned: whole warps call it). Before the first cross-CTA access it makes the
+// peers' barrier inits visible; before exit it keeps a CTA alive while a peer may still write into
+// its shared memory or arrive on its barriers.
+__device__ __forceinline__ void clusterSync() {
+  asm volatile(
+      "barrier.cluster.arrive.release.aligned;\n"
+      "barrier.cluster.wait.acquire.aligned;\n" ::
+          : "memory");
+}
+
 }  // namespace fa

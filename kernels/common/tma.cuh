@@ -35,6 +35,19 @@ __device__ __forceinline__ void tmaLoad4d(void* dst, const void* map, uint64_t* 
       : "memory");
 }
 
+// tmaLoad4d multicast to the CTAs of the cluster in `ctaMask` (.multicast::cluster): the box lands
+// at the same shared-memory offset in each of them, and each one's mbarrier at `bar`'s offset counts
+// its bytes (9.7.9.25.5.1).
+__device__ __forceinline__ void tmaLoad4dMulticast(void* dst, const void* map, uint64_t* bar, int c0, int c1, int c2,
+                                                   int c3, uint16_t ctaMask, uint64_t l2Policy) {
+  asm volatile(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster.L2::cache_hint"
+      " [%0], [%1, {%3, %4, %5, %6}], [%2], %7, %8;" ::"r"(smemAddress(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(smemAddress(bar)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "h"(ctaMask),
+      "l"(l2Policy)
+      : "memory");
+}
+
 // cp.async.bulk.tensor.5d global -> shared with an L2 policy, completion counted in bytes on `bar`
 // (9.7.9.25.5.1). Out-of-range box elements are zero-filled and still counted.
 __device__ __forceinline__ void tmaLoad5d(void* dst, const void* map, uint64_t* bar, int c0, int c1, int c2, int c3, int c4,

@@ -10,7 +10,8 @@
 // pingpong, no overlap, neither) for measuring what each technique buys, and 14 PackGQA kernels
 // (2 dtypes x head dims 64/128/192/256 x {full, windowed}, less windowed 256: with PackGQA its
 // consumers spilled 28 B of stores and 44 B of loads under ptxas 13.0, 24 B of stack, so windowed
-// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md). 41 kernels in all.
+// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md), 41 kernels; and 6
+// cluster kernels (ATTN_FWD_SM90_CLUSTER_INSTANCES below). 47 kernels in all.
 // Other head dims (multiples of 8 up to 256) run on the next compiled one up.
 #pragma once
 
@@ -66,3 +67,22 @@
   X(__half, 192, false, true, true, false, true, attn_fwd_sm90_fp16_hd192_packgqa)               \
   X(__half, 192, true, true, true, false, true, attn_fwd_sm90_fp16_hd192_window_packgqa)         \
   X(__half, 256, false, true, true, false, true, attn_fwd_sm90_fp16_hd256_packgqa)
+
+// Dense kernels with clusters of two CTAs that share each K/V block through TMA multicast
+// (Traits::kClusterSize; FA3's ClusterM = 2): head dims 128, 192 and 256, not windowed, varlen or
+// PackGQA. Measured on the H200 (kernels/NOTES.md, "Session 8"): +2-7% at 8k-16k keys, level at
+// 2k, -3% at head dim 128 and 512, and -3% to -22% at head dim 64 at any length but 16k, so the
+// host takes them for long keys only (sm90UsesCluster in src/attention/sm90.ts). Declared with
+// __cluster_dims__(2, 1, 1): the grid is a whole number of clusters. Columns: element type, head
+// dim, entry name.
+#define ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)                                                        \
+  fa::sm90::Traits<Element, kHeadDim, false, true, true, true, 0, 0, true, 0, false, 0, 0, true, false, false, 0, \
+                   false, 0, 0, 0, 2>
+
+#define ATTN_FWD_SM90_CLUSTER_INSTANCES(X)                  \
+  X(__nv_bfloat16, 128, attn_fwd_sm90_bf16_hd128_cluster) \
+  X(__nv_bfloat16, 192, attn_fwd_sm90_bf16_hd192_cluster) \
+  X(__nv_bfloat16, 256, attn_fwd_sm90_bf16_hd256_cluster) \
+  X(__half, 128, attn_fwd_sm90_fp16_hd128_cluster)        \
+  X(__half, 192, attn_fwd_sm90_fp16_hd192_cluster)        \
+  X(__half, 256, attn_fwd_sm90_fp16_hd256_cluster)

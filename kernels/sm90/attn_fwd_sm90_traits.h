@@ -61,13 +61,14 @@ enum NamedBarrierId : uint32_t {
 // false, kLeanMask_, kRescaleOverride, kSpeculativeExp_, kMaxOverride, kBoundaryOverride and
 // kRowSumOverride exist for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu);
 // kPackGqa_ = true (with kConsumerWgOverride = 2 at head dim 64) makes the production `_packgqa`
-// kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h).
+// kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h); kClusterOverride = 2 makes the
+// production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
           int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
-          int kBoundaryOverride = 0, int kRowSumOverride = 0>
+          int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -250,6 +251,20 @@ struct Traits {
   static constexpr int kRowSumMode = kRowSumOverride == 0 ? 0 : kRowSumOverride - 1;
   static constexpr bool kNoFaddRowSum = (kRowSumMode & 1) != 0;
   static constexpr bool kOnesRowSum = (kRowSumMode & 2) != 0;
+  // CTAs per cluster along the query blocks (FA3's ClusterM; kClusterOverride: 2 in the production
+  // `_cluster` kernels, ATTN_FWD_SM90_CLUSTER_INSTANCES, and in checker experiments): the
+  // kClusterSize CTAs of a cluster take adjacent query blocks of one (head, batch), which walk the
+  // same key blocks, and each K or V block is read from L2 once per cluster: CTA r loads
+  // the 64-column chunks c with c % kClusterSize == r and multicasts them to every CTA of the
+  // cluster (MainloopProducer::loadChunksShared). A stage is then free for reloading only once the
+  // consumers of every CTA released it, so each consumer warpgroup arrives on the empty barriers of
+  // the whole cluster. Dense (not windowed: equal key ranges), not varlen or PackGQA, warp-specialized
+  // and persistent (TileScheduler hands a cluster pairs of query blocks).
+  static constexpr int kClusterSize = kClusterOverride == 0 ? 1 : kClusterOverride;
+  static_assert(kClusterSize == 1 || kClusterSize == 2, "clusters of one or two CTAs");
+  static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kWindowed_ && !kVarlen_ && !kPackGqa_ &&
+                                      !kNextTileBeforeEpilogue),
+                "clusters: dense persistent warp-specialized kernels with the per-tile loop only");
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");
@@ -301,7 +316,7 @@ struct SharedTiles {
   // or once its O store has left the Q tile; the producer waits on it before loading the next Q.
   uint64_t* emptyQ;
   uint64_t* fullK;   // [kStages], 1 arrival + bytes
-  uint64_t* emptyK;  // [kStages], one arrival per consumer warpgroup
+  uint64_t* emptyK;  // [kStages], one arrival per consumer warpgroup of the cluster
   uint64_t* fullV;
   uint64_t* emptyV;
   // Varlen: the V block that crosses a sequence's end lands here (1 arrival + bytes); the producer

@@ -121,8 +121,17 @@ struct MainloopConsumer {
   }
 
   // One thread per warpgroup releases a stage; the wgmma that read it has completed (wait_group).
+  // Clusters: K and V stages are written by every CTA's multicast, so thread r of the warpgroup
+  // releases the stage to the producer of CTA r (releaseShared).
   __device__ __forceinline__ void release(uint64_t* emptyBar) const {
     if (tid == 0) mbarrierArrive(emptyBar);
+  }
+  __device__ __forceinline__ void releaseShared(uint64_t* emptyBar) const {
+    if constexpr (T::kClusterSize == 1) {
+      release(emptyBar);
+    } else {
+      if (tid < T::kClusterSize) mbarrierArriveCluster(emptyBar, static_cast<uint32_t>(tid));
+    }
   }
 
   // With a separate O tile, Q is free once this warpgroup's last S GEMM has completed (its wait
@@ -153,7 +162,7 @@ struct MainloopConsumer {
                                               const ScoreMask<T>& mask, bool lastS) const {
     registerFence(s);
     FA_SM90_TRACE_EVENT(kTraceSReady, n);
-    release(&smem.emptyK[ks.stage]);
+    releaseShared(&smem.emptyK[ks.stage]);
     if constexpr (T::kEarlyQRelease) {
       if (lastS) releaseQ();
     }
@@ -232,7 +241,7 @@ struct MainloopConsumer {
     // `cur` stays allocated until here, so `next` gets other registers (see keepOperandsLive).
     if constexpr (kTwoSets && T::kKeepPLive) keepOperandsLive(cur, smemAddress(smem.o), p.batch < 0);
     FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
-    release(&smem.emptyV[vs.stage]);
+    releaseShared(&smem.emptyV[vs.stage]);
     vs.advance();
     loads.refillV();
     if (rescale) rescaleRows(o, oScale);
@@ -263,7 +272,7 @@ struct MainloopConsumer {
     registerFence(o);
     if constexpr (T::kOnesRowSum) sinkOnes(rs);
     FA_SM90_TRACE_EVENT(kTracePvDone, n);
-    release(&smem.emptyV[vs.stage]);
+    releaseShared(&smem.emptyV[vs.stage]);
     vs.advance();
     loads.refillV();
   }
@@ -333,7 +342,7 @@ struct MainloopConsumer {
         schedulerArrive();
         wgmmaWaitGroup<0>();
         registerFence(s);
-        release(&smem.emptyK[ks.stage]);
+        releaseShared(&smem.emptyK[ks.stage]);
         ks.advance();
         scoreMod(s, n, mask);
         if (n == range.nMax - 1) {

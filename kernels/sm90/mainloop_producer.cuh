@@ -40,6 +40,26 @@ struct MainloopProducer {
     for (int c = 0; c < T::kChunks; ++c) tmaLoad4d(dst + c * kRows * 128, map, bar, c * T::kChunkCols, row, head, batch, l2Policy);
   }
 
+  // K and V blocks: with clusters (T::kClusterSize > 1) this CTA loads the chunks c with
+  // c % kClusterSize == its rank and multicasts each to the whole cluster; every CTA's full barrier
+  // expects the whole block (its own producer's expect_tx), whichever CTA's load delivers the bytes.
+  template <int kRows>
+  __device__ __forceinline__ static void loadChunksShared(uint8_t* dst, const TensorMapBytes* map, uint64_t* bar,
+                                                          int row, int head, int batch, uint64_t l2Policy) {
+    if constexpr (T::kClusterSize == 1) {
+      loadChunks<kRows>(dst, map, bar, row, head, batch, l2Policy);
+    } else {
+      const int rank = static_cast<int>(blockIdx.x) % T::kClusterSize;
+      constexpr uint16_t kAllCtas = (1u << T::kClusterSize) - 1;
+#pragma unroll
+      for (int c = 0; c < T::kChunks; ++c) {
+        if (c % T::kClusterSize == rank) {
+          tmaLoad4dMulticast(dst + c * kRows * 128, map, bar, c * T::kChunkCols, row, head, batch, kAllCtas, l2Policy);
+        }
+      }
+    }
+  }
+
   // Q of the CTA's tile number `iteration`, once the previous tile's Q is free (a fresh barrier
   // reports its "previous" phase complete: the first tile does not block).
   __device__ __forceinline__ void loadQ(const Tile& tile, uint32_t iteration) const {
@@ -47,9 +67,13 @@ struct MainloopProducer {
     // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
     // (Varlen: rows past the sequence are the next one's; their outputs are never stored.)
     // PackGQA: the box is {64, R, headGroup, 1} from the group's first head, the same kBlockM rows.
+    // Clusters: a CTA past the last query block (odd count) loads the last block's Q again; its
+    // output is not stored (epilogue.cuh), and a box wholly outside the tensor is not issued.
+    int mBlock = tile.mBlock;
+    if constexpr (T::kClusterSize > 1) mBlock = min(mBlock, (p.seqlenQ - 1) / T::kBlockM);
     if (leader()) {
       mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
-      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + tile.mBlock * tileRowsPerHead<T>(p), tile.head,
+      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + mBlock * tileRowsPerHead<T>(p), tile.head,
                              mapBatch(tile), kL2EvictFirst);
       FA_SM90_TRACE_EVENT(kTraceLoadQ, tile.mBlock);
     }
@@ -60,8 +84,8 @@ struct MainloopProducer {
     mbarrierWait(&smem.emptyK[st.stage], st.phase ^ 1);
     if (leader()) {
       mbarrierArriveExpectTx(&smem.fullK[st.stage], T::kKBytes);
-      loadChunks<T::kBlockN>(smem.kStage(st.stage), &p.tmK, &smem.fullK[st.stage], tile.kStart + n * T::kBlockN, headKV,
-                             mapBatch(tile), kL2EvictLast);
+      loadChunksShared<T::kBlockN>(smem.kStage(st.stage), &p.tmK, &smem.fullK[st.stage], tile.kStart + n * T::kBlockN,
+                                   headKV, mapBatch(tile), kL2EvictLast);
       FA_SM90_TRACE_EVENT(kTraceLoadK, n);
     }
     st.advance();
@@ -92,8 +116,8 @@ struct MainloopProducer {
     }
     if (leader()) {
       mbarrierArriveExpectTx(&smem.fullV[st.stage], T::kVBytes);
-      loadChunks<T::kBlockN>(smem.vStage(st.stage), &p.tmV, &smem.fullV[st.stage], row, headKV, mapBatch(tile),
-                             kL2EvictLast);
+      loadChunksShared<T::kBlockN>(smem.vStage(st.stage), &p.tmV, &smem.fullV[st.stage], row, headKV, mapBatch(tile),
+                                   kL2EvictLast);
       FA_SM90_TRACE_EVENT(kTraceLoadV, n);
     }
     st.advance();
@@ -130,6 +154,22 @@ struct MainloopProducer {
     }
     loadV(range.nMin, tile, headKV, v);
     // No drain: the CTA cannot exit before the consumers have waited on every load issued here.
+  }
+
+  // Clusters: the peers' consumers arrive on this CTA's empty barriers (releaseShared), possibly
+  // after this CTA's own consumers are done; the producer thread keeps the CTA alive until every
+  // stage of both rings has been released for its last use (a stage never used passes at once).
+  // The peers' multicasts into this CTA have all landed: its consumers waited for every block.
+  __device__ __forceinline__ void tail(PipelineState<T::kStages>& k, PipelineState<T::kStages>& v) const {
+    if constexpr (T::kClusterSize > 1) {
+#pragma unroll
+      for (int s = 0; s < T::kStages; ++s) {
+        mbarrierWait(&smem.emptyK[k.stage], k.phase ^ 1);
+        mbarrierWait(&smem.emptyV[v.stage], v.phase ^ 1);
+        k.advance();
+        v.advance();
+      }
+    }
   }
 };
 

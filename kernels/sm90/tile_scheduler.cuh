@@ -14,6 +14,9 @@
 // read the K/V of one or two heads. (FA3 spreads them over the heads of a 32 MB "L2 section" for
 // its longest-first causal order; with equal-cost units that is not needed, and that order
 // measured 0-4% slower at hd128 non-causal.)
+// Clusters (T::kClusterSize > 1, 1-D along x: the cluster's CTAs are consecutive blockIdx.x): a
+// unit is kClusterSize adjacent query blocks of one (head, batch), one per CTA of the cluster, and
+// cluster c runs units c, c + G / kClusterSize, ... (the grid is a multiple of the cluster size).
 // Non-persistent (the v1 ablation): grid [ceil(seqlenQ / kBlockM), heads, batch], one tile per CTA.
 // PackGQA (T::kPackGqa): a tile is R = kBlockM / headGroup query positions of all the headGroup
 // query heads of one KV head (PackedRows), so units are (query block of R rows, KV head, batch),
@@ -83,10 +86,12 @@ struct TileScheduler {
     } else {
       mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
       heads = p.heads;
-      unitsPerHb = T::kWindowed ? (mBlocks + 1) / 2 : mBlocks;
+      unitsPerHb = T::kWindowed                ? (mBlocks + 1) / 2
+                   : T::kClusterSize > 1 ? (mBlocks + T::kClusterSize - 1) / T::kClusterSize
+                                               : mBlocks;
     }
     numUnits = unitsPerHb * heads * p.batch;
-    unit = T::kPersistent ? static_cast<int>(blockIdx.x) : 0;
+    unit = T::kPersistent ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
     second = 0;
   }
 
@@ -105,7 +110,7 @@ struct TileScheduler {
       }
       second = 0;
     }
-    unit += static_cast<int>(gridDim.x);
+    unit += static_cast<int>(gridDim.x) / T::kClusterSize;
   }
 
   __device__ __forceinline__ Tile tile() const {
@@ -117,7 +122,10 @@ struct TileScheduler {
     const int hb = unit / unitsPerHb;
     const int u = unit - hb * unitsPerHb;
     if constexpr (T::kPackGqa) return Tile{u, hb % heads * p.headGroup, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
-    const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u) : u;
+    // Clusters: CTA r of the cluster takes query block kClusterSize u + r; past the last block (an
+    // odd count) it still runs the key loop for the loads it shares, and stores nothing (epilogue.cuh).
+    const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u)
+                               : u * T::kClusterSize + static_cast<int>(blockIdx.x) % T::kClusterSize;
     return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
   }
 };

@@ -57,6 +57,7 @@ struct Entry {
   int blockM;
   int threads;
   bool packGqa;  // Traits::kPackGqa: the Q and O maps get the packed boxes (launch)
+  int cluster;   // Traits::kClusterSize: CTAs per cluster (the kernel carries __cluster_dims__)
 };
 template <class T>
 static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
@@ -66,9 +67,11 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
                persistent,    T::kVarlen,
                fn,            T::kSmemBytes,
                T::kBlockN,    T::kBlockM,
-               T::kThreads,   T::kPackGqa};
+               T::kThreads,   T::kPackGqa,
+               T::kClusterSize};
 }
 #define FA_ENTRY(E, D, W, OV, PP, V, PG, name) entryOf<ATTN_FWD_SM90_TRAITS(E, D, W, OV, PP, V, PG)>(#name, name, true),
+#define FA_CLUSTER_ENTRY(E, D, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D)>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
@@ -77,7 +80,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
 // early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
-// 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step), name.
+// 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step; + 100000000 x
+// kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only)), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -138,7 +142,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_window_vote)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
-                   P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10>
+                   P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
+                   P / 100000000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -147,6 +152,17 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
 #define FA_EXPERIMENT_ENTRY(E, D, W, N, S, SO, WG, P, name) \
   entryOf<FA_X_TRAITS(E, D, W, N, S, SO, WG, P)>(#name, name, true),
+// Clusters of two CTAs with K/V multicast (Traits::kClusterSize; FA3's ClusterM = 2 for dense head
+// dims >= 128): the same parameters as FA_EXPERIMENTS, the kernel declared with __cluster_dims__.
+// (Head dims 128-256 are production kernels: ATTN_FWD_SM90_CLUSTER_INSTANCES.)
+#define FA_CLUSTER_EXPERIMENTS(X) \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 200000000, attn_fwd_sm90_x_bf16_hd64_cluster)
+#define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
+  extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
+      __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
+    fa::sm90::attnFwdSm90<FA_X_TRAITS(E, D, W, N, S, SO, WG, P)>(p);                                                  \
+  }
+FA_CLUSTER_EXPERIMENTS(FA_CLUSTER_EXPERIMENT_KERNEL)
 // The v1 grid (one CTA per tile, kPersistent = false) as an ablation: element, head dim, windowed, name.
 #define FA_NONPERSISTENT(X)                                               \
   X(__nv_bfloat16, 64, false, attn_fwd_sm90_bf16_hd64_nonpersistent)      \
@@ -174,7 +190,9 @@ extern "C" __global__ void __launch_bounds__(NoWarpSpecializationTraits::kThread
 }
 static const char* const kNoWarpSpecializationName = "attn_fwd_sm90_x_bf16_hd128_nows";
 static const Entry kEntries[] = {
-    ATTN_FWD_SM90_INSTANCES(FA_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY) FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)
+    ATTN_FWD_SM90_INSTANCES(FA_ENTRY) ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_CLUSTER_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
+        FA_CLUSTER_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
+        FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)
         entryOf<NoWarpSpecializationTraits>(kNoWarpSpecializationName, attn_fwd_sm90_x_bf16_hd128_nows, true)};
 static int smCount = 132;
 
@@ -272,6 +290,30 @@ struct DeviceRun {
   int *cuQ = nullptr, *cuK = nullptr, *usedK = nullptr;  // varlen
 };
 
+// Clusters of e.cluster CTAs that fit on the device at once with this kernel's shared memory
+// (cudaOccupancyMaxActiveClusters), cached per kernel.
+static int clusterCap(const Entry& e) {
+  static std::vector<std::pair<const Entry*, int>> cache;
+  for (const auto& c : cache)
+    if (c.first == &e) return c.second;
+  CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(e.cluster * smCount);
+  cfg.blockDim = dim3(e.threads);
+  cfg.dynamicSmemBytes = e.smemBytes;
+  int clusters = 0;
+  const cudaError_t r = cudaOccupancyMaxActiveClusters(&clusters, e.fn, &cfg);
+  if (r != cudaSuccess) {
+    std::printf("%s: cudaOccupancyMaxActiveClusters failed (%s); assuming %d SMs / %d\n", e.name, cudaGetErrorString(r),
+                smCount, e.cluster);
+    (void)cudaGetLastError();
+    clusters = smCount / e.cluster;
+  }
+  std::printf("%s: %d clusters of %d resident\n", e.name, clusters, e.cluster);
+  cache.push_back({&e, std::max(1, clusters)});
+  return cache.back().second;
+}
+
 // gridCap (persistent kernels): at most this many CTAs, so that each CTA runs several tiles even
 // on small problems (the pipeline and Q-barrier phases then cross tile boundaries).
 static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float scale, int gridCap = 1 << 30,
@@ -331,6 +373,13 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   }
   if (e.packGqa) units = (pr.sq + rowsPerHead - 1) / rowsPerHead * pr.headsKV * pr.batch;
   dim3 grid = e.persistent ? dim3(std::max(1, std::min({smCount, units, gridCap}))) : dim3(mBlocks, pr.heads, pr.batch);
+  if (e.cluster > 1) {
+    // A unit is e.cluster adjacent query blocks, one per CTA of a cluster; the grid is whole
+    // clusters, at most as many as can be resident at once (clusterCap).
+    const int clusterUnits = (mBlocks + e.cluster - 1) / e.cluster * pr.heads * pr.batch;
+    const int clusters = std::max(1, std::min({clusterCap(e), clusterUnits, gridCap / e.cluster}));
+    grid = dim3(clusters * e.cluster);
+  }
   e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);
   CK(cudaGetLastError());
 }
@@ -558,7 +607,7 @@ static int runChecks(bool small, const char* only, const char* skip) {
     // PackGQA kernels (production too) get the GQA problems of their own list below.
     const bool production =
         (e.overlap && e.pingpong && e.persistent && !e.packGqa && std::strncmp(e.name, "attn_fwd_sm90_x_", 16) != 0) ||
-        !std::strcmp(e.name, kNoWarpSpecializationName) || containsAny(e.name, "_lazy,_spec,_vote,_bnd");
+        !std::strcmp(e.name, kNoWarpSpecializationName) || containsAny(e.name, "_lazy,_spec,_vote,_bnd,_cluster");
     // Scores that move a row's maximum by more than 2^8 after its first key block (lazy rescale):
     // wide scores, and keys that grow towards the first key block (the last one the kernel visits).
     auto wide = [&](Problem pr, float qkStd, float kRamp) {

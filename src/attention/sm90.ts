@@ -106,6 +106,36 @@ export function sm90PackGqaGroup(p: AttentionProblem, compiledHeadDim: number, w
   const seqlenQ = p.seqlenQ;
   return 10 * Math.ceil(seqlenQ / rows) * rows < 9 * Math.ceil(seqlenQ / blockM) * blockM ? group : 0;
 }
+/**
+ * The head dims with cluster kernels (`*_cluster`, ATTN_FWD_SM90_CLUSTER_INSTANCES in
+ * kernels/sm90/attn_fwd_sm90_instances.h): two CTAs of a cluster take adjacent query blocks of one
+ * head and share each K/V block through TMA multicast, so L2 sends it once per pair.
+ */
+export const SM90_CLUSTER_HEAD_DIMS: readonly number[] = [128, 192, 256];
+/** CTAs per cluster of the `*_cluster` kernels (Traits::kClusterSize, their __cluster_dims__). */
+const CLUSTER_SIZE = 2;
+/**
+ * The shortest seqlenK that takes a cluster kernel. On the H200 (kernels/NOTES.md, "Session 8")
+ * they gained 2-7% at 8k-16k keys, were level at 2k and lost 3% at head dim 128 and 512: each
+ * pair then advances through K/V in step, which costs where a tile has few key blocks.
+ */
+export const SM90_CLUSTER_MIN_SEQLEN_K = 4096;
+
+/**
+ * Whether `p` runs on a cluster kernel: dense (not varlen or packed), not windowed (both query
+ * blocks of a pair must walk the same key blocks), a head dim of SM90_CLUSTER_HEAD_DIMS, at least
+ * SM90_CLUSTER_MIN_SEQLEN_K keys, and an even number of 128-row query blocks, so that no CTA of
+ * a pair computes a block past the end (the kernel handles an odd count, but wastes that block;
+ * FA3 takes clusters on the same condition), and the build has the kernel.
+ */
+export function sm90UsesCluster(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
+  if (windowed || group > 0 || p.varlen !== undefined || !SM90_CLUSTER_HEAD_DIMS.includes(compiledHeadDim)) return false;
+  if (p.seqlenK < SM90_CLUSTER_MIN_SEQLEN_K || Math.ceil(p.seqlenQ / sm90BlockM(compiledHeadDim, false)) % CLUSTER_SIZE !== 0) {
+    return false;
+  }
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiledHeadDim, false, false, false, true)) ?? false;
+}
+
 const STAGES = 2;
 /** Q full, Q free, then full/empty for each K and V stage. */
 const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
@@ -164,7 +194,8 @@ export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen
  * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window_varlen (kernels/sm90/attn_fwd_sm90_instances.h),
  * for a compiled head dim. `windowed` selects the kernels with the causal / local mask, `varlen`
  * those for packed sequences (cuSeqlens), `packGqa` those whose tiles hold a whole GQA group
- * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen).
+ * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen), `cluster` the dense kernels with
+ * two-CTA clusters (attn_fwd_sm90_bf16_hd128_cluster; none of the others).
  */
 export function sm90KernelName(
   dtype: 'float16' | 'bfloat16',
@@ -172,8 +203,9 @@ export function sm90KernelName(
   windowed: boolean,
   varlen = false,
   packGqa = false,
+  cluster = false,
 ): string {
-  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}`;
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}${cluster ? '_cluster' : ''}`;
 }
 
 /** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
@@ -207,12 +239,20 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
-/** Kernel names by (dtype, head dim, windowed, varlen, packed), formatted once: calls happen per attention call. */
+/** Kernel names by (dtype, head dim, windowed, varlen, packed, cluster), formatted once: calls happen per attention call. */
 const kernelNames = new Map<number, string>();
-function kernelNameOf(dtype: 'float16' | 'bfloat16', headDim: number, windowed: boolean, varlen: boolean, packGqa: boolean): string {
-  const key = headDim * 16 + (packGqa ? 8 : 0) + (varlen ? 4 : 0) + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
+function kernelNameOf(
+  dtype: 'float16' | 'bfloat16',
+  headDim: number,
+  windowed: boolean,
+  varlen: boolean,
+  packGqa: boolean,
+  cluster = false,
+): string {
+  const key =
+    headDim * 32 + (cluster ? 16 : 0) + (packGqa ? 8 : 0) + (varlen ? 4 : 0) + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
   let name = kernelNames.get(key);
-  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa)));
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa, cluster)));
   return name;
 }
 
@@ -300,7 +340,8 @@ export function sm90KernelFor(p: AttentionProblem): string {
   const windowed = isWindowed(p);
   const compiled = sm90CompiledHeadDim(p.headDim)!;
   const group = sm90PackGqaGroup(p, compiled, windowed);
-  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0);
+  const cluster = sm90UsesCluster(p, compiled, windowed, group);
+  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0, cluster);
 }
 
 /** Every check, in order; the ones of the signature are what acceptedSignatures records. */
@@ -644,10 +685,17 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // registers, up to 225 KB of shared memory), each looping over work units; fewer when there are
   // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
   // (kernels/sm90/tile_scheduler.cuh; PackGQA: always a tile). Varlen: at least one CTA, which
-  // finds no tile when every sequence is empty.
+  // finds no tile when every sequence is empty. Cluster kernels: a unit is a pair of query blocks
+  // (even in number here) for the two CTAs of a cluster, and the grid is whole clusters, one per
+  // two SMs (all 66 pairs of the H200's 132 SMs are resident at once: cudaOccupancyMaxActiveClusters
+  // in the checker; a device whose SMs do not pair up runs the odd cluster later, as a short tail).
   const device = p.q.device;
-  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa), device);
-  shape.grid = gridOf(Math.max(1, Math.min(smCountOf(device), workUnits(p, blockM, windowed, group))));
+  const cluster = sm90UsesCluster(p, d, windowed, group);
+  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster), device);
+  const units = workUnits(p, blockM, windowed, group);
+  shape.grid = cluster
+    ? gridOf(CLUSTER_SIZE * Math.max(1, Math.min(Math.floor(smCountOf(device) / CLUSTER_SIZE), units / CLUSTER_SIZE)))
+    : gridOf(Math.max(1, Math.min(smCountOf(device), units)));
   shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa)]!;
   shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa);
   shape.oBoxRows = Math.min(rowsPerHead, O_STORE_ROWS);

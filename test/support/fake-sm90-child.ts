@@ -158,6 +158,15 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   name('seqlenQ 128 g8', [1, 128, 300, 16, 2, 128]);
   name('seqlenQ 129 g8', [1, 129, 300, 16, 2, 128]);
   name('seqlenQ 1000 g8', [1, 1000, 300, 16, 2, 128]);
+  // Cluster kernels (sm90UsesCluster): dense, head dims 128-256, seqlenK >= 4096, an even count
+  // of 128-row query blocks.
+  name('cluster hd128 sk4096', [1, 1024, 4096, 4, 4, 128]);
+  name('cluster fp16 hd256', [1, 256, 4096, 2, 2, 256], {}, 'float16');
+  name('cluster hd96 on 128, GQA', [1, 256, 4096, 2, 1, 96]);
+  name('no cluster: sk 4095', [1, 1024, 4095, 4, 4, 128]);
+  name('no cluster: 9 query blocks', [1, 1100, 4096, 4, 4, 128]);
+  name('no cluster: causal', [1, 1024, 4096, 4, 4, 128], { causal: true });
+  name('no cluster: hd64', [1, 256, 4096, 2, 2, 64]);
 
   const launches: Record<string, LaunchRecord> = {};
   const run = (label: string, dims: [number, number, number, number, number, number], opts: AttentionOptions = {}, dtype: DType = 'bfloat16'): void => {
@@ -175,6 +184,8 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   run('g8 hd128 sq17 batch40', [40, 17, 77, 32, 4, 128]);
   run('unpacked: g8 hd256 sq1 causal', [1, 1, 300, 8, 1, 256], { causal: true });
   run('unpacked: g3 hd128 sq1', [1, 1, 300, 6, 2, 128]);
+  run('cluster: hd128 sq2048 sk4096 h16', [1, 2048, 4096, 16, 16, 128]);
+  run('cluster: hd192 sq256 sk4096 h2', [1, 256, 4096, 2, 2, 192]);
 
   // Fresh views, then the same tensors four times (first sighting, planned, hit, hit).
   const dims = [2, 4, 32, 128];
