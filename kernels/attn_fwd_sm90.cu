@@ -21,6 +21,11 @@
 // Traits::kPackGqa (the `_packgqa` kernels, kernels/NOTES.md): a tile holds the rows of all
 // p.headGroup query heads of one KV head (PackedRows, tile_scheduler.cuh), for short queries (GQA
 // decoding); always two consumer warpgroups (kBlockM 128); the roles are the same.
+// Traits::kClusterSize = 2 (the `_cluster` kernels, __cluster_dims__(2, 1, 1)): the two CTAs of a
+// cluster take adjacent query blocks of one head, each producer loads half of every K/V block's
+// 64-column chunks and multicasts them to both CTAs, and the consumers release each stage to both
+// producers; grid [2 x min(#SMs / 2, pairs of query blocks)]. A cluster barrier after the barrier
+// inits, and each producer's tail() before exit (mainloop_producer.cuh), order the cross-CTA traffic.
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"

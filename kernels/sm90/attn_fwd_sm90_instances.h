@@ -70,7 +70,7 @@
 
 // Dense kernels with clusters of two CTAs that share each K/V block through TMA multicast
 // (Traits::kClusterSize; FA3's ClusterM = 2): head dims 128, 192 and 256, not windowed, varlen or
-// PackGQA. Measured on the H200 (kernels/NOTES.md, "Session 8"): +2-7% at 8k-16k keys, level at
+// PackGQA. Measured on the H200 (kernels/NOTES.md, "Session 8"): +2-4% at 8k-16k keys, level at
 // 2k, -3% at head dim 128 and 512, and -3% to -22% at head dim 64 at any length but 16k, so the
 // host takes them for long keys only (sm90UsesCluster in src/attention/sm90.ts). Declared with
 // __cluster_dims__(2, 1, 1): the grid is a whole number of clusters. Columns: element type, head

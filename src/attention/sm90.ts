@@ -116,7 +116,7 @@ export const SM90_CLUSTER_HEAD_DIMS: readonly number[] = [128, 192, 256];
 const CLUSTER_SIZE = 2;
 /**
  * The shortest seqlenK that takes a cluster kernel. On the H200 (kernels/NOTES.md, "Session 8")
- * they gained 2-7% at 8k-16k keys, were level at 2k and lost 3% at head dim 128 and 512: each
+ * they gained 2-4% at 8k-16k keys, were level at 2k-4k and lost 3% at head dim 128 and 512: each
  * pair then advances through K/V in step, which costs where a tile has few key blocks.
  */
 export const SM90_CLUSTER_MIN_SEQLEN_K = 4096;
