@@ -156,14 +156,17 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
 // dims >= 128): the same parameters as FA_EXPERIMENTS, the kernel declared with __cluster_dims__.
 // (Head dims 128-256 are production kernels: ATTN_FWD_SM90_CLUSTER_INSTANCES; here they get V
 // waited for before the pingpong turn, measured 1-2% slower in session 8, and at head dim 128
-// kBlockN 176 or three K/V stages, both with O over Q: level or slower.)
+// kBlockN 176 or three K/V stages, both with O over Q: level or slower; and the lazy rescale /
+// speculative exponentials of session 6, outside DESIGN.md's rule, for what the rule costs.)
 #define FA_CLUSTER_EXPERIMENTS(X)                                                                      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 200000000, attn_fwd_sm90_x_bf16_hd64_cluster)           \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000020, attn_fwd_sm90_x_bf16_hd128_vbefore_cluster) \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 200000020, attn_fwd_sm90_x_bf16_hd192_vbefore_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200000020, attn_fwd_sm90_x_bf16_hd256_vbefore_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 200000001, attn_fwd_sm90_x_bf16_hd128_n176_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 3, false, 0, 200000000, attn_fwd_sm90_x_bf16_hd128_s3_cluster)
+  X(__nv_bfloat16, 128, false, 0, 3, false, 0, 200000000, attn_fwd_sm90_x_bf16_hd128_s3_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200013000, attn_fwd_sm90_x_bf16_hd128_spec_cluster) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200003000, attn_fwd_sm90_x_bf16_hd256_lazy_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
