@@ -69,8 +69,7 @@ __device__ __forceinline__ void mbarrierArriveCluster(uint64_t* bar, uint32_t ct
 
 // barrier.cluster.arrive.release + barrier.cluster.wait.acquire: every thread of every CTA of the
 // cluster (warp-aligned: whole warps call it). Before the first cross-CTA access it makes the
-// peers' barrier inits visible; before exit it keeps a CTA alive while a peer may still write into
-// its shared memory or arrive on its barriers.
+// peers' barrier inits visible.
 __device__ __forceinline__ void clusterSync() {
   asm volatile(
       "barrier.cluster.arrive.release.aligned;\n"

@@ -49,11 +49,10 @@ struct MainloopProducer {
     if constexpr (T::kClusterSize == 1) {
       loadChunks<kRows>(dst, map, bar, row, head, batch, l2Policy);
     } else {
-      const int rank = static_cast<int>(blockIdx.x) % T::kClusterSize;
       constexpr uint16_t kAllCtas = (1u << T::kClusterSize) - 1;
 #pragma unroll
       for (int c = 0; c < T::kChunks; ++c) {
-        if (c % T::kClusterSize == rank) {
+        if (c % T::kClusterSize == clusterRank<T>()) {
           tmaLoad4dMulticast(dst + c * kRows * 128, map, bar, c * T::kChunkCols, row, head, batch, kAllCtas, l2Policy);
         }
       }

@@ -67,6 +67,13 @@ __device__ __forceinline__ int tileRowsPerHead(const AttnFwdSm90Params& p) {
   return T::kBlockM;
 }
 
+// This CTA's rank in its cluster (0 without clusters): the grid's clusters are 1-D along x, so a
+// cluster's CTAs are consecutive blockIdx.x.
+template <class T>
+__device__ __forceinline__ int clusterRank() {
+  return static_cast<int>(blockIdx.x) % T::kClusterSize;
+}
+
 template <class T, bool kVarlen = T::kVarlen>
 struct TileScheduler {
   const AttnFwdSm90Params& p;
@@ -86,9 +93,7 @@ struct TileScheduler {
     } else {
       mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
       heads = p.heads;
-      unitsPerHb = T::kWindowed                ? (mBlocks + 1) / 2
-                   : T::kClusterSize > 1 ? (mBlocks + T::kClusterSize - 1) / T::kClusterSize
-                                               : mBlocks;
+      unitsPerHb = T::kWindowed ? (mBlocks + 1) / 2 : (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
     }
     numUnits = unitsPerHb * heads * p.batch;
     unit = T::kPersistent ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
@@ -124,8 +129,7 @@ struct TileScheduler {
     if constexpr (T::kPackGqa) return Tile{u, hb % heads * p.headGroup, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
     // Clusters: CTA r of the cluster takes query block kClusterSize u + r; past the last block (an
     // odd count) it still runs the key loop for the loads it shares, and stores nothing (epilogue.cuh).
-    const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u)
-                               : u * T::kClusterSize + static_cast<int>(blockIdx.x) % T::kClusterSize;
+    const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u) : u * T::kClusterSize + clusterRank<T>();
     return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
   }
 };

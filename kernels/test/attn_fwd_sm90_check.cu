@@ -384,11 +384,10 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   if (e.packGqa) units = (pr.sq + rowsPerHead - 1) / rowsPerHead * pr.headsKV * pr.batch;
   dim3 grid = e.persistent ? dim3(std::max(1, std::min({smCount, units, gridCap}))) : dim3(mBlocks, pr.heads, pr.batch);
   if (e.cluster > 1) {
-    // A unit is e.cluster adjacent query blocks, one per CTA of a cluster; the grid is whole
-    // clusters, at most as many as can be resident at once (clusterCap).
-    const int clusterUnits = (mBlocks + e.cluster - 1) / e.cluster * pr.heads * pr.batch;
-    const int clusters = std::max(1, std::min({clusterCap(e), clusterUnits, gridCap / e.cluster}));
-    grid = dim3(clusters * e.cluster);
+    // A unit is e.cluster adjacent query blocks (dense only), one per CTA of a cluster; the grid
+    // is whole clusters, at most as many as can be resident at once (clusterCap).
+    const int pairs = (mBlocks + e.cluster - 1) / e.cluster * pr.heads * pr.batch;
+    grid = dim3(e.cluster * std::max(1, std::min({clusterCap(e), pairs, gridCap / e.cluster})));
   }
   e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);
   CK(cudaGetLastError());
