@@ -1,6 +1,6 @@
 # A numpy model of the sm90 kernel's online-softmax arithmetic (bf16 rounding emulated), to compare
 # the rescale modes of kernels/sm90/softmax.cuh against the acceptance rules without a GPU:
-#   python3 scripts/softmax-numerics-model.py [trials]
+#   python3 scripts/softmax-numerics-model.py [trials [modes,comma,separated [wide]]]
 # Modes: eager (production: every block takes the exact running maximum, so each row's largest p
 # is exactly 1), lazy (the maximum is kept until a block raises it by more than 2^8 in the exp2
 # domain), spec (lazy, and a block's maximum is only looked for when a row's p sum exceeds 4096).
@@ -35,14 +35,21 @@ def kernel(s, v, block_n, mode):
         first = n == blocks - 1
         if first or mode == 'eager':
             new_m = block_max
-        elif mode == 'lazy':
+        elif mode.startswith('lazy'):
             new_m = np.where(((block_max - m) * LOG2E > 8).any(), block_max, m)
         else:  # spec
             p0 = np.exp2(sb * LOG2E - m * LOG2E)
             new_m = np.where((p0.sum(1, keepdims=True) > 4096).any(), block_max, m)
         scale = np.zeros_like(m) if first else np.exp2((m - new_m) * LOG2E)
         p = np.exp2(sb * LOG2E - new_m * LOG2E)
-        total = total * scale + p.sum(1, keepdims=True)
+        if mode == 'lazyrsum':
+            block_sum = bf16(p).sum(1, keepdims=True)
+        elif mode == 'lazyfix':
+            top = np.exp2(block_max * LOG2E - new_m * LOG2E)
+            block_sum = p.sum(1, keepdims=True) + (bf16(top) - top)
+        else:
+            block_sum = p.sum(1, keepdims=True)
+        total = total * scale + block_sum
         o = o * scale + bf16(p) @ v[n * block_n:(n + 1) * block_n]
         m = new_m
     return bf16(o / total)
@@ -73,11 +80,19 @@ def trial(rng, sq, sk, d, block_n, modes):
     return result
 
 
+SHAPES = ((300, 129, 256, 80), (203, 203, 128, 128), (300, 1000, 128, 128), (200, 700, 64, 128))
+# Session 9's grid: the two shapes that failed on the GPU in session 6 (hd256 sq1000 sk129, hd128
+# sq203 sk203 with kBlockN 176) and shorter and longer neighbours.
+SHAPES_WIDE = ((1000, 129, 256, 80), (300, 129, 256, 80), (203, 203, 128, 176), (300, 1000, 128, 128),
+               (17, 1000, 128, 128), (128, 257, 128, 128), (64, 4097, 128, 128), (300, 129, 64, 128))
+
+
 def main():
     trials = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    modes = tuple(sys.argv[2].split(',')) if len(sys.argv) > 2 else ('eager', 'lazy', 'spec')
+    shapes = SHAPES_WIDE if len(sys.argv) > 3 and sys.argv[3] == 'wide' else SHAPES
     rng = np.random.default_rng(20261202)
-    modes = ('eager', 'lazy', 'spec')
-    for sq, sk, d, block_n in ((300, 129, 256, 80), (203, 203, 128, 128), (300, 1000, 128, 128), (200, 700, 64, 128)):
+    for sq, sk, d, block_n in shapes:
         runs = [trial(rng, sq, sk, d, block_n, modes) for _ in range(trials)]
         cells = []
         for mode in modes:
