@@ -8,6 +8,11 @@
 #           and profile). profile: Nsight Compute (full set, SASS-level source counters) of one launch of
 #           $PROFILE_KERNEL (default attn_fwd_sm90_bf16_hd128) at $PROFILE_SEQLEN (16384), and of cuDNN's
 #           fused attention at the same shape, into $OUT/prof_*.
+#           fa3: FlashAttention-3's forward (.device-build/fa3_bench, built here by bench/fa3/build.sh)
+#           and our production kernels, the same bench method, at head dims 64 / 128 / 256 (FA3_SEQLENS,
+#           default 512,2048,4096,8192,16384), into $OUT/fa3.log and $OUT/ours.log.
+#           fa3profile: Nsight Compute (as profile) of FA3's and our hd128 dense and causal kernels at
+#           $PROFILE_SEQLEN, into $OUT/prof_{fa3,ours}_{dense,causal}.*
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.device-build/attn_fwd_sm90_check
@@ -47,6 +52,23 @@ PY
       timeout 300 ncu --clock-control none -k "regex:(?i)(sdpa|fmha|flash|attn|fprop)" --launch-skip 2 --launch-count 1 \
         --set full -f -o "$OUT/prof_cudnn_$S" python3 /tmp/cudnn_one.py 2>&1 | tail -3
       ncu -i "$OUT/prof_cudnn_$S.ncu-rep" --page details > "$OUT/prof_cudnn_$S.details.txt" 2>&1 ;;
+    fa3)
+      S=${FA3_SEQLENS:-512,2048,4096,8192,16384}
+      timeout 150 .device-build/fa3_bench --hdim=64,128,256 --seqlens=$S --passes=2 2>&1 | tee "$OUT/fa3.log"
+      timeout 150 $BIN --kernels=attn_fwd_sm90_bf16_hd64,attn_fwd_sm90_bf16_hd64_window,attn_fwd_sm90_bf16_hd128_cluster,attn_fwd_sm90_bf16_hd128,attn_fwd_sm90_bf16_hd128_window,attn_fwd_sm90_bf16_hd256_cluster,attn_fwd_sm90_bf16_hd256,attn_fwd_sm90_bf16_hd256_window \
+        --seqlens=$S --passes=2 2>&1 | tee "$OUT/ours.log" ;;
+    fa3profile)
+      S=${PROFILE_SEQLEN:-16384}
+      for run in "fa3_dense -k regex:device_kernel .device-build/fa3_bench --hdim=128 --seqlens=$S --causal=0 --profile=2" \
+                 "ours_dense -k regex:^attn_fwd_sm90_bf16_hd128_cluster\$ $BIN --kernels=attn_fwd_sm90_bf16_hd128_cluster --seqlens=$S --passes=1 --profile=4" \
+                 "fa3_causal -k regex:device_kernel .device-build/fa3_bench --hdim=128 --seqlens=$S --causal=1 --profile=2" \
+                 "ours_causal -k regex:^attn_fwd_sm90_bf16_hd128_window\$ $BIN --kernels=attn_fwd_sm90_bf16_hd128_window --seqlens=$S --passes=1 --profile=4"; do
+        set -- $run; n=$1; shift
+        timeout 120 ncu --clock-control none --launch-skip 200 --launch-count 1 --set full --import-source yes -f \
+          -o "$OUT/prof_$n" "$@" 2>&1 | tail -3
+        ncu -i "$OUT/prof_$n.ncu-rep" --page details > "$OUT/prof_$n.details.txt" 2>&1
+        ncu -i "$OUT/prof_$n.ncu-rep" --page source --print-source sass --csv > "$OUT/prof_$n.sass.csv" 2>&1
+      done ;;
     cudnn)
       timeout 120 python3 - <<'PY'
 import torch, torch.nn.functional as F
