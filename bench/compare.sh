@@ -5,13 +5,16 @@
 #
 #   bench/compare.sh [OUTDIR] [grid flags for both tools, e.g. --head-dims 128 --seqlens 1k,16k]
 #
-# OUTDIR defaults to bench/results/<UTC date>-<card>/. It receives six files:
-#   ours.json peers.json hostcost.json   (flash-attn-bench/1, see bench/README.md)
+# OUTDIR defaults to bench/results/<UTC date>-<card>/. It receives six files (seven with fa3.json):
+#   ours.json peers.json hostcost.json [fa3.json]   (flash-attn-bench/1, see bench/README.md)
 #   compare.svg summary.md               (the chart; the table with date, card and commit)
 #   log.txt                              (info, clocks before and after, every table, every progress line)
 # Environment: FLASH_ATTN_BACKEND=sm90|sm80 forces our backend (default: dispatch decides);
 # FLASH_ATTN_COMMIT=<hash> records the commit where the checkout has no .git (the GPU machine);
-# FA3_RECORDED=0 leaves the recorded FlashAttention-3 figures out of the comparison.
+# FA3_BENCH=<path> (default .device-build/fa3_bench when it exists) also times FlashAttention-3 itself
+# in this run (bench/fa3/fa3_peer.py, binary built by bench/fa3/build.sh), into fa3.json; FA3_BENCH=none
+# skips it. The recorded FlashAttention-3 figures are then left out (FA3_RECORDED=1 keeps them);
+# without a measured FA3, FA3_RECORDED=0 leaves them out.
 # Needs: node (or .device-carry/node.xz), dist/ and node_modules/koffi built, python3 with torch.
 # Clocks are read with nvidia-smi when present and recorded; they are never changed.
 set -uo pipefail
@@ -66,6 +69,17 @@ PYTHONUNBUFFERED=1 python3 bench/peers.py --json "$out/peers.json" "$@" 2>&1 | t
 peers=${PIPESTATUS[0]}
 [ "$peers" -eq 0 ] || { say "compare.sh: peers.py exited with $peers"; status=1; }
 
+fa3bin=${FA3_BENCH:-.device-build/fa3_bench}
+fa3measured=0
+if [ "$fa3bin" != none ] && [ -x "$fa3bin" ]; then
+  say "== FlashAttention-3 ($fa3bin)"
+  PYTHONUNBUFFERED=1 python3 bench/fa3/fa3_peer.py --bin "$fa3bin" --json "$out/fa3.json" "$@" 2>&1 | tee -a "$log"
+  fa3=${PIPESTATUS[0]}
+  if [ "$fa3" -eq 0 ]; then fa3measured=1; else say "compare.sh: fa3_peer.py exited with $fa3"; status=1; fi
+elif [ -n "${FA3_BENCH:-}" ] && [ "$fa3bin" != none ]; then
+  say "compare.sh: FA3_BENCH=$fa3bin is not an executable"; status=1
+fi
+
 say "== host cost"
 node bin/flash-attn.js bench hostcost --json "$out/hostcost.json" 2>&1 | tee -a "$log" || status=1
 smi_snapshot after
@@ -74,7 +88,8 @@ inputs=()
 [ -f "$out/ours.json" ] && inputs+=("$out/ours.json")
 [ -f "$out/peers.json" ] && inputs+=("$out/peers.json")
 [ -f "$out/hostcost.json" ] && inputs+=("$out/hostcost.json")
-if [ "${FA3_RECORDED:-1}" != 0 ]; then
+[ -f "$out/fa3.json" ] && inputs+=("$out/fa3.json")
+if [ "${FA3_RECORDED:-$((1 - fa3measured))}" != 0 ]; then
   for f in bench/recorded/fa3-*.json; do [ -f "$f" ] && inputs+=("$f"); done
 fi
 if [ ${#inputs[@]} -gt 0 ]; then

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,68 @@ test('bench/peers.py writes the same schema, FLOPs and statistics as ours (dry r
       assert.ok(Math.abs(run.tflops!.median - flops / s.median / 1e9) <= 1e-9 * run.tflops!.median);
       assert.ok(Math.abs(run.spreadPct! - (100 * (s.q3 - s.q1)) / s.median) <= 1e-9);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// bench/fa3/fa3_peer.py: FlashAttention-3's bench as a measured peer. A stand-in for the CUDA binary
+// (which needs a GPU) answers the two questions the wrapper asks: the head dims built, and one
+// `raw` line of times per point; the file must then pass the schema as peers.py's does.
+const FAKE_FA3 = `#!/usr/bin/env python3
+import sys
+if sys.argv[1:] == ["--built"]:
+    print("64 128"); sys.exit(0)
+if "FAIL" in sys.argv[0]:
+    print("device Fake H100, 132 SMs, L2 52428800 bytes; FlashAttention-3 abc123")
+    print("check hd64 dense s300: max abs error 1.0e+00 FAIL"); sys.exit(1)
+iters = next(int(a[8:]) for a in sys.argv if a.startswith("--iters="))
+print("device Fake H100, 132 SMs, L2 52428800 bytes; FlashAttention-3 abc123")
+for a in sys.argv:
+    if a.startswith("--point="):
+        hd, c, s, b, h = (int(x) for x in a[8:].split(","))
+        base = 4 * b * h * s * s * hd / (2 if c else 1) / 600e12 * 1e3
+        print("raw", hd, c, s, b, h, 1, " ".join(f"{base * (1 + 0.01 * (i % 3)):.6f}" for i in range(iters)))
+`;
+
+test('bench/fa3/fa3_peer.py writes FlashAttention-3 runs in the peers\' format; points it cannot run fail with the reason', { skip: noPython }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fa-fa3peer-'));
+  try {
+    const run = (bin: string, args: string[]): ReturnType<typeof spawnSync> => {
+      writeFileSync(bin, FAKE_FA3, { mode: 0o755 });
+      return spawnSync('python3', [join(ROOT, 'bench', 'fa3', 'fa3_peer.py'), '--bin', bin, ...args], { encoding: 'utf8', cwd: ROOT });
+    };
+    const out = join(dir, 'fa3.json');
+    const r = run(join(dir, 'fa3_bench'), ['--iters', '5', '--head-dims', '64,256', '--seqlens', '512,4k', '--json', out]);
+    assert.equal(r.status, 0, String(r.stderr));
+    const f = JSON.parse(readFileSync(out, 'utf8')) as BenchFile;
+    assert.deepEqual(schemaProblems(f), []);
+    assert.equal(f.device.name, 'Fake H100');
+    assert.equal(f.settings.rotationBytes, 2 * 52428800);
+    assert.equal(f.runs.length, 8);
+    for (const x of f.runs) {
+      assert.equal(x.impl, 'fa3');
+      assert.match(x.backend, /FlashAttention-3 abc123/);
+      if (x.headDim === 64) {
+        assert.equal(x.samplesMs.length, 5);
+        assert.ok(Math.abs(x.tflops!.median - 600) < 600 * 0.011, `${x.tflops!.median}`);
+      } else {
+        assert.equal(x.tflops, null);
+        assert.match(x.error!, /head dim 256 is not built/);
+      }
+    }
+    const fp16 = run(join(dir, 'fa3_bench'), ['--dtype', 'fp16', '--head-dims', '64', '--seqlens', '512', '--iters', '2']);
+    assert.equal(fp16.status, 1);
+    assert.match(String(fp16.stdout), /bfloat16 only/);
+    // A failed float64 check times nothing: every run fails and the exit status says so.
+    const bad = run(join(dir, 'FAIL_fa3_bench'), ['--head-dims', '64', '--seqlens', '512', '--iters', '2', '--json', out]);
+    assert.equal(bad.status, 1);
+    const g = JSON.parse(readFileSync(out, 'utf8')) as BenchFile;
+    assert.deepEqual(schemaProblems(g), []);
+    assert.match(g.runs[0]!.error!, /fa3_bench exited with 1/);
+    const none = spawnSync('python3', [join(ROOT, 'bench', 'fa3', 'fa3_peer.py'), '--bin', join(dir, 'missing')], { encoding: 'utf8' });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /--bin must name the built bench\/fa3\/fa3_bench/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

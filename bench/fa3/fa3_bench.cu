@@ -7,9 +7,15 @@
 // wrongly filled parameter shows as a failure, not as a fast wrong number.
 //   fa3_bench [--hdim=128] [--seqlens=512,1024,2048,4096,8192,16384] [--causal=0,1] [--passes=2]
 //             [--profile=N]   (no timing: 200 launches of each case, then N more, for ncu --launch-skip 200)
+//   fa3_bench --point=HD,CAUSAL,SEQLEN,BATCH,HEADS [--point=...] [--warmup=10] [--iters=100]
+//             (bench/fa3/fa3_peer.py's mode, the method of bench/peers.py: per point, WARMUP runs,
+//             then ITERS runs each timed by its own pair of CUDA events, the input sets rotated
+//             until they pass twice the L2 size; one line per point:
+//             `raw HD CAUSAL SEQLEN BATCH HEADS SETS ms1 ms2 ...`)
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
 #include <algorithm>
+#include <iterator>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -160,8 +166,71 @@ static std::vector<int> splitInts(const char* s) {
   return out;
 }
 
+#ifndef FA3_REV
+#define FA3_REV "unknown"
+#endif
+
+// The head dims this binary was built with (bench/fa3/build.sh's list).
+static const int kBuilt[] = {
+#ifdef FA3_HDIM64
+    64,
+#endif
+#ifdef FA3_HDIM128
+    128,
+#endif
+#ifdef FA3_HDIM256
+    256,
+#endif
+    0};
+
+struct Point {
+  int hd, causal, seqlen, batch, heads;
+};
+
+// --point mode: every run timed on its own, as bench/peers.py times the SDPA peers.
+static int rawPoints(const std::vector<Point>& points, int warmup, int iters, const std::vector<Buffers>& sets,
+                     size_t maxElems, size_t l2Bytes) {
+  cudaEvent_t a, b;
+  CK(cudaEventCreate(&a));
+  CK(cudaEventCreate(&b));
+  for (const Point& pt : points) {
+    const size_t elems = (size_t)pt.batch * pt.seqlen * pt.heads * pt.hd;
+    if (elems > maxElems) {
+      std::printf("skip %d %d %d %d %d: needs %zu elements per tensor, the bench holds %zu\n", pt.hd, pt.causal,
+                  pt.seqlen, pt.batch, pt.heads, elems, maxElems);
+      continue;
+    }
+    // As peers.py's input_set_count: sets until their bytes pass 2 x L2 (here at most the sets held).
+    const size_t setBytes = 4 * elems * 2;
+    int n = (int)std::max<size_t>(1, (2 * l2Bytes + setBytes - 1) / setBytes);
+    n = std::min<int>(n, (int)sets.size());
+    int set = 0;
+    auto run = [&] { launch(pt.hd, sets[set++ % n], pt.batch, pt.seqlen, pt.heads, pt.causal != 0, 0); };
+    for (int w = 0; w < warmup; ++w) run();
+    std::vector<cudaEvent_t> ev(2 * iters);
+    for (auto& e : ev) CK(cudaEventCreate(&e));
+    for (int i = 0; i < iters; ++i) {
+      CK(cudaEventRecord(ev[2 * i]));
+      run();
+      CK(cudaEventRecord(ev[2 * i + 1]));
+    }
+    CK(cudaDeviceSynchronize());
+    std::printf("raw %d %d %d %d %d %d", pt.hd, pt.causal, pt.seqlen, pt.batch, pt.heads, n);
+    for (int i = 0; i < iters; ++i) {
+      float t = 0;
+      CK(cudaEventElapsedTime(&t, ev[2 * i], ev[2 * i + 1]));
+      std::printf(" %.5f", t);
+    }
+    std::printf("\n");
+    for (auto& e : ev) CK(cudaEventDestroy(e));
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::vector<Point> points;
+  int warmup = 10, iters = 100;
   std::vector<int> hdims = {128}, seqlens = {512, 1024, 2048, 4096, 8192, 16384}, causals = {0, 1};
   int passes = 2, samples = 12, profile = 0;
   for (int i = 1; i < argc; ++i) {
@@ -170,11 +239,41 @@ int main(int argc, char** argv) {
     if (!std::strncmp(argv[i], "--causal=", 9)) causals = splitInts(argv[i] + 9);
     if (!std::strncmp(argv[i], "--passes=", 9)) passes = std::atoi(argv[i] + 9);
     if (!std::strncmp(argv[i], "--profile=", 10)) profile = std::atoi(argv[i] + 10);
+    if (!std::strncmp(argv[i], "--warmup=", 9)) warmup = std::atoi(argv[i] + 9);
+    if (!std::strncmp(argv[i], "--iters=", 8)) iters = std::atoi(argv[i] + 8);
+    if (!std::strncmp(argv[i], "--point=", 8)) {
+      const std::vector<int> v = splitInts(argv[i] + 8);
+      if (v.size() != 5 || v[0] <= 0 || v[2] <= 0 || v[3] <= 0 || v[4] <= 0) {
+        std::fprintf(stderr, "--point wants HD,CAUSAL,SEQLEN,BATCH,HEADS (positive), got %s\n", argv[i] + 8);
+        return 2;
+      }
+      points.push_back({v[0], v[1] != 0, v[2], v[3], v[4]});
+    }
+  }
+  if (warmup < 0 || iters < 1) {
+    std::fprintf(stderr, "--warmup must be >= 0 and --iters >= 1\n");
+    return 2;
+  }
+  if (argc == 2 && !std::strcmp(argv[1], "--built")) {
+    for (const int* d = kBuilt; *d; ++d) std::printf("%s%d", d == kBuilt ? "" : " ", *d);
+    std::printf("\n");
+    return 0;
+  }
+  if (!points.empty()) {
+    for (const Point& pt : points)
+      if (std::find(std::begin(kBuilt), std::end(kBuilt) - 1, pt.hd) == std::end(kBuilt) - 1) {
+        std::fprintf(stderr, "--point: head dim %d is not built into this binary (bench/fa3/build.sh)\n", pt.hd);
+        return 2;
+      }
+    hdims.clear();
+    causals = {0, 1};
+    for (const Point& pt : points)
+      if (std::find(hdims.begin(), hdims.end(), pt.hd) == hdims.end()) hdims.push_back(pt.hd);
   }
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
   smCount = prop.multiProcessorCount;
-  std::printf("device %s, %d SMs\n", prop.name, smCount);
+  std::printf("device %s, %d SMs, L2 %d bytes; FlashAttention-3 %s\n", prop.name, smCount, prop.l2CacheSize, FA3_REV);
   CK(cudaMalloc(&semaphore, sizeof(int)));
   std::mt19937 rng(20261207);
   bool ok = true;
@@ -198,6 +297,7 @@ int main(int argc, char** argv) {
       CK(cudaMemcpy(dst, host.data(), maxElems * 2, cudaMemcpyHostToDevice));
     }
   }
+  if (!points.empty()) return rawPoints(points, warmup, iters, sets, maxElems, (size_t)prop.l2CacheSize);
   cudaEvent_t a, b;
   CK(cudaEventCreate(&a));
   CK(cudaEventCreate(&b));
