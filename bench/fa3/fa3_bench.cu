@@ -6,6 +6,8 @@
 // timing, a small problem of each kind is checked against a float64 reference on the host, so a
 // wrongly filled parameter shows as a failure, not as a fast wrong number.
 //   fa3_bench [--hdim=128] [--seqlens=512,1024,2048,4096,8192,16384] [--causal=0,1] [--passes=2]
+//             [--samples=12] [--gap-ms=G]   (G > 0: each sample is one launch after G ms of idle GPU,
+//             as the checker's --gap-ms, for the power-cap probe scripts/sm90-power.sh)
 //             [--profile=N]   (no timing: 200 launches of each case, then N more, for ncu --launch-skip 200)
 //   fa3_bench --point=HD,CAUSAL,SEQLEN,BATCH,HEADS [--point=...] [--warmup=10] [--iters=100]
 //             (bench/fa3/fa3_peer.py's mode, the method of bench/peers.py: per point, WARMUP runs,
@@ -15,6 +17,8 @@
 #include <cuda_runtime.h>
 #include <cuda_bf16.h>
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <iterator>
 #include <cmath>
 #include <cstdio>
@@ -232,7 +236,7 @@ int main(int argc, char** argv) {
   std::vector<Point> points;
   int warmup = 10, iters = 100;
   std::vector<int> hdims = {128}, seqlens = {512, 1024, 2048, 4096, 8192, 16384}, causals = {0, 1};
-  int passes = 2, samples = 12, profile = 0;
+  int passes = 2, samples = 12, profile = 0, gapMs = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strncmp(argv[i], "--hdim=", 7)) hdims = splitInts(argv[i] + 7);
     if (!std::strncmp(argv[i], "--seqlens=", 10)) seqlens = splitInts(argv[i] + 10);
@@ -240,6 +244,8 @@ int main(int argc, char** argv) {
     if (!std::strncmp(argv[i], "--passes=", 9)) passes = std::atoi(argv[i] + 9);
     if (!std::strncmp(argv[i], "--profile=", 10)) profile = std::atoi(argv[i] + 10);
     if (!std::strncmp(argv[i], "--warmup=", 9)) warmup = std::atoi(argv[i] + 9);
+    if (!std::strncmp(argv[i], "--samples=", 10)) samples = std::atoi(argv[i] + 10);
+    if (!std::strncmp(argv[i], "--gap-ms=", 9)) gapMs = std::atoi(argv[i] + 9);
     if (!std::strncmp(argv[i], "--iters=", 8)) iters = std::atoi(argv[i] + 8);
     if (!std::strncmp(argv[i], "--point=", 8)) {
       const std::vector<int> v = splitInts(argv[i] + 8);
@@ -250,8 +256,8 @@ int main(int argc, char** argv) {
       points.push_back({v[0], v[1] != 0, v[2], v[3], v[4]});
     }
   }
-  if (warmup < 0 || iters < 1) {
-    std::fprintf(stderr, "--warmup must be >= 0 and --iters >= 1\n");
+  if (warmup < 0 || iters < 1 || samples < 1 || gapMs < 0) {
+    std::fprintf(stderr, "--warmup and --gap-ms must be >= 0, --iters and --samples >= 1\n");
     return 2;
   }
   if (argc == 2 && !std::strcmp(argv[1], "--built")) {
@@ -325,14 +331,19 @@ int main(int argc, char** argv) {
           CK(cudaEventElapsedTime(&one, a, b));
           for (int w = 0, n = std::max(3, (int)(30.f / std::max(one, 0.01f))); w < n; ++w) run();
           std::vector<float> ms;
+          const int perSample = gapMs > 0 ? 1 : 8;
           for (int sm = 0; sm < samples; ++sm) {
+            if (gapMs > 0) {
+              CK(cudaDeviceSynchronize());
+              std::this_thread::sleep_for(std::chrono::milliseconds(gapMs));
+            }
             CK(cudaEventRecord(a));
-            for (int r = 0; r < 8; ++r) run();
+            for (int r = 0; r < perSample; ++r) run();
             CK(cudaEventRecord(b));
             CK(cudaEventSynchronize(b));
             float t = 0;
             CK(cudaEventElapsedTime(&t, a, b));
-            ms.push_back(t / 8);
+            ms.push_back(t / perSample);
           }
           std::sort(ms.begin(), ms.end());
           const float med = ms[ms.size() / 2];
