@@ -48,7 +48,8 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
   // A launch with less shared memory than the layout needs would corrupt memory silently.
   if (dynamicSmemBytes() < static_cast<uint32_t>(T::kSmemBytes)) __trap();
   const SharedTiles<T> smem(smemRaw);
-  const int warpgroup = threadIdx.x / 128;
+  const int warpgroup = T::kUniformWarpgroup ? __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x / 128), 0)
+                                             : static_cast<int>(threadIdx.x / 128);
 
   if (threadIdx.x == 0) {
     tmaPrefetchDescriptor(&p.tmQ);
@@ -120,7 +121,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       bool havePrev = false;
       for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
         const Tile tile = scheduler.tile();
-        mbarrierWait(smem.barQ, iteration & 1);
+        mbarrierWait<T::kWaitSuspendNs>(smem.barQ, iteration & 1);
         FA_SM90_TRACE_EVENT(kTraceTileStart, tile.mBlock);
         typename Consumer::Softmax softmax(p.scoreScaleLog2);
         consumer.run(tile, keyBlockRange<T>(p, tile), o, softmax, ks, vs, [&] {
@@ -137,7 +138,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
       const Tile tile = scheduler.tile();
       // Q is loaded for every tile, empty ones included, so the Q-free handshake counts tiles alike.
-      mbarrierWait(smem.barQ, iteration & 1);
+      mbarrierWait<T::kWaitSuspendNs>(smem.barQ, iteration & 1);
       FA_SM90_TRACE_EVENT(kTraceTileStart, tile.mBlock);
       float o[T::kHeadDim / 2];
 #pragma unroll

@@ -38,27 +38,42 @@ __device__ __forceinline__ void mbarrierArrive(uint64_t* bar) {
 }
 
 // How long (ns) a thread waiting on an mbarrier may stay suspended before try_wait gives up and
-// the loop below asks again: the suspendTimeHint of mbarrier.try_wait (9.7.13.15.16), the value
-// CUTLASS's ClusterBarrier::wait passes (10 ms). With a hint ptxas emits the wait as TRYWAIT, then
-// NANOSLEEP.SYNCS (the warp sleeps until the barrier's phase completes) and one more phase check;
-// without one, try_wait returns after a short system-defined time and the loop spins: in ncu
-// (H100, 2026-12-07, hd128 16k) our producer warp executed ~440k TRYWAIT + BRA pairs per SM and
-// launch while waiting for free K/V stages, about 10% of all instructions of the kernel, on the
-// issue slots of the consumer warps that share its SM sub-partition (kernels/NOTES.md, "Session 10").
+// the loop asks again: the suspendTimeHint of mbarrier.try_wait (9.7.13.15.16), the value
+// CUTLASS's ClusterBarrier::wait passes (10 ms). With a hint, ptxas emits the wait as TRYWAIT, then
+// NANOSLEEP.SYNCS (the warp sleeps until the barrier's phase completes) and one more phase check,
+// as in FlashAttention-3's SASS; without one, try_wait returns after a short system-defined time
+// and the loop spins: in ncu (H100, 2026-12-07, hd128 16k) our producer warp executed ~440k
+// TRYWAIT + BRA pairs per SM and launch while waiting for free K/V stages, ~10% of all
+// instructions of the kernel, on the issue slots of the consumer warps sharing its SM
+// sub-partition (kernels/NOTES.md, "Session 10"). Traits::kWaitSuspendNs picks it per kernel:
+// not yet in production (its GPU check and timing are pending): the `_sleep` checker kernels.
 constexpr uint32_t kMbarrierSuspendNs = 10000000;
 
 // mbarrier.try_wait.parity in a loop: returns once the phase with parity `phase` has completed
-// (9.7.13.15.16); the thread sleeps in between (kMbarrierSuspendNs).
+// (9.7.13.15.16). kSuspendNs > 0 passes it as the suspend-time hint (see kMbarrierSuspendNs).
+template <uint32_t kSuspendNs = 0>
 __device__ __forceinline__ void mbarrierWait(uint64_t* bar, uint32_t phase) {
-  asm volatile(
-      "{\n"
-      ".reg .pred done;\n"
-      "WAIT_%=:\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1, %2;\n"
-      "@!done bra WAIT_%=;\n"
-      "}\n" ::"r"(smemAddress(bar)),
-      "r"(phase), "r"(kMbarrierSuspendNs)
-      : "memory");
+  if constexpr (kSuspendNs == 0) {
+    asm volatile(
+        "{\n"
+        ".reg .pred done;\n"
+        "WAIT_%=:\n"
+        "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+        "@!done bra WAIT_%=;\n"
+        "}\n" ::"r"(smemAddress(bar)),
+        "r"(phase)
+        : "memory");
+  } else {
+    asm volatile(
+        "{\n"
+        ".reg .pred done;\n"
+        "WAIT_%=:\n"
+        "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1, %2;\n"
+        "@!done bra WAIT_%=;\n"
+        "}\n" ::"r"(smemAddress(bar)),
+        "r"(phase), "r"(kSuspendNs)
+        : "memory");
+  }
 }
 
 // Thread block clusters (PTX ISA: mapa, mbarrier.arrive with .shared::cluster, barrier.cluster).

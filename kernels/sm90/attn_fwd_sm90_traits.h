@@ -62,13 +62,14 @@ enum NamedBarrierId : uint32_t {
 // kRowSumOverride exist for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu);
 // kPackGqa_ = true (with kConsumerWgOverride = 2 at head dim 64) makes the production `_packgqa`
 // kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h); kClusterOverride = 2 makes the
-// production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there).
+// production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there); kIssueOverride (bits) the
+// checker's `_sleep` and `_uwg` kernels (kWaitSuspendNs, kUniformWarpgroup).
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
           int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
-          int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0>
+          int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0, int kIssueOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -265,6 +266,18 @@ struct Traits {
   static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kWindowed_ && !kVarlen_ && !kPackGqa_ &&
                                       !kNextTileBeforeEpilogue),
                 "clusters: dense persistent warp-specialized kernels with the per-tile loop only");
+  // Instruction-issue experiments (session 10, after ncu set FlashAttention-3's SASS beside ours;
+  // kernels/NOTES.md, "Session 10"), kIssueOverride bits, checker kernels only until timed and
+  // passed through the GPU suite:
+  //  bit 0 (`_sleep`): a warp waiting on an mbarrier sleeps (mbarrier.try_wait with a suspend-time
+  //   hint, NANOSLEEP.SYNCS in the SASS, as CUTLASS and FlashAttention-3) instead of spinning on
+  //   try_wait (kernels/common/mbarrier.cuh, kMbarrierSuspendNs);
+  //  bit 1 (`_uwg`): the warpgroup index is broadcast from lane 0 (__shfl_sync, as CUTLASS's
+  //   canonical_warp_group_idx), so ptxas knows it is warp-uniform and may keep what derives from
+  //   it (the Q descriptors of the S GEMMs) in uniform registers: our SASS moves them with two R2UR
+  //   per S wgmma, FlashAttention-3's has almost none.
+  static constexpr uint32_t kWaitSuspendNs = (kIssueOverride & 1) != 0 ? 10000000u : 0u;
+  static constexpr bool kUniformWarpgroup = (kIssueOverride & 2) != 0;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");

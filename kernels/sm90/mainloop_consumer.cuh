@@ -205,9 +205,9 @@ struct MainloopConsumer {
     // Traits::kWaitVBeforeTurn / kOnlyFirstWarpgroupWaits say where the K and V waits go.
     const bool waits = !T::kOnlyFirstWarpgroupWaits || wg == 0;
     FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
-    if (waits) mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+    if (waits) mbarrierWait<T::kWaitSuspendNs>(&smem.fullK[ks.stage], ks.phase);
     if constexpr (T::kWaitVBeforeTurn) {
-      if (waits) mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+      if (waits) mbarrierWait<T::kWaitSuspendNs>(&smem.fullV[vs.stage], vs.phase);
     }
     schedulerSync();
     FA_SM90_TRACE_EVENT(kTraceTurn, n);
@@ -216,7 +216,7 @@ struct MainloopConsumer {
     wgmmaCommitGroup();
     if constexpr (!T::kWaitVBeforeTurn) {
       FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
-      if (waits) mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+      if (waits) mbarrierWait<T::kWaitSuspendNs>(&smem.fullV[vs.stage], vs.phase);
       wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
     }
     gemmPV(o, cur, vs.stage, accumulate);
@@ -262,7 +262,7 @@ struct MainloopConsumer {
   __device__ __forceinline__ void pvToCompletion(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
                                                  PipelineState<T::kStages>& vs, uint32_t accumulate = 1u) const {
     FA_SM90_TRACE_EVENT(kTraceVWaitFull, n);
-    mbarrierWait(&smem.fullV[vs.stage], vs.phase);
+    mbarrierWait<T::kWaitSuspendNs>(&smem.fullV[vs.stage], vs.phase);
     wgmmaFence();
     gemmPV(o, pa, vs.stage, accumulate);
     float rs[4];
@@ -282,7 +282,7 @@ struct MainloopConsumer {
   __device__ __forceinline__ void issueFirstS(const BlockRange& range, float (&s)[kAccS], PipelineState<T::kStages>& ks) const {
     const int n = range.nMax - 1;
     FA_SM90_TRACE_EVENT(kTraceKWaitFull, n);
-    mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+    mbarrierWait<T::kWaitSuspendNs>(&smem.fullK[ks.stage], ks.phase);
     schedulerSync();
     FA_SM90_TRACE_EVENT(kTraceTurn, n);
     wgmmaFence();
@@ -334,7 +334,7 @@ struct MainloopConsumer {
       }
     } else {
       for (int n = range.nMax - 1; n >= range.nMin; --n) {
-        mbarrierWait(&smem.fullK[ks.stage], ks.phase);
+        mbarrierWait<T::kWaitSuspendNs>(&smem.fullK[ks.stage], ks.phase);
         schedulerSync();
         wgmmaFence();
         gemmQK(s, ks.stage);

@@ -62,7 +62,7 @@ struct MainloopProducer {
   // Q of the CTA's tile number `iteration`, once the previous tile's Q is free (a fresh barrier
   // reports its "previous" phase complete: the first tile does not block).
   __device__ __forceinline__ void loadQ(const Tile& tile, uint32_t iteration) const {
-    mbarrierWait(smem.emptyQ, (iteration & 1) ^ 1);
+    mbarrierWait<T::kWaitSuspendNs>(smem.emptyQ, (iteration & 1) ^ 1);
     // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
     // (Varlen: rows past the sequence are the next one's; their outputs are never stored.)
     // PackGQA: the box is {64, R, headGroup, 1} from the group's first head, the same kBlockM rows.
@@ -80,7 +80,7 @@ struct MainloopProducer {
 
   __device__ __forceinline__ void loadK(int n, const Tile& tile, int headKV, PipelineState<T::kStages>& st) const {
     // Producers start at phase 1, which a fresh barrier reports as complete: the first pass does not block.
-    mbarrierWait(&smem.emptyK[st.stage], st.phase ^ 1);
+    mbarrierWait<T::kWaitSuspendNs>(&smem.emptyK[st.stage], st.phase ^ 1);
     if (leader()) {
       mbarrierArriveExpectTx(&smem.fullK[st.stage], T::kKBytes);
       loadChunksShared<T::kBlockN>(smem.kStage(st.stage), &p.tmK, &smem.fullK[st.stage], tile.kStart + n * T::kBlockN,
@@ -91,7 +91,7 @@ struct MainloopProducer {
   }
 
   __device__ __forceinline__ void loadV(int n, const Tile& tile, int headKV, PipelineState<T::kStages>& st) {
-    mbarrierWait(&smem.emptyV[st.stage], st.phase ^ 1);
+    mbarrierWait<T::kWaitSuspendNs>(&smem.emptyV[st.stage], st.phase ^ 1);
     const int row = tile.kStart + n * T::kBlockN;
     if constexpr (T::kVarlen) {
       // Rows past this sequence's keys hold the next sequence, or sequsedK's unused slots, which
@@ -103,7 +103,7 @@ struct MainloopProducer {
           mbarrierArriveExpectTx(smem.landedV, T::kVBytes);
           loadChunks<T::kBlockN>(smem.vStage(st.stage), &p.tmV, smem.landedV, row, headKV, 0, kL2EvictLast);
         }
-        mbarrierWait(smem.landedV, landedPhase);
+        mbarrierWait<T::kWaitSuspendNs>(smem.landedV, landedPhase);
         landedPhase ^= 1;
         zeroRowsFrom(smem.vStage(st.stage), validRows);
         fenceProxyAsyncShared();  // each writer: the zeros before the consumers' wgmma (async proxy) reads
@@ -163,8 +163,8 @@ struct MainloopProducer {
     if constexpr (T::kClusterSize > 1) {
 #pragma unroll
       for (int s = 0; s < T::kStages; ++s) {
-        mbarrierWait(&smem.emptyK[k.stage], k.phase ^ 1);
-        mbarrierWait(&smem.emptyV[v.stage], v.phase ^ 1);
+        mbarrierWait<T::kWaitSuspendNs>(&smem.emptyK[k.stage], k.phase ^ 1);
+        mbarrierWait<T::kWaitSuspendNs>(&smem.emptyV[v.stage], v.phase ^ 1);
         k.advance();
         v.advance();
       }

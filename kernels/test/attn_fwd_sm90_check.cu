@@ -81,7 +81,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
 // early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
 // 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step; + 100000000 x
-// kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only)), name.
+// kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only); + 1000000000 x
+// kIssueOverride: bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2 warp-uniform warpgroup
+// index (Traits::kUniformWarpgroup)), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -139,11 +141,23 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd256_vote)             \
   X(__nv_bfloat16, 256, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd256_window_vote)       \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_vote)             \
-  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_window_vote)
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000, attn_fwd_sm90_x_bf16_hd192_window_vote)       \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_bf16_hd64_sleep)        \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_bf16_hd64_window_sleep)  \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_bf16_hd128_sleep)      \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_bf16_hd128_window_sleep) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_bf16_hd256_sleep)      \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep) \
+  X(__half, 128, true, 0, 0, true, 0, 1000000000, attn_fwd_sm90_x_fp16_hd128_window_sleep)         \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2000000000, attn_fwd_sm90_x_bf16_hd128_window_uwg)     \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd64_sleep_uwg)       \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd64_window_sleep_uwg) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd128_window_sleep_uwg) \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep_uwg)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
-                   P / 100000000 % 10>
+                   P / 100000000 % 10, P / 1000000000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -166,7 +180,12 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 200000001, attn_fwd_sm90_x_bf16_hd128_n176_cluster) \
   X(__nv_bfloat16, 128, false, 0, 3, false, 0, 200000000, attn_fwd_sm90_x_bf16_hd128_s3_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200013000, attn_fwd_sm90_x_bf16_hd128_spec_cluster) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200003000, attn_fwd_sm90_x_bf16_hd256_lazy_cluster)
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200003000, attn_fwd_sm90_x_bf16_hd256_lazy_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1200000000, attn_fwd_sm90_x_bf16_hd128_sleep_cluster) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 1200000000, attn_fwd_sm90_x_bf16_hd256_sleep_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2200000000, attn_fwd_sm90_x_bf16_hd128_uwg_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
