@@ -13,6 +13,9 @@
 #           default 512,2048,4096,8192,16384), into $OUT/fa3.log and $OUT/ours.log.
 #           fa3profile: Nsight Compute (as profile) of FA3's and our hd128 dense and causal kernels at
 #           $PROFILE_SEQLEN, into $OUT/prof_{fa3,ours}_{dense,causal}.*
+#           issue: session 10's instruction-issue experiments (Traits::kIssueOverride, kernels/NOTES.md):
+#           the acceptance check of the _sleep and _uwg kernels, racecheck/synccheck of two of them,
+#           then production against _sleep, _uwg and _sleep_uwg in one bench, into $OUT/issue_*.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.device-build/attn_fwd_sm90_check
@@ -69,6 +72,14 @@ PY
         ncu -i "$OUT/prof_$n.ncu-rep" --page details > "$OUT/prof_$n.details.txt" 2>&1
         ncu -i "$OUT/prof_$n.ncu-rep" --page source --print-source sass --csv > "$OUT/prof_$n.sass.csv" 2>&1
       done ;;
+    issue)
+      timeout 240 $BIN --check --only=_sleep 2>&1 | tee "$OUT/issue_check_sleep.log" | tail -4
+      timeout 120 $BIN --check --only=_uwg 2>&1 | tee "$OUT/issue_check_uwg.log" | tail -4
+      timeout 200 compute-sanitizer --tool racecheck $BIN --check --small --only=_hd128_sleep_uwg_cluster 2>&1 | tail -3
+      timeout 200 compute-sanitizer --tool synccheck $BIN --check --small --only=_hd128_window_sleep_uwg 2>&1 | tail -3
+      P=attn_fwd_sm90_bf16_ X=attn_fwd_sm90_x_bf16_
+      timeout 300 $BIN --kernels=${P}hd64,${X}hd64_sleep,${X}hd64_sleep_uwg,${P}hd64_window,${X}hd64_window_sleep,${X}hd64_window_sleep_uwg,${P}hd128_cluster,${X}hd128_sleep_cluster,${X}hd128_uwg_cluster,${X}hd128_sleep_uwg_cluster,${P}hd128_window,${X}hd128_window_sleep,${X}hd128_window_uwg,${X}hd128_window_sleep_uwg,${P}hd256_cluster,${X}hd256_sleep_cluster,${X}hd256_sleep_uwg_cluster,${P}hd256_window,${X}hd256_window_sleep,${X}hd256_window_sleep_uwg \
+        --seqlens=512,2048,8192,16384 --passes=2 2>&1 | tee "$OUT/issue_bench.log" ;;
     cudnn)
       timeout 120 python3 - <<'PY'
 import torch, torch.nn.functional as F

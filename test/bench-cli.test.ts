@@ -176,10 +176,10 @@ import sys
 if sys.argv[1:] == ["--built"]:
     print("64 128"); sys.exit(0)
 if "FAIL" in sys.argv[0]:
-    print("device Fake H100, 132 SMs, L2 52428800 bytes; FlashAttention-3 abc123")
+    print("device Fake H100, 132 SMs, L2 52428800 bytes, CUDA 13.0; FlashAttention-3 abc123")
     print("check hd64 dense s300: max abs error 1.0e+00 FAIL"); sys.exit(1)
 iters = next(int(a[8:]) for a in sys.argv if a.startswith("--iters="))
-print("device Fake H100, 132 SMs, L2 52428800 bytes; FlashAttention-3 abc123")
+print("device Fake H100, 132 SMs, L2 52428800 bytes, CUDA 13.0; FlashAttention-3 abc123")
 for a in sys.argv:
     if a.startswith("--point="):
         hd, c, s, b, h = (int(x) for x in a[8:].split(","))
@@ -200,6 +200,7 @@ test('bench/fa3/fa3_peer.py writes FlashAttention-3 runs in the peers\' format; 
     const f = JSON.parse(readFileSync(out, 'utf8')) as BenchFile;
     assert.deepEqual(schemaProblems(f), []);
     assert.equal(f.device.name, 'Fake H100');
+    assert.equal(f.device.cudaVersion, '13.0');
     assert.equal(f.settings.rotationBytes, 2 * 52428800);
     assert.equal(f.runs.length, 8);
     for (const x of f.runs) {

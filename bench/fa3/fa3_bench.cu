@@ -279,7 +279,10 @@ int main(int argc, char** argv) {
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
   smCount = prop.multiProcessorCount;
-  std::printf("device %s, %d SMs, L2 %d bytes; FlashAttention-3 %s\n", prop.name, smCount, prop.l2CacheSize, FA3_REV);
+  int runtime = 0;
+  CK(cudaRuntimeGetVersion(&runtime));
+  std::printf("device %s, %d SMs, L2 %d bytes, CUDA %d.%d; FlashAttention-3 %s\n", prop.name, smCount,
+              prop.l2CacheSize, runtime / 1000, runtime % 1000 / 10, FA3_REV);
   CK(cudaMalloc(&semaphore, sizeof(int)));
   std::mt19937 rng(20261207);
   bool ok = true;

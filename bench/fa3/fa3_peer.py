@@ -88,9 +88,10 @@ def main(argv):
         sys.stderr.write(p.stderr)
         if p.returncode != 0:
             error = f"fa3_bench exited with {p.returncode}"
-    # "device NAME, N SMs, L2 B bytes; FlashAttention-3 REV" (fa3_bench's first line)
-    m = re.match(r"device (.*), (\d+) SMs, L2 (\d+) bytes; FlashAttention-3 (\S+)", header)
-    name, sms, l2, rev = (m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)) if m else ("unknown", None, None, "unknown")
+    # "device NAME, N SMs, L2 B bytes, CUDA X.Y; FlashAttention-3 REV" (fa3_bench's first line)
+    m = re.match(r"device (.*), (\d+) SMs, L2 (\d+) bytes, CUDA (\S+); FlashAttention-3 (\S+)", header)
+    name, sms, l2, cuda, rev = ((m.group(1), int(m.group(2)), int(m.group(3)), m.group(4), m.group(5)) if m
+                                else ("unknown", None, None, None, "unknown"))
     backend = f"FlashAttention-3 {rev} (bench/fa3/fa3_bench)"
     runs = []
     for c in grid:
@@ -102,7 +103,7 @@ def main(argv):
             runs.append(peers.failed("fa3", backend, c, reason or error or "fa3_bench printed no timing for this point"))
     clocks_end = peers.read_clocks()
     device = dict(kind="cuda", name=name, computeCapability="9.0", smCount=sms, memoryBytes=None, l2Bytes=l2,
-                  driver=clocks["driver"] if clocks else None, cudaVersion=None,
+                  driver=clocks["driver"] if clocks else None, cudaVersion=cuda,
                   clocksStart=peers.clock_sample(clocks), clocksEnd=peers.clock_sample(clocks_end))
     out = dict(schema=peers.SCHEMA, tool="bench/fa3/fa3_peer.py (FlashAttention-3)", date=date, commit=peers.git_commit(),
                host=peers.host_record(dict(python=platform.python_version(), fa3=rev)), device=device,
