@@ -153,7 +153,11 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd64_sleep_uwg)       \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd64_window_sleep_uwg) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd128_window_sleep_uwg) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep_uwg)
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 3000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep_uwg) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_uwg)   \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_sleep_uwg) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 5, attn_fwd_sm90_x_bf16_hd64_window_p5)                   \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd64_window_p5_sleep_uwg)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
