@@ -12,7 +12,8 @@
 #           and our production kernels, the same bench method, at head dims 64 / 128 / 256 (FA3_SEQLENS,
 #           default 512,2048,4096,8192,16384), into $OUT/fa3.log and $OUT/ours.log.
 #           fa3profile: Nsight Compute (as profile) of FA3's and our hd128 dense and causal kernels at
-#           $PROFILE_SEQLEN, into $OUT/prof_{fa3,ours}_{dense,causal}.*
+#           $PROFILE_SEQLEN, into $OUT/prof_{fa3,ours}_{dense,causal}.* (OURS_DENSE / OURS_CAUSAL name
+#           other checker kernels for ours, e.g. attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster)
 #           issue: session 10's instruction-issue experiments (Traits::kIssueOverride, kernels/NOTES.md):
 #           the acceptance check of the _sleep and _uwg kernels, racecheck/synccheck of two of them,
 #           then production against _sleep, _uwg and _sleep_uwg in one bench, into $OUT/issue_*.log.
@@ -62,10 +63,11 @@ PY
         --seqlens=$S --passes=2 2>&1 | tee "$OUT/ours.log" ;;
     fa3profile)
       S=${PROFILE_SEQLEN:-16384}
+      OD=${OURS_DENSE:-attn_fwd_sm90_bf16_hd128_cluster} OC=${OURS_CAUSAL:-attn_fwd_sm90_bf16_hd128_window}
       for run in "fa3_dense -k regex:device_kernel .device-build/fa3_bench --hdim=128 --seqlens=$S --causal=0 --profile=2" \
-                 "ours_dense -k regex:^attn_fwd_sm90_bf16_hd128_cluster\$ $BIN --kernels=attn_fwd_sm90_bf16_hd128_cluster --seqlens=$S --passes=1 --profile=4" \
+                 "ours_dense -k regex:^$OD\$ $BIN --kernels=$OD --seqlens=$S --passes=1 --profile=4" \
                  "fa3_causal -k regex:device_kernel .device-build/fa3_bench --hdim=128 --seqlens=$S --causal=1 --profile=2" \
-                 "ours_causal -k regex:^attn_fwd_sm90_bf16_hd128_window\$ $BIN --kernels=attn_fwd_sm90_bf16_hd128_window --seqlens=$S --passes=1 --profile=4"; do
+                 "ours_causal -k regex:^$OC\$ $BIN --kernels=$OC --seqlens=$S --passes=1 --profile=4"; do
         set -- $run; n=$1; shift
         timeout 120 ncu --clock-control none --launch-skip 200 --launch-count 1 --set full --import-source yes -f \
           -o "$OUT/prof_$n" "$@" 2>&1 | tail -3
