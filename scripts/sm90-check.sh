@@ -81,7 +81,7 @@ PY
       timeout 200 compute-sanitizer --tool racecheck $BIN --check --small --only=_hd128_sleep_uwg_cluster 2>&1 | tail -3
       timeout 200 compute-sanitizer --tool synccheck $BIN --check --small --only=_hd128_window_sleep_uwg 2>&1 | tail -3
       P=attn_fwd_sm90_bf16_ X=attn_fwd_sm90_x_bf16_
-      timeout 300 $BIN --kernels=${P}hd64,${X}hd64_sleep,${X}hd64_sleep_uwg,${P}hd64_window,${X}hd64_window_sleep,${X}hd64_window_sleep_uwg,${P}hd128_cluster,${X}hd128_sleep_cluster,${X}hd128_uwg_cluster,${X}hd128_sleep_uwg_cluster,${P}hd128_window,${X}hd128_window_sleep,${X}hd128_window_uwg,${X}hd128_window_sleep_uwg,${X}hd128_window_p5_uwg,${X}hd128_window_p5_sleep_uwg,${X}hd64_window_p5,${X}hd64_window_p5_sleep_uwg,${P}hd256_cluster,${X}hd256_sleep_cluster,${X}hd256_sleep_uwg_cluster,${P}hd256_window,${X}hd256_window_sleep,${X}hd256_window_sleep_uwg \
+      timeout 300 $BIN --kernels=${P}hd64,${X}hd64_sleep,${X}hd64_sleep_uwg,${P}hd64_window,${X}hd64_window_sleep,${X}hd64_window_sleep_uwg,${P}hd128_cluster,${X}hd128_sleep_cluster,${X}hd128_uwg_cluster,${X}hd128_sleep_uwg_cluster,${X}hd128_n176_sleep_uwg_cluster,${X}hd128_n176_p4_sleep_uwg_cluster,${P}hd128_window,${X}hd128_window_sleep,${X}hd128_window_uwg,${X}hd128_window_sleep_uwg,${X}hd128_window_p5_uwg,${X}hd128_window_p5_sleep_uwg,${X}hd64_window_p5,${X}hd64_window_p5_sleep_uwg,${P}hd256_cluster,${X}hd256_sleep_cluster,${X}hd256_sleep_uwg_cluster,${P}hd256_window,${X}hd256_window_sleep,${X}hd256_window_sleep_uwg \
         --seqlens=512,2048,8192,16384 --passes=2 2>&1 | tee "$OUT/issue_bench.log" ;;
     cudnn)
       timeout 120 python3 - <<'PY'

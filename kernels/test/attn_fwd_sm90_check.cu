@@ -189,7 +189,9 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 1200000000, attn_fwd_sm90_x_bf16_hd256_sleep_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2200000000, attn_fwd_sm90_x_bf16_hd128_uwg_cluster)   \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster)
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster) \
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000001, attn_fwd_sm90_x_bf16_hd128_n176_sleep_uwg_cluster) \
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
