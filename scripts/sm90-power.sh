@@ -4,7 +4,7 @@
 # sampling SM clock, power and throttle reasons every 100 ms (kernels/NOTES.md, "the power cap").
 # Device only, with the checker built here into .device-build/ (see scripts/sm90-check.sh):
 #   bash scripts/sm90-power.sh        writes $OUT/smi.csv and $OUT/marks.txt (one line per phase),
-#                                     then prints each phase's mean power and SM clock
+#                                     then prints each phase's mean SM clock and power under load
 # Sustained: samples of 8 back-to-back launches; isolated: one launch after 100 ms idle. About
 # 15 s per phase (most of it the checker's input generation), 4-5 minutes with FlashAttention-3.
 set -uo pipefail
@@ -29,9 +29,10 @@ for spec in "128 0 attn_fwd_sm90_bf16_hd128_cluster" "128 1 attn_fwd_sm90_bf16_h
 done
 mark end
 kill $SMI
-# Mean power and SM clock of each phase (the samples between its mark and the next).
+# Mean SM clock and power of each phase over its samples under load (above 350 W): a phase also
+# spans the checker's input generation and the idle gaps, which would dilute the means.
 python3 - "$OUT/smi.csv" "$OUT/marks.txt" <<'PY'
-import sys, datetime
+import sys
 def t(hms):
     h, m, s = hms.split(":"); return int(h) * 3600 + int(m) * 60 + float(s)
 smi = []
@@ -42,10 +43,11 @@ for line in open(sys.argv[1]):
     except (IndexError, ValueError):
         pass
 marks = [(t(l.split()[1][:15]), " ".join(l.split()[2:])) for l in open(sys.argv[2]) if l.startswith("MARK")]
-print(f"{'phase':<48}{'samples':>8}{'MHz':>7}{'W':>7}  throttle reasons")
+print(f"{'phase':<48}{'samples':>8}{'loaded':>7}{'MHz':>7}{'W':>7}  throttle reasons")
 for (a, name), (b, _) in zip(marks, marks[1:]):
     xs = [x for x in smi if a <= x[0] < b]
-    if xs:
-        print(f"{name:<48}{len(xs):>8}{sum(x[1] for x in xs) / len(xs):>7.0f}{sum(x[2] for x in xs) / len(xs):>7.0f}  "
-              f"{','.join(sorted(set(x[3] for x in xs)))}")
+    ld = [x for x in xs if x[2] > 350]
+    if ld:
+        print(f"{name:<48}{len(xs):>8}{len(ld):>7}{sum(x[1] for x in ld) / len(ld):>7.0f}{sum(x[2] for x in ld) / len(ld):>7.0f}  "
+              f"{','.join(sorted(set(x[3] for x in ld)))}")
 PY

@@ -194,9 +194,6 @@ struct Point {
 // --point mode: every run timed on its own, as bench/peers.py times the SDPA peers.
 static int rawPoints(const std::vector<Point>& points, int warmup, int iters, const std::vector<Buffers>& sets,
                      size_t maxElems, size_t l2Bytes) {
-  cudaEvent_t a, b;
-  CK(cudaEventCreate(&a));
-  CK(cudaEventCreate(&b));
   for (const Point& pt : points) {
     const size_t elems = (size_t)pt.batch * pt.seqlen * pt.heads * pt.hd;
     if (elems > maxElems) {

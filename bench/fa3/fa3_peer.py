@@ -107,7 +107,7 @@ def main(argv):
                   clocksStart=peers.clock_sample(clocks), clocksEnd=peers.clock_sample(clocks_end))
     out = dict(schema=peers.SCHEMA, tool="bench/fa3/fa3_peer.py (FlashAttention-3)", date=date, commit=peers.git_commit(),
                host=peers.host_record(dict(python=platform.python_version(), fa3=rev)), device=device,
-               settings=dict(warmup=a.warmup, iters=a.iters, timer="cuda-events", rotationBytes=2 * l2 if l2 else None, seed=a.seed,
+               settings=dict(warmup=a.warmup, iters=a.iters, timer="cuda-events", rotationBytes=peers.L2_ROTATION_FACTOR * l2 if l2 else None, seed=a.seed,
                              argv=["bench/fa3/fa3_peer.py"] + list(argv)),
                runs=runs)
     text = json.dumps(out, indent=1) + "\n"

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include "common/mbarrier.cuh"
 
 namespace fa::sm90 {
 
@@ -276,7 +277,7 @@ struct Traits {
   //   canonical_warp_group_idx), so ptxas knows it is warp-uniform and may keep what derives from
   //   it (the Q descriptors of the S GEMMs) in uniform registers: our SASS moves them with two R2UR
   //   per S wgmma, FlashAttention-3's has almost none.
-  static constexpr uint32_t kWaitSuspendNs = (kIssueOverride & 1) != 0 ? 10000000u : 0u;
+  static constexpr uint32_t kWaitSuspendNs = (kIssueOverride & 1) != 0 ? kMbarrierSuspendNs : 0u;
   static constexpr bool kUniformWarpgroup = (kIssueOverride & 2) != 0;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
