@@ -45,8 +45,8 @@ __device__ __forceinline__ void mbarrierArrive(uint64_t* bar) {
 // and the loop spins: in ncu (H100, 2026-12-07, hd128 16k) our producer warp executed ~440k
 // TRYWAIT + BRA pairs per SM and launch while waiting for free K/V stages, ~10% of all
 // instructions of the kernel, on the issue slots of the consumer warps sharing its SM
-// sub-partition (kernels/NOTES.md, "Session 10"). Traits::kWaitSuspendNs picks it per kernel:
-// not yet in production (its GPU check and timing are pending): the `_sleep` checker kernels.
+// sub-partition (kernels/NOTES.md, "Session 10"). Traits::kWaitSuspendNs picks it per kernel
+// (every production kernel since session 11; the checker's `_spin` kernels keep the old loop).
 constexpr uint32_t kMbarrierSuspendNs = 10000000;
 
 // mbarrier.try_wait.parity in a loop: returns once the phase with parity `phase` has completed

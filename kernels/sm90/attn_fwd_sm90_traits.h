@@ -63,14 +63,16 @@ enum NamedBarrierId : uint32_t {
 // kRowSumOverride exist for experiments built only into the checker (kernels/test/attn_fwd_sm90_check.cu);
 // kPackGqa_ = true (with kConsumerWgOverride = 2 at head dim 64) makes the production `_packgqa`
 // kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h); kClusterOverride = 2 makes the
-// production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there); kIssueOverride (bits) the
-// checker's `_sleep` and `_uwg` kernels (kWaitSuspendNs, kUniformWarpgroup).
+// production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there); kIssueOverride (0: kIssueDefault) the
+// checker's `_sleep`, `_uwg` and `_spin` kernels (kWaitSuspendNs, kUniformWarpgroup), and
+// kScheduleOverride (0: kSnakeDefault) its `_pairs` and `_snake` kernels.
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
           int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
-          int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0, int kIssueOverride = 0>
+          int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0, int kIssueOverride = 0,
+          int kScheduleOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -107,6 +109,13 @@ struct Traits {
   static constexpr bool kPackGqa = kPackGqa_;
   static_assert(!kPackGqa_ || (kPersistent_ && !kVarlen_ && kWarpSpecialized_),
                 "PackGQA: dense persistent warp-specialized kernels only");
+  // Order of the windowed (causal, local) dense kernels' tiles (TileScheduler, tile_scheduler.cuh):
+  // true, single tiles longest first, dealt in snake order; false, pairs of query blocks of equal
+  // cost, dealt round robin (production up to session 10). kScheduleOverride (checker experiments):
+  // 0 the default, 1 pairs (`_pairs`), 2 snake (`_snake`).
+  static constexpr bool kSnakeDefault = true;
+  static constexpr bool kSnakeOrder = kWindowed_ && kPersistent_ && !kVarlen_ && !kPackGqa_ &&
+                                      (kScheduleOverride == 0 ? kSnakeDefault : kScheduleOverride == 2);
 
   // Register sets for P (the A operand of O += P V) and where the softmax sits against the P V's
   // wait. With intra-warpgroup overlap the P V of block n + 1 runs while block n's softmax makes
@@ -267,18 +276,21 @@ struct Traits {
   static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kWindowed_ && !kVarlen_ && !kPackGqa_ &&
                                       !kNextTileBeforeEpilogue),
                 "clusters: dense persistent warp-specialized kernels with the per-tile loop only");
-  // Instruction-issue experiments (session 10, after ncu set FlashAttention-3's SASS beside ours;
-  // kernels/NOTES.md, "Session 10"), kIssueOverride bits, checker kernels only until timed and
-  // passed through the GPU suite:
-  //  bit 0 (`_sleep`): a warp waiting on an mbarrier sleeps (mbarrier.try_wait with a suspend-time
-  //   hint, NANOSLEEP.SYNCS in the SASS, as CUTLASS and FlashAttention-3) instead of spinning on
-  //   try_wait (kernels/common/mbarrier.cuh, kMbarrierSuspendNs);
-  //  bit 1 (`_uwg`): the warpgroup index is broadcast from lane 0 (__shfl_sync, as CUTLASS's
-  //   canonical_warp_group_idx), so ptxas knows it is warp-uniform and may keep what derives from
-  //   it (the Q descriptors of the S GEMMs) in uniform registers: our SASS moves them with two R2UR
-  //   per S wgmma, FlashAttention-3's has almost none.
-  static constexpr uint32_t kWaitSuspendNs = (kIssueOverride & 1) != 0 ? kMbarrierSuspendNs : 0u;
-  static constexpr bool kUniformWarpgroup = (kIssueOverride & 2) != 0;
+  // Instruction issue (session 10, after ncu set FlashAttention-3's SASS beside ours; kernels/NOTES.md,
+  // "Session 10" and "Session 11"), bits, production default kIssueDefault:
+  //  bit 0: a warp waiting on an mbarrier sleeps (mbarrier.try_wait with a suspend-time hint,
+  //   NANOSLEEP.SYNCS in the SASS, as CUTLASS and FlashAttention-3) instead of spinning on try_wait
+  //   (kernels/common/mbarrier.cuh, kMbarrierSuspendNs);
+  //  bit 1: the warpgroup index is broadcast from lane 0 (__shfl_sync, as CUTLASS's
+  //   canonical_warp_group_idx), so ptxas knows it is warp-uniform and keeps what derives from it
+  //   (the Q descriptors of the S GEMMs) in uniform registers: without it our SASS moved them with
+  //   two R2UR per S wgmma, FlashAttention-3's has almost none.
+  // kIssueOverride (checker experiments): 0 the default; 1-3 those bits; 4 neither (the spinning,
+  // non-uniform build measured up to session 10: the checker's `_spin` kernels).
+  static constexpr int kIssueDefault = 3;
+  static constexpr int kIssueBits = kIssueOverride == 0 ? kIssueDefault : (kIssueOverride & 3);
+  static constexpr uint32_t kWaitSuspendNs = (kIssueBits & 1) != 0 ? kMbarrierSuspendNs : 0u;
+  static constexpr bool kUniformWarpgroup = (kIssueBits & 2) != 0;
   // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");

@@ -1,19 +1,32 @@
 // Which (query block, head, batch) tiles a CTA computes.
 //
 // Persistent (T::kPersistent, the default): grid = min(#SMs, #units), and CTA b runs the work units
-// b, b + G, b + 2G, ... (G = gridDim.x). A unit is one tile, or for windowed (causal) kernels the
-// pair of query blocks (M-1-i, i) of one (head, batch), the longer one first: under a causal mask
-// their key-block counts add up to about M + 1 whatever i is, so every unit costs about the same
-// and a static round robin is as balanced as the non-causal grid (only the last round is partial,
-// e.g. 1024 units on 132 SMs: 3%).
-// Tried first (kernels/NOTES.md, 2026-11-25): single causal tiles handed out round robin, even in
-// "snake" order, left CTAs 10-70% apart; a global atomic counter (greedy, ~1% apart) made the tile
-// index non-uniform to the compiler, and the producer (24 registers) and the hd256 window
-// consumers spilled. Here everything derives from blockIdx, gridDim and the parameters.
-// The order is v1's: the units of one (head, batch) are consecutive, so the ~132 units in flight
-// read the K/V of one or two heads. (FA3 spreads them over the heads of a 32 MB "L2 section" for
-// its longest-first causal order; with equal-cost units that is not needed, and that order
-// measured 0-4% slower at hd128 non-causal.)
+// b, b + G, b + 2G, ... (G = gridDim.x), a unit being one tile. The units of one (head, batch) are
+// consecutive, so the ~132 units in flight read the K/V of one or two heads. (FA3 spreads them over
+// the heads of a 32 MB "L2 section"; for non-causal tiles of equal cost that order measured 0-4%
+// slower at hd128, kernels/NOTES.md.)
+// Windowed (causal, local), T::kSnakeOrder: the tiles cost unequal numbers of key blocks (under a
+// causal mask query block m visits m + 1), so they go longest first: tile t is query block
+// M - 1 - t / HB of (head, batch) t % HB (HB = heads x batch; t / HB instead when the first block
+// is the longest, as under a window bounded on the left only), and round r deals tiles
+// rG .. rG + G - 1 to the CTAs forwards when r is even, backwards when odd (snake order): CTA b
+// gets rG + b, then (r + 1)G + G - 1 - b, whose indices add up to the same for every b, and a
+// tile's cost falls about linearly with t, so every CTA's two rounds cost about the same. The
+// last, partial round holds the shortest tiles. A model of the schedule (key blocks + 2 per tile)
+// puts the busiest CTA within 0.2% of the mean at 8k-16k keys (hd64-256), against 3.1% with pairs;
+// at 2k keys and less it drifts to 3% (each level's tiles straddle the rounds the same way).
+// The tiles in flight span every head, where pairs kept them on one or two (L2: to be measured).
+// T::kSnakeOrder false (production up to session 10, the checker's `_pairs` kernels): a unit is the
+// pair of query blocks (M-1-i, i) of one (head, batch), of equal cost (about M + 1 key blocks),
+// dealt round robin: balanced but for the last round, which is partial (1024 pairs on 132 SMs are
+// 7.76 rounds: ncu measured SM active cycles at 95.7% of elapsed against FlashAttention-3's 99.2%,
+// whose longest-first order comes from an atomic counter; kernels/NOTES.md, "Session 10").
+// Single tiles round robin in (head, m) order, tried before pairs, left CTAs 10-70% apart, and an
+// atomic counter made the tile index non-uniform to the compiler (the producer at 24 registers and
+// the hd256 window consumers spilled); here everything derives from blockIdx, gridDim and the
+// parameters. (Pairs with only the last rounds dealt singly, which the model puts within 1.3% at
+// every length, spilled 92-244 B: its tail bounds, divisions by gridDim, stay live in vector
+// registers across the key loop; kernels/NOTES.md, "Session 11".)
 // Clusters (T::kClusterSize > 1, 1-D along x: the cluster's CTAs are consecutive blockIdx.x): a
 // unit is kClusterSize adjacent query blocks of one (head, batch), one per CTA of the cluster, and
 // cluster c runs units c, c + G / kClusterSize, ... (the grid is a multiple of the cluster size).
@@ -79,10 +92,10 @@ struct TileScheduler {
   const AttnFwdSm90Params& p;
   int mBlocks;
   int heads;       // PackGQA: KV heads
-  int unitsPerHb;  // units per (head, batch): query blocks, or pairs of them when windowed
+  int unitsPerHb;  // units per (head, batch): query blocks, or pairs of them when windowed (not snake)
   int numUnits;
-  int unit;        // current unit; >= numUnits: done
-  int second;      // windowed: 1 while running the lower block of the pair
+  int unit;        // current unit (snake: the round); done once index() >= numUnits
+  int second;      // windowed pairs: 1 while running the lower block of the pair
 
   __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params& p_, const SharedTiles<T>&) : p(p_) {
     if constexpr (T::kPackGqa) {
@@ -93,18 +106,32 @@ struct TileScheduler {
     } else {
       mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
       heads = p.heads;
-      unitsPerHb = T::kWindowed ? (mBlocks + 1) / 2 : (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
+      unitsPerHb = T::kWindowed && !T::kSnakeOrder ? (mBlocks + 1) / 2
+                                                   : (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
     }
     numUnits = unitsPerHb * heads * p.batch;
-    unit = T::kPersistent ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
+    unit = T::kPersistent && !T::kSnakeOrder ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
     second = 0;
   }
 
-  __device__ __forceinline__ bool valid() const { return T::kPersistent ? unit < numUnits : unit == 0; }
+  // Snake order: the tile of round `unit`, forwards in even rounds and backwards in odd ones.
+  __device__ __forceinline__ int index() const {
+    if constexpr (T::kSnakeOrder) {
+      const int g = static_cast<int>(gridDim.x), b = static_cast<int>(blockIdx.x);
+      return unit * g + ((unit & 1) ? g - 1 - b : b);
+    }
+    return unit;
+  }
+
+  __device__ __forceinline__ bool valid() const { return T::kPersistent ? index() < numUnits : unit == 0; }
 
   __device__ __forceinline__ void next() {
     if constexpr (!T::kPersistent) {
       unit = 1;
+      return;
+    }
+    if constexpr (T::kSnakeOrder) {
+      ++unit;
       return;
     }
     if constexpr (T::kWindowed && !T::kPackGqa) {
@@ -123,6 +150,15 @@ struct TileScheduler {
       // Windowed: reversed blockIdx.x puts the longest blocks first in the hardware's dispatch order.
       const int m = T::kWindowed ? static_cast<int>(gridDim.x - 1 - blockIdx.x) : static_cast<int>(blockIdx.x);
       return Tile{m, static_cast<int>(blockIdx.y), static_cast<int>(blockIdx.z), 0, 0, p.seqlenQ, p.seqlenK};
+    }
+    if constexpr (T::kSnakeOrder) {
+      const int hbs = heads * p.batch, t = index();
+      const int level = t / hbs, hb = t - level * hbs;
+      // A window bounded on the left only: query block m sees the keys from about m kBlockM - left
+      // to the end, so the first block is the longest. Otherwise (causal; bounded on the right) the
+      // last block sees at least as many keys as any other.
+      const int m = p.windowRight < 0 && p.windowLeft >= 0 ? level : mBlocks - 1 - level;
+      return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
     }
     const int hb = unit / unitsPerHb;
     const int u = unit - hb * unitsPerHb;

@@ -58,6 +58,7 @@ struct Entry {
   int threads;
   bool packGqa;  // Traits::kPackGqa: the Q and O maps get the packed boxes (launch)
   int cluster;   // Traits::kClusterSize: CTAs per cluster (the kernel carries __cluster_dims__)
+  bool pairs;    // windowed units are pairs of query blocks (not Traits::kSnakeOrder)
 };
 template <class T>
 static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
@@ -68,7 +69,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
                fn,            T::kSmemBytes,
                T::kBlockN,    T::kBlockM,
                T::kThreads,   T::kPackGqa,
-               T::kClusterSize};
+               T::kClusterSize, T::kWindowed && !T::kSnakeOrder};
 }
 #define FA_ENTRY(E, D, W, OV, PP, V, PG, name) entryOf<ATTN_FWD_SM90_TRAITS(E, D, W, OV, PP, V, PG)>(#name, name, true),
 #define FA_CLUSTER_ENTRY(E, D, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D)>(#name, name, true),
@@ -82,8 +83,11 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
 // 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step; + 100000000 x
 // kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only); + 1000000000 x
-// kIssueOverride: bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2 warp-uniform warpgroup
-// index (Traits::kUniformWarpgroup)), name.
+// kIssueOverride: 0 the default, else bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2
+// warp-uniform warpgroup index (Traits::kUniformWarpgroup), 4 neither: `_spin`, production before
+// session 11; + 10000000000 x kScheduleOverride: 1 windowed tiles in pairs of equal cost round
+// robin (`_pairs`, production before session 11), 2 single tiles longest first in snake order
+// (Traits::kSnakeOrder)), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -157,11 +161,20 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_uwg)   \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_sleep_uwg) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 5, attn_fwd_sm90_x_bf16_hd64_window_p5)                   \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd64_window_p5_sleep_uwg)
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd64_window_p5_sleep_uwg) \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 4000000000, attn_fwd_sm90_x_bf16_hd64_spin)              \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 14000000000, attn_fwd_sm90_x_bf16_hd64_window_spin_pairs) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_bf16_hd64_window_pairs)     \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 4000000000, attn_fwd_sm90_x_bf16_hd128_spin)            \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 14000000000, attn_fwd_sm90_x_bf16_hd128_window_spin_pairs) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_bf16_hd128_window_pairs)     \
+  X(__half, 128, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_fp16_hd128_window_pairs)            \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 14000000000, attn_fwd_sm90_x_bf16_hd256_window_spin_pairs) \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_bf16_hd256_window_pairs)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
-                   P / 100000000 % 10, P / 1000000000 % 10>
+                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -191,7 +204,9 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000001, attn_fwd_sm90_x_bf16_hd128_n176_sleep_uwg_cluster) \
-  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster)
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 4200000000, attn_fwd_sm90_x_bf16_hd128_spin_cluster)   \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 4200000000, attn_fwd_sm90_x_bf16_hd256_spin_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
@@ -399,12 +414,13 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   }
   CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
   const int mBlocks = (pr.sq + e.blockM - 1) / e.blockM;
-  // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels;
-  // varlen counts each sequence's own blocks; PackGQA single tiles of R positions per KV head.
+  // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed varlen (and
+  // `_pairs`) kernels; varlen counts each sequence's own blocks; PackGQA single tiles of R
+  // positions per KV head.
   int units = 0;
   for (int b = 0; b < (vl ? pr.batch : 1); ++b) {
     const int mb = vl ? (pr.lensQ[b] + e.blockM - 1) / e.blockM : mBlocks;
-    units += (e.windowed ? (mb + 1) / 2 : mb) * pr.heads * (vl ? 1 : pr.batch);
+    units += (e.pairs ? (mb + 1) / 2 : mb) * pr.heads * (vl ? 1 : pr.batch);
   }
   if (e.packGqa) units = (pr.sq + rowsPerHead - 1) / rowsPerHead * pr.headsKV * pr.batch;
   dim3 grid = e.persistent ? dim3(std::max(1, std::min({smCount, units, gridCap}))) : dim3(mBlocks, pr.heads, pr.batch);
