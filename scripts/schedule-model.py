@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Balance of the causal tile orders of the Hopper kernels (kernels/sm90/tile_scheduler.cuh), modelled.
+
+Each tile of query block m costs m + 1 key blocks (causal, seqlenQ = seqlenK) plus a fixed overhead
+per tile (Q load, epilogue) in key-block units; a CTA's time is the sum of its tiles. Prints, per
+problem, mean / busiest CTA (1.0: no CTA idles at the end) for:
+  pairs   pairs of query blocks (M-1-i, i), of equal cost, round robin (production to session 10)
+  snake   single tiles longest first, rounds alternating direction (Traits::kSnakeOrder)
+  tailN   pairs round robin, but the last N full rounds of pairs and the partial round singly,
+          longest first, in snake order (tried in session 11; spilled, kernels/NOTES.md)
+  greedy  single tiles longest first to whichever CTA frees first (an atomic counter, as FA3)
+    python3 scripts/schedule-model.py [--ctas 132] [--overhead 2]
+"""
+import argparse
+import heapq
+
+
+def pair_cost(M, u, c):
+    return c(M - 1 - u) + (c(u) if M - 1 - u != u else 0)
+
+
+def snake_deal(load, costs, G):
+    for t, cost in enumerate(costs):
+        r, b = divmod(t, G)
+        load[b if r % 2 == 0 else G - 1 - b] += cost
+
+
+def balance(M, HB, G, scheme, h):
+    c = lambda m: m + 1 + h
+    load = [0.0] * G
+    pairs = [(hb, u) for hb in range(HB) for u in range((M + 1) // 2)]
+    if scheme == 'pairs':
+        for i, (_, u) in enumerate(pairs):
+            load[i % G] += pair_cost(M, u, c)
+    elif scheme == 'snake':
+        snake_deal(load, [c(M - 1 - t // HB) for t in range(M * HB)], G)
+    elif scheme.startswith('tail'):
+        k = int(scheme[4:])
+        head = max(0, len(pairs) // G - k) * G
+        for i in range(head):
+            load[i % G] += pair_cost(M, pairs[i][1], c)
+        tail = []
+        for _, u in pairs[head:]:
+            tail += [M - 1 - u] + ([u] if M - 1 - u != u else [])
+        snake_deal(load, [c(m) for m in sorted(tail, reverse=True)], G)
+    elif scheme == 'greedy':
+        heap = [(0.0, i) for i in range(G)]
+        for m in sorted((m for m in range(M) for _ in range(HB)), reverse=True):
+            t, i = heapq.heappop(heap)
+            heapq.heappush(heap, (t + c(m), i))
+        load = [t for t, _ in heap]
+    return sum(load) / G / max(load)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ctas', type=int, default=132)
+    ap.add_argument('--overhead', type=float, default=2.0)
+    a = ap.parse_args()
+    schemes = ['pairs', 'snake', 'tail1', 'tail2', 'greedy']
+    print('problem (M query blocks x HB heads*batch)', *schemes, sep='\t')
+    # bench/compare.sh's grid: batch x seqlen = 16k tokens, 2048 / head dim heads, 128-row tiles.
+    for hd in (64, 128, 256):
+        for s in (512, 2048, 8192, 16384):
+            M, HB = s // 128, (16384 // s) * (2048 // hd)
+            print(f'hd{hd} {s} ({M} x {HB})', *(f'{balance(M, HB, a.ctas, x, a.overhead):.4f}' for x in schemes), sep='\t')
+
+
+if __name__ == '__main__':
+    main()
