@@ -12,9 +12,8 @@
 // epilogue.cuh, tile_scheduler.cuh; tile sizes and shared-memory layout in attn_fwd_sm90_traits.h;
 // the kernels built in attn_fwd_sm90_instances.h. Launch: block Traits::kThreads (384 or 512),
 // dynamic shared memory Traits::kSmemBytes; grid [min(#SMs, work units)] for the persistent kernels
-// (Traits::kPersistent, the default; every kernel of the table), where a unit is a tile (dealt
-// longest first in the dense windowed kernels), or a pair of query blocks in the windowed varlen
-// kernels (tile_scheduler.cuh); [ceil(seqlenQ / kBlockM), heads,
+// (Traits::kPersistent, the default; every kernel of the table), where a unit is a tile, or a pair
+// of query blocks in the windowed kernels (tile_scheduler.cuh); [ceil(seqlenQ / kBlockM), heads,
 // batch] for kPersistent = false (the v1 ablation, built only into the checker).
 // Traits::kWarpSpecialized = false (FA3's "without warp specialization" ablation, checker only):
 // no producer warpgroup and no setmaxnreg, block 128 x kConsumerWarpgroups threads; thread 0 of

@@ -302,10 +302,9 @@ gpuTest('sm90: GQA groups 2..8 and MQA', (t) => {
 
 gpuTest('sm90: more tiles than SMs, so each persistent CTA runs several (causal ones with empty tiles)', (t) => {
   if (!requireSm90(t)) return;
-  // 3 query blocks x 48 heads x 2 = 288 tiles, more than the 132 SMs of an H100 (causal ones dealt
-  // singly, longest first, in snake order: odd rounds backwards): the
-  // K/V ring and the Q barriers cross tile boundaries, and the causal case has tiles whose rows see
-  // no key.
+  // 3 query blocks x 48 heads x 2 = 288 tiles (192 work units when causal: pairs of query blocks),
+  // more than the 132 SMs of an H100: the K/V ring and the Q barriers cross tile boundaries, and
+  // the causal case has tiles whose rows see no key.
   checkCase({ dtype: 'bfloat16', batch: 2, sq: 300, sk: 300, heads: 48, headsKV: 8, d: 64 });
   checkCase({ dtype: 'float16', batch: 2, sq: 300, sk: 120, heads: 48, headsKV: 8, d: 64, opts: { causal: true } });
 });

@@ -45,8 +45,9 @@ __device__ __forceinline__ void mbarrierArrive(uint64_t* bar) {
 // and the loop spins: in ncu (H100, 2026-12-07, hd128 16k) our producer warp executed ~440k
 // TRYWAIT + BRA pairs per SM and launch while waiting for free K/V stages, ~10% of all
 // instructions of the kernel, on the issue slots of the consumer warps sharing its SM
-// sub-partition (kernels/NOTES.md, "Session 10"). Traits::kWaitSuspendNs picks it per kernel
-// (every production kernel since session 11; the checker's `_spin` kernels keep the old loop).
+// sub-partition (kernels/NOTES.md, "Session 10"). Traits::kWaitSuspendNs picks it per kernel:
+// the checker's `_sleep` kernels. Not in production: on the H100 (session 11) sleeping waits,
+// with the uniform warpgroup index, timed within the noise of the spinning loop, no faster.
 constexpr uint32_t kMbarrierSuspendNs = 10000000;
 
 // mbarrier.try_wait.parity in a loop: returns once the phase with parity `phase` has completed

@@ -64,8 +64,8 @@ enum NamedBarrierId : uint32_t {
 // kPackGqa_ = true (with kConsumerWgOverride = 2 at head dim 64) makes the production `_packgqa`
 // kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h); kClusterOverride = 2 makes the
 // production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there); kIssueOverride (0: kIssueDefault) the
-// checker's `_sleep`, `_uwg` and `_spin` kernels (kWaitSuspendNs, kUniformWarpgroup), and
-// kScheduleOverride (0: kSnakeDefault) its `_pairs` and `_snake` kernels.
+// checker's `_sleep` and `_uwg` kernels (kWaitSuspendNs, kUniformWarpgroup), and
+// kScheduleOverride (0: kSnakeDefault) its `_snake` kernels.
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
@@ -110,10 +110,11 @@ struct Traits {
   static_assert(!kPackGqa_ || (kPersistent_ && !kVarlen_ && kWarpSpecialized_),
                 "PackGQA: dense persistent warp-specialized kernels only");
   // Order of the windowed (causal, local) dense kernels' tiles (TileScheduler, tile_scheduler.cuh):
-  // true, single tiles longest first, dealt in snake order; false, pairs of query blocks of equal
-  // cost, dealt round robin (production up to session 10). kScheduleOverride (checker experiments):
-  // 0 the default, 1 pairs (`_pairs`), 2 snake (`_snake`).
-  static constexpr bool kSnakeDefault = true;
+  // false (production), pairs of query blocks of equal cost, dealt round robin; true, single tiles
+  // longest first across every (head, batch), dealt in snake order: 20-35% slower at 512-2k keys on
+  // the H100 (each level re-reads every head's K/V: L2), level at 8k-16k (kernels/NOTES.md,
+  // "Session 11"). kScheduleOverride (checker experiments): 0 the default, 1 pairs, 2 snake (`_snake`).
+  static constexpr bool kSnakeDefault = false;
   static constexpr bool kSnakeOrder = kWindowed_ && kPersistent_ && !kVarlen_ && !kPackGqa_ &&
                                       (kScheduleOverride == 0 ? kSnakeDefault : kScheduleOverride == 2);
 
@@ -277,7 +278,9 @@ struct Traits {
                                       !kNextTileBeforeEpilogue),
                 "clusters: dense persistent warp-specialized kernels with the per-tile loop only");
   // Instruction issue (session 10, after ncu set FlashAttention-3's SASS beside ours; kernels/NOTES.md,
-  // "Session 10" and "Session 11"), bits, production default kIssueDefault:
+  // "Session 10" and "Session 11"), bits, production default kIssueDefault (0: neither; on the H100
+  // both together measured within the run-to-run noise of production, -5% to +7% point by point,
+  // no better on average, so production keeps the build its GPU suite and table ran on):
   //  bit 0: a warp waiting on an mbarrier sleeps (mbarrier.try_wait with a suspend-time hint,
   //   NANOSLEEP.SYNCS in the SASS, as CUTLASS and FlashAttention-3) instead of spinning on try_wait
   //   (kernels/common/mbarrier.cuh, kMbarrierSuspendNs);
@@ -285,9 +288,9 @@ struct Traits {
   //   canonical_warp_group_idx), so ptxas knows it is warp-uniform and keeps what derives from it
   //   (the Q descriptors of the S GEMMs) in uniform registers: without it our SASS moved them with
   //   two R2UR per S wgmma, FlashAttention-3's has almost none.
-  // kIssueOverride (checker experiments): 0 the default; 1-3 those bits; 4 neither (the spinning,
-  // non-uniform build measured up to session 10: the checker's `_spin` kernels).
-  static constexpr int kIssueDefault = 3;
+  // kIssueOverride (checker experiments, `_sleep`, `_uwg`, `_sleep_uwg`): 0 the default; 1-3 those
+  // bits; 4 neither.
+  static constexpr int kIssueDefault = 0;
   static constexpr int kIssueBits = kIssueOverride == 0 ? kIssueDefault : (kIssueOverride & 3);
   static constexpr uint32_t kWaitSuspendNs = (kIssueBits & 1) != 0 ? kMbarrierSuspendNs : 0u;
   static constexpr bool kUniformWarpgroup = (kIssueBits & 2) != 0;

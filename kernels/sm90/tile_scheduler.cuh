@@ -5,28 +5,25 @@
 // consecutive, so the ~132 units in flight read the K/V of one or two heads. (FA3 spreads them over
 // the heads of a 32 MB "L2 section"; for non-causal tiles of equal cost that order measured 0-4%
 // slower at hd128, kernels/NOTES.md.)
-// Windowed (causal, local), T::kSnakeOrder: the tiles cost unequal numbers of key blocks (under a
-// causal mask query block m visits m + 1), so they go longest first: tile t is query block
-// M - 1 - t / HB of (head, batch) t % HB (HB = heads x batch; t / HB instead when the first block
-// is the longest, as under a window bounded on the left only), and round r deals tiles
-// rG .. rG + G - 1 to the CTAs forwards when r is even, backwards when odd (snake order): CTA b
-// gets rG + b, then (r + 1)G + G - 1 - b, whose indices add up to the same for every b, and a
-// tile's cost falls about linearly with t, so every CTA's two rounds cost about the same. The
-// last, partial round holds the shortest tiles. A model of the schedule (key blocks + 2 per tile)
-// puts the busiest CTA within 0.2% of the mean at 8k-16k keys (hd64-256), against 3.1% with pairs;
-// at 2k keys and less it drifts to 3% (each level's tiles straddle the rounds the same way).
-// The tiles in flight span every head, where pairs kept them on one or two (L2: to be measured).
-// T::kSnakeOrder false (production up to session 10, the checker's `_pairs` kernels): a unit is the
-// pair of query blocks (M-1-i, i) of one (head, batch), of equal cost (about M + 1 key blocks),
-// dealt round robin: balanced but for the last round, which is partial (1024 pairs on 132 SMs are
-// 7.76 rounds: ncu measured SM active cycles at 95.7% of elapsed against FlashAttention-3's 99.2%,
-// whose longest-first order comes from an atomic counter; kernels/NOTES.md, "Session 10").
-// Single tiles round robin in (head, m) order, tried before pairs, left CTAs 10-70% apart, and an
-// atomic counter made the tile index non-uniform to the compiler (the producer at 24 registers and
-// the hd256 window consumers spilled); here everything derives from blockIdx, gridDim and the
-// parameters. (Pairs with only the last rounds dealt singly, which the model puts within 1.3% at
-// every length, spilled 92-244 B: its tail bounds, divisions by gridDim, stay live in vector
-// registers across the key loop; kernels/NOTES.md, "Session 11".)
+// Windowed (causal, local): a unit is the pair of query blocks (M-1-i, i) of one (head, batch), the
+// longer first: under a causal mask their key-block counts add up to about M + 1 whatever i is, so
+// every unit costs about the same and a static round robin is as balanced as the non-causal grid
+// but for the last round, which is partial (1024 pairs on 132 SMs are 7.76 rounds: ncu measured SM
+// active cycles at 95.7% of elapsed against FlashAttention-3's 99.2%, whose longest-first order
+// comes from an atomic counter within L2-sized groups of heads; kernels/NOTES.md, "Session 10").
+// Tried first (kernels/NOTES.md, 2026-11-25): single causal tiles handed out round robin, even in
+// "snake" order, left CTAs 10-70% apart; a global atomic counter (greedy, ~1% apart) made the tile
+// index non-uniform to the compiler, and the producer (24 registers) and the hd256 window
+// consumers spilled. Here everything derives from blockIdx, gridDim and the parameters.
+// T::kSnakeOrder (checker experiment `_snake`, session 11): single tiles longest first across every
+// (head, batch), tile t being query block M - 1 - t / HB of (head, batch) t % HB (HB = heads x
+// batch; t / HB instead under a window bounded on the left only, where the first block is the
+// longest), round r dealt forwards when even, backwards when odd: CTA b gets rG + b and
+// (r + 1)G + G - 1 - b, whose costs add up to about the same for every b
+// (scripts/schedule-model.py: within 0.2% at 8k-16k keys). On the H100 it was 20-35% slower at
+// 512-2k keys and level at 8k-16k: every level re-reads the K/V of every head, which pairs read
+// while they sit in L2. Pairs with only the last rounds dealt singly spilled 92-244 B (their tail
+// bounds, divisions by gridDim, stayed live in vector registers across the key loop).
 // Clusters (T::kClusterSize > 1, 1-D along x: the cluster's CTAs are consecutive blockIdx.x): a
 // unit is kClusterSize adjacent query blocks of one (head, batch), one per CTA of the cluster, and
 // cluster c runs units c, c + G / kClusterSize, ... (the grid is a multiple of the cluster size).

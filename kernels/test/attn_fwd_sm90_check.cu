@@ -58,7 +58,7 @@ struct Entry {
   int threads;
   bool packGqa;  // Traits::kPackGqa: the Q and O maps get the packed boxes (launch)
   int cluster;   // Traits::kClusterSize: CTAs per cluster (the kernel carries __cluster_dims__)
-  bool pairs;    // windowed units are pairs of query blocks (not Traits::kSnakeOrder)
+  bool pairs;    // windowed units are pairs of query blocks (production; not Traits::kSnakeOrder)
 };
 template <class T>
 static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
@@ -84,10 +84,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step; + 100000000 x
 // kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only); + 1000000000 x
 // kIssueOverride: 0 the default, else bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2
-// warp-uniform warpgroup index (Traits::kUniformWarpgroup), 4 neither: `_spin`, production before
-// session 11; + 10000000000 x kScheduleOverride: 1 windowed tiles in pairs of equal cost round
-// robin (`_pairs`, production before session 11), 2 single tiles longest first in snake order
-// (Traits::kSnakeOrder)), name.
+// warp-uniform warpgroup index (Traits::kUniformWarpgroup), 4 neither; + 10000000000 x
+// kScheduleOverride: 1 windowed tiles in pairs of equal cost round robin (production), 2 single
+// tiles longest first in snake order (Traits::kSnakeOrder, `_snake`)), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -162,15 +161,11 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_sleep_uwg) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 5, attn_fwd_sm90_x_bf16_hd64_window_p5)                   \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3000000005, attn_fwd_sm90_x_bf16_hd64_window_p5_sleep_uwg) \
-  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 4000000000, attn_fwd_sm90_x_bf16_hd64_spin)              \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 14000000000, attn_fwd_sm90_x_bf16_hd64_window_spin_pairs) \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_bf16_hd64_window_pairs)     \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 4000000000, attn_fwd_sm90_x_bf16_hd128_spin)            \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 14000000000, attn_fwd_sm90_x_bf16_hd128_window_spin_pairs) \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_bf16_hd128_window_pairs)     \
-  X(__half, 128, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_fp16_hd128_window_pairs)            \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 14000000000, attn_fwd_sm90_x_bf16_hd256_window_spin_pairs) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 10000000000, attn_fwd_sm90_x_bf16_hd256_window_pairs)
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 23000000000, attn_fwd_sm90_x_bf16_hd64_window_sleep_uwg_snake)   \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 23000000000, attn_fwd_sm90_x_bf16_hd128_window_sleep_uwg_snake) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000000000, attn_fwd_sm90_x_bf16_hd128_window_snake)           \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 23000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_sleep_uwg_snake) \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 23000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep_uwg_snake)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
@@ -204,9 +199,7 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000001, attn_fwd_sm90_x_bf16_hd128_n176_sleep_uwg_cluster) \
-  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 4200000000, attn_fwd_sm90_x_bf16_hd128_spin_cluster)   \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 4200000000, attn_fwd_sm90_x_bf16_hd256_spin_cluster)
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
@@ -414,9 +407,9 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   }
   CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
   const int mBlocks = (pr.sq + e.blockM - 1) / e.blockM;
-  // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed varlen (and
-  // `_pairs`) kernels; varlen counts each sequence's own blocks; PackGQA single tiles of R
-  // positions per KV head.
+  // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels
+  // (single tiles for the `_snake` ones); varlen counts each sequence's own blocks; PackGQA single
+  // tiles of R positions per KV head.
   int units = 0;
   for (int b = 0; b < (vl ? pr.batch : 1); ++b) {
     const int mb = vl ? (pr.lensQ[b] + e.blockM - 1) / e.blockM : mBlocks;

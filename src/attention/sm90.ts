@@ -420,23 +420,22 @@ function kernelWindowRight(p: AttentionProblem): number {
   return p.params.causal ? 0 : p.params.windowRight >= seqlenQ ? -1 : p.params.windowRight;
 }
 
-/** Query blocks of `blockM` rows for `rows` query rows, or pairs of them (`pairs`: windowed varlen). */
-function unitsOfRows(rows: number, blockM: number, pairs: boolean): number {
+/** Query blocks of `blockM` rows for `rows` query rows, or pairs of them for the windowed kernels. */
+function unitsOfRows(rows: number, blockM: number, windowed: boolean): number {
   const blocks = Math.ceil(rows / blockM);
-  return pairs ? Math.ceil(blocks / 2) : blocks;
+  return windowed ? Math.ceil(blocks / 2) : blocks;
 }
 
 /**
  * Work units of the persistent grid (kernels/sm90/tile_scheduler.cuh): query blocks of `blockM`
- * rows per head and sequence (the dense windowed kernels deal them singly, longest first, so a
- * short causal problem may use a CTA per query block). Varlen counts
- * each sequence's own blocks from the host copy of cuSeqlensQ (an empty sequence has none), pairs
- * of them when windowed. PackGQA (`group` > 0): blocks of R = 128 / group positions per KV head and
- * sequence.
+ * rows per head and sequence, or pairs of them for the windowed kernels. Varlen counts each
+ * sequence's own blocks from the host copy of cuSeqlensQ (an empty sequence has none). PackGQA
+ * (`group` > 0): blocks of R = 128 / group positions per KV head and sequence, single tiles also
+ * when windowed (no causal pairing).
  */
 function workUnits(p: AttentionProblem, blockM: number, windowed: boolean, group: number): number {
   if (group > 0) return Math.ceil(p.seqlenQ / (PACK_GQA_BLOCK_M / group)) * p.headsKV * p.batch;
-  if (!p.varlen) return unitsOfRows(p.seqlenQ, blockM, false) * p.heads * p.batch;
+  if (!p.varlen) return unitsOfRows(p.seqlenQ, blockM, windowed) * p.heads * p.batch;
   const cu = p.varlen.host.cuSeqlensQ;
   let units = 0;
   for (let b = 0; b < p.batch; b++) units += unitsOfRows(cu[b + 1]! - cu[b]!, blockM, windowed);
@@ -684,8 +683,8 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   w.f32At(AT.softcapPreScale, softcap > 0 ? softmaxScale / softcap : 0);
   // Persistent kernels: one CTA per SM (one fits per SM: 384 or 512 threads holding all 64K
   // registers, up to 225 KB of shared memory), each looping over work units; fewer when there are
-  // fewer units. A unit is a tile here, or for the windowed varlen kernels a pair of query blocks
-  // (kernels/sm90/tile_scheduler.cuh). Varlen: at least one CTA, which
+  // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
+  // (kernels/sm90/tile_scheduler.cuh; PackGQA: always a tile). Varlen: at least one CTA, which
   // finds no tile when every sequence is empty. Cluster kernels: a unit is a pair of query blocks
   // (even in number here) for the two CTAs of a cluster, and the grid is whole clusters, one per
   // two SMs (all 66 pairs of the H200's 132 SMs are resident at once: cudaOccupancyMaxActiveClusters
