@@ -22,8 +22,8 @@
 // (r + 1)G + G - 1 - b, whose costs add up to about the same for every b
 // (scripts/schedule-model.py: within 0.2% at 8k-16k keys). On the H100 it was 20-35% slower at
 // 512-2k keys and level at 8k-16k: every level re-reads the K/V of every head, which pairs read
-// while they sit in L2. Pairs with only the last rounds dealt singly spilled 92-244 B (their tail
-// bounds, divisions by gridDim, stayed live in vector registers across the key loop).
+// while they sit in L2. Pairs with only the last rounds dealt singly spilled 40-300 B in each of
+// the forms tried (kernels/NOTES.md, "Session 11").
 // Clusters (T::kClusterSize > 1, 1-D along x: the cluster's CTAs are consecutive blockIdx.x): a
 // unit is kClusterSize adjacent query blocks of one (head, batch), one per CTA of the cluster, and
 // cluster c runs units c, c + G / kClusterSize, ... (the grid is a multiple of the cluster size).
