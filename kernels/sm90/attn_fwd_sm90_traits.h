@@ -128,7 +128,13 @@ struct Traits {
   //     the wait (keepOperandsLive), so the conversion need not wait: kBlockN / 4 more registers;
   //  3: (checker experiment) two sets without keepOperandsLive: ptxas merges them into one;
   //  4, 5: 1 and 2 with a scheduling fence (schedulingFence) before the wait, which keeps the
-  //     softmax above it.
+  //     softmax above it;
+  //  6: (checker experiment) one P set kept allocated past the wait (keepOperandsLive), no fence:
+  //     FlashAttention-3's arrangement. ptxas may then place the wait where the first conversion
+  //     into P needs it, after the row maxima and the first exponentials, and interleave O's
+  //     rescale and the conversion with the remaining exponentials; in mode 1 it gave P's
+  //     registers to softmax temporaries and hoisted the wait above the whole softmax (SASS of the
+  //     causal hd128 kernel, kernels/NOTES.md "Session 12").
   // Mode 5 at head dim 128 (dense, non-windowed): +1-5% over 1 at 2k-16k. The windowed kernel
   // spills with it (mask registers); at head dims 64 (160 registers), 192 and 256 and in the
   // varlen kernels two sets spill, and mode 4 measured no better than 1 (NOTES).
@@ -159,12 +165,12 @@ struct Traits {
   // a new maximum only where they come out too large (OnlineSoftmax::updateSpeculative). Needs
   // the lazy rescale and two P sets (it packs P while s is still needed). Checker experiment.
   static constexpr bool kSpeculativeExp = kSpeculativeExp_;
-  static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 ? 1 : 2;
-  static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5;
+  static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 || kPSetsMode == 6 ? 1 : 2;
+  static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5 || kPSetsMode == 6;
   // Modes 4 (one set) and 5 (two kept sets): a scheduling fence between the softmax and the P V
   // wait (schedulingFence), so ptxas cannot move the softmax below the wait.
-  static constexpr bool kFenceBeforePvWait = kPSetsMode >= 4;
-  static_assert(kPSetsMode >= 1 && kPSetsMode <= 5, "P set mode 1 to 5");
+  static constexpr bool kFenceBeforePvWait = kPSetsMode == 4 || kPSetsMode == 5;
+  static_assert(kPSetsMode >= 1 && kPSetsMode <= 6, "P set mode 1 to 6");
   static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
   static_assert(!kSpeculativeExp || (kRescaleMode == 2 && kPBuffers == 2), "speculative exponentials: lazy rescale, two P sets");
   // Where a consumer warpgroup waits for the K and V of a steady-state key block. The producer

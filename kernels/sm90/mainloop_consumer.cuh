@@ -238,8 +238,9 @@ struct MainloopConsumer {
     wgmmaWaitGroup<0>();  // P V done: only now may O (and with one P set, P) be rewritten
     registerFence(o);
     if constexpr (T::kOnesRowSum) sinkOnes(rs);
-    // `cur` stays allocated until here, so `next` gets other registers (see keepOperandsLive).
-    if constexpr (kTwoSets && T::kKeepPLive) keepOperandsLive(cur, smemAddress(smem.o), p.batch < 0);
+    // `cur` stays allocated until here, so neither `next` (two sets) nor softmax temporaries (one
+    // set, mode 6) get its registers before the wait (see keepOperandsLive).
+    if constexpr (T::kKeepPLive) keepOperandsLive(cur, smemAddress(smem.o), p.batch < 0);
     FA_SM90_TRACE_EVENT(kTracePvDone, n + 1);
     releaseShared(&smem.emptyV[vs.stage]);
     vs.advance();

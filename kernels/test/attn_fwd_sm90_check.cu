@@ -77,7 +77,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
-// wait; + 10 x (1 + Traits wait-mode bits), see kWaitOverride; + 100: Traits::kLeanMask;
+// wait; 6: one set kept allocated past the wait, no fence; + 10 x (1 + Traits wait-mode bits),
+// see kWaitOverride; + 100: Traits::kLeanMask;
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
 // early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
@@ -165,7 +166,16 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 23000000000, attn_fwd_sm90_x_bf16_hd128_window_sleep_uwg_snake) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000000000, attn_fwd_sm90_x_bf16_hd128_window_snake)           \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 23000000005, attn_fwd_sm90_x_bf16_hd128_window_p5_sleep_uwg_snake) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 23000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep_uwg_snake)
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 23000000000, attn_fwd_sm90_x_bf16_hd256_window_sleep_uwg_snake) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd128_window_p6)                     \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd64_window_p6)                       \
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd192_window_p6)                     \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd256_window_p6)                     \
+  X(__half, 128, true, 0, 0, true, 0, 6, attn_fwd_sm90_x_fp16_hd128_window_p6)                            \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd128_p6)                           \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd64_p6)                             \
+  X(__nv_bfloat16, 192, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd192_p6)                           \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd256_p6)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
@@ -199,7 +209,10 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000001, attn_fwd_sm90_x_bf16_hd128_n176_sleep_uwg_cluster) \
-  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster)
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd128_p6_cluster)                 \
+  X(__nv_bfloat16, 192, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd192_p6_cluster)                 \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd256_p6_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
