@@ -175,7 +175,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd128_p6)                           \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd64_p6)                             \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd192_p6)                           \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd256_p6)
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd256_p6)                           \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_uwg)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
@@ -212,7 +213,8 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd128_p6_cluster)                 \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd192_p6_cluster)                 \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd256_p6_cluster)
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd256_p6_cluster)                 \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2200000006, attn_fwd_sm90_x_bf16_hd128_p6_uwg_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
