@@ -65,14 +65,14 @@ enum NamedBarrierId : uint32_t {
 // kernels (ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h); kClusterOverride = 2 makes the
 // production `_cluster` kernels (ATTN_FWD_SM90_CLUSTER_TRAITS there); kIssueOverride (0: kIssueDefault) the
 // checker's `_sleep` and `_uwg` kernels (kWaitSuspendNs, kUniformWarpgroup), and
-// kScheduleOverride (0: kSnakeDefault) its `_snake` kernels.
+// kScheduleOverride (0: kSnakeDefault) its `_snake` kernels, kLoopOverride its `_rit`, `_nm`, `_cap` kernels.
 template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverlap_, bool kPingpong_,
           bool kPersistent_ = true, int kBlockNOverride = 0, int kStagesOverride = 0, bool kSeparateOAllowed = true,
           int kConsumerWgOverride = 0, bool kVarlen_ = false, int kPSetsOverride = 0,
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
           int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
           int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0, int kIssueOverride = 0,
-          int kScheduleOverride = 0>
+          int kScheduleOverride = 0, int kLoopOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -155,6 +155,24 @@ struct Traits {
   static constexpr int kRescaleModeDefault = 0;
   static constexpr int kRescaleMode = kRescaleOverride == 0 ? kRescaleModeDefault : kRescaleOverride - 1;
   static_assert(kRescaleMode >= 0 && kRescaleMode <= 2, "rescale mode 0 to 2");
+  // Where that rescale runs (intra-warpgroup overlap). After block n's P V wait (production), it
+  // sits between the last exponentials and the next pingpong turn: the SASS of session 10 shows it
+  // issued after the last MUFU, on the path to the turn (kernels/NOTES.md, "Session 12").
+  // kRescaleInTurn: in the next block's turn instead, after its S GEMM is issued and before the
+  // P V GEMM that accumulates into O (FlashAttention-3's RescaleOBeforeGemm, which it takes above
+  // head dim 128), so the FMULs run while the tensor cores work on that S GEMM. The tile's last P
+  // V (lastPV) rescales before it too.
+  // The steady-state key loop's branches (session 12: FA3's unmasked loop is one basic block from
+  // the S wait to the conversion of P; ours branches twice there, for the softcap and the mask):
+  // kSteadyMaskTest false drops the mask test from the steady blocks of the dense kernels, where
+  // only the tile's first block (the one with the last keys, always processed first) can need it;
+  // kSoftcapOutsideLoop picks the softcap once per tile and runs one of two copies of the loop.
+  // kLoopOverride (checker experiments): 0 the defaults; else 1 + bits: bit 0 kRescaleInTurn
+  // (`_rit`), bit 1 no steady mask test (`_nm`, dense only), bit 2 softcap outside (`_cap`).
+  static constexpr int kLoopBits = kLoopOverride == 0 ? 0 : kLoopOverride - 1;
+  static constexpr bool kRescaleInTurn = kIntraWgOverlap_ && (kLoopBits & 1) != 0;
+  static constexpr bool kSteadyMaskTest = kWindowed_ || (kLoopBits & 2) == 0;
+  static constexpr bool kSoftcapOutsideLoop = kIntraWgOverlap_ && (kLoopBits & 4) != 0;
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower

@@ -2,6 +2,7 @@
 // registers. S = Q K^T is an SS wgmma (both operands K-major in shared memory); O += P V is an RS
 // wgmma (P from registers, V read MN-major with trans-b). Softmax in the exp2 domain.
 #pragma once
+#include <type_traits>
 #include "common/fast_math.cuh"
 #include "common/mbarrier.cuh"
 #include "common/warpgroup.cuh"
@@ -151,13 +152,23 @@ struct MainloopConsumer {
     }
   }
 
+  // kCap: 0 test the softcap here, 1 apply it, 2 none (T::kSoftcapOutsideLoop chose per tile);
+  // kMayMask false: the block cannot need the mask (T::kSteadyMaskTest).
+  template <int kCap = 0, bool kMayMask = true>
   __device__ __forceinline__ void scoreMod(float (&s)[kAccS], int n, const ScoreMask<T>& mask) const {
-    if (p.softcapPreScale != 0.f) applySoftcap(s, p.softcapPreScale);
-    if (mask.needed(n)) mask.apply(s, n, colInBlock);
+    if constexpr (kCap == 1) {
+      applySoftcap(s, p.softcapPreScale);
+    } else if constexpr (kCap == 0) {
+      if (p.softcapPreScale != 0.f) applySoftcap(s, p.softcapPreScale);
+    }
+    if constexpr (kMayMask) {
+      if (mask.needed(n)) mask.apply(s, n, colInBlock);
+    }
   }
 
   // Block n's S GEMM has completed (the caller waited): free its K stage (and Q after the tile's
   // last S GEMM, `lastS`, with T::kEarlyQRelease), then the score modifiers.
+  template <int kCap = 0, bool kMayMask = true>
   __device__ __forceinline__ void scoresReady(int n, float (&s)[kAccS], PipelineState<T::kStages>& ks,
                                               const ScoreMask<T>& mask, bool lastS) const {
     registerFence(s);
@@ -168,25 +179,26 @@ struct MainloopConsumer {
     }
     ks.advance();
     loads.refillK();
-    scoreMod(s, n, mask);
+    scoreMod<kCap, kMayMask>(s, n, mask);
   }
 
   // scoresReady, then the online softmax (kFirst: the tile's first block, nothing to rescale).
   // Returns whether O must be rescaled by oScale (OnlineSoftmax::update).
-  template <bool kFirst>
+  template <bool kFirst, int kCap = 0, bool kMayMask = true>
   __device__ __forceinline__ bool softmaxOfBlock(int n, float (&s)[kAccS], float (&oScale)[2],
                                                  Softmax& softmax, PipelineState<T::kStages>& ks,
                                                  const ScoreMask<T>& mask, bool lastS) const {
-    scoresReady(n, s, ks, mask, lastS);
+    scoresReady<kCap, kMayMask>(n, s, ks, mask, lastS);
     return softmax.template update<kFirst>(s, oScale);
   }
 
   // softmaxOfBlock<false> followed by packing P into pa, in one pass (Traits::kSpeculativeExp).
+  template <int kCap = 0, bool kMayMask = true>
   __device__ __forceinline__ bool softmaxOfBlockInto(int n, float (&s)[kAccS], uint32_t (&pa)[kPvSteps][4],
                                                      float (&oScale)[2], Softmax& softmax,
                                                      PipelineState<T::kStages>& ks, const ScoreMask<T>& mask,
                                                      bool lastS) const {
-    scoresReady(n, s, ks, mask, lastS);
+    scoresReady<kCap, kMayMask>(n, s, ks, mask, lastS);
     return softmax.updateSpeculative(s, pa, oScale, [](float lo, float hi) { return packPair<Element>(lo, hi); });
   }
 
@@ -195,12 +207,14 @@ struct MainloopConsumer {
   // rescaled once the P V has completed. Block n's P goes to `next`: with two P sets (`kTwoSets`,
   // `next` is the other set) right after the softmax, under the P V; with one (`next` is `cur`)
   // only after the P V has completed.
-  template <bool kTwoSets>
+  // With T::kRescaleInTurn, O's rescale for the previous block's maxima (`pending`, factors
+  // pendScale) runs in this block's turn between the two GEMMs, and this block's is left pending.
+  template <bool kTwoSets, int kCap>
   __device__ __forceinline__ void steadyBlock(int n, float (&s)[kAccS], float (&o)[kAccO],
                                               const uint32_t (&cur)[kPvSteps][4], uint32_t (&next)[kPvSteps][4],
                                               Softmax& softmax, PipelineState<T::kStages>& ks,
                                               PipelineState<T::kStages>& vs, const ScoreMask<T>& mask,
-                                              bool lastS, uint32_t accumulate) const {
+                                              bool lastS, uint32_t accumulate, float (&pendScale)[2], bool& pending) const {
     float oScale[2];
     // Traits::kWaitVBeforeTurn / kOnlyFirstWarpgroupWaits say where the K and V waits go.
     const bool waits = !T::kOnlyFirstWarpgroupWaits || wg == 0;
@@ -214,10 +228,15 @@ struct MainloopConsumer {
     wgmmaFence();
     gemmQK(s, ks.stage);
     wgmmaCommitGroup();
+    if constexpr (T::kRescaleInTurn) {
+      if (pending) rescaleRows(o, pendScale);
+    }
     if constexpr (!T::kWaitVBeforeTurn) {
       FA_SM90_TRACE_EVENT(kTraceVWaitFull, n + 1);
       if (waits) mbarrierWait<T::kWaitSuspendNs>(&smem.fullV[vs.stage], vs.phase);
       wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
+    } else if constexpr (T::kRescaleInTurn) {
+      wgmmaFence();  // O's rescale above is read by the P V below
     }
     gemmPV(o, cur, vs.stage, accumulate);
     float rs[4];
@@ -228,9 +247,9 @@ struct MainloopConsumer {
     wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
     bool rescale;
     if constexpr (kTwoSets && T::kSpeculativeExp) {
-      rescale = softmaxOfBlockInto(n, s, next, oScale, softmax, ks, mask, lastS);
+      rescale = softmaxOfBlockInto<kCap, T::kSteadyMaskTest>(n, s, next, oScale, softmax, ks, mask, lastS);
     } else {
-      rescale = softmaxOfBlock<false>(n, s, oScale, softmax, ks, mask, lastS);
+      rescale = softmaxOfBlock<false, kCap, T::kSteadyMaskTest>(n, s, oScale, softmax, ks, mask, lastS);
       if constexpr (kTwoSets) convertP(next, s);
     }
     FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
@@ -245,16 +264,26 @@ struct MainloopConsumer {
     releaseShared(&smem.emptyV[vs.stage]);
     vs.advance();
     loads.refillV();
-    if (rescale) rescaleRows(o, oScale);
+    if constexpr (T::kRescaleInTurn) {
+      pendScale[0] = oScale[0];
+      pendScale[1] = oScale[1];
+      pending = rescale;
+    } else {
+      if (rescale) rescaleRows(o, oScale);
+    }
     if constexpr (!kTwoSets) convertP(next, s);
   }
 
   // The tile's last P V (block range.nMin), after its last S GEMM: Q is free from here on (freed
   // already where that GEMM completed with T::kEarlyQRelease).
   __device__ __forceinline__ void lastPV(int n, float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4],
-                                         PipelineState<T::kStages>& vs, uint32_t accumulate) const {
+                                         PipelineState<T::kStages>& vs, uint32_t accumulate,
+                                         const float (&oScale)[2], bool pending) const {
     if constexpr (!T::kEarlyQRelease) releaseQ();
     loads.refillQ();
+    if constexpr (T::kRescaleInTurn) {
+      if (pending) rescaleRows(o, oScale);
+    }
     pvToCompletion(n, o, pa, vs, accumulate);
   }
 
@@ -302,6 +331,7 @@ struct MainloopConsumer {
     float oScale[2];
 
     if constexpr (T::kIntraWgOverlap) {
+      bool pending = false;  // T::kRescaleInTurn: O awaits a rescale by oScale
       int n = range.nMax - 1;
       // The tile's first P V overwrites O under T::kNextTileBeforeEpilogue (O is not zeroed);
       // every later one accumulates.
@@ -310,28 +340,63 @@ struct MainloopConsumer {
       softmaxOfBlock<true>(n, s, oScale, softmax, ks, mask, n == range.nMin);
       convertP(pa, s);
       FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
-      if constexpr (T::kPBuffers == 2) {
-        // Block n's P goes to the set the in-flight P V is not reading; the sets swap every block.
+      if constexpr (T::kSoftcapOutsideLoop) {
+        // The steady-state blocks, then the tile's last P V. kCap: the softcap as scoreMod takes it
+        // (T::kSoftcapOutsideLoop picks 1 or 2 once per tile, so the loop is compiled twice).
+        auto steadyLoop = [&](auto cap) {
+          constexpr int kCap = decltype(cap)::value;
+          if constexpr (T::kPBuffers == 2) {
+            // Block n's P goes to the set the in-flight P V is not reading; the sets swap every block.
+            uint32_t pb[kPvSteps][4];
+            for (--n;; --n) {
+              if (n < range.nMin) {
+                lastPV(range.nMin, o, pa, vs, accumulate, oScale, pending);
+                break;
+              }
+              steadyBlock<true, kCap>(n, s, o, pa, pb, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
+              accumulate = 1u;
+              if (--n < range.nMin) {
+                lastPV(range.nMin, o, pb, vs, accumulate, oScale, pending);
+                break;
+              }
+              steadyBlock<true, kCap>(n, s, o, pb, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
+            }
+          } else {
+            for (--n; n >= range.nMin; --n) {
+              steadyBlock<false, kCap>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
+              accumulate = 1u;
+            }
+            lastPV(range.nMin, o, pa, vs, accumulate, oScale, pending);
+          }
+        };
+        if (p.softcapPreScale != 0.f) {
+          steadyLoop(std::integral_constant<int, 1>{});
+        } else {
+          steadyLoop(std::integral_constant<int, 2>{});
+        }
+      } else if constexpr (T::kPBuffers == 2) {
+        // The same loops written out (as steadyLoop with kCap 0): through the lambda NVVM emits
+        // different PTX for the production kernels, whose machine code is kept as measured.
         uint32_t pb[kPvSteps][4];
         for (--n;; --n) {
           if (n < range.nMin) {
-            lastPV(range.nMin, o, pa, vs, accumulate);
+            lastPV(range.nMin, o, pa, vs, accumulate, oScale, pending);
             break;
           }
-          steadyBlock<true>(n, s, o, pa, pb, softmax, ks, vs, mask, n == range.nMin, accumulate);
+          steadyBlock<true, 0>(n, s, o, pa, pb, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
           accumulate = 1u;
           if (--n < range.nMin) {
-            lastPV(range.nMin, o, pb, vs, accumulate);
+            lastPV(range.nMin, o, pb, vs, accumulate, oScale, pending);
             break;
           }
-          steadyBlock<true>(n, s, o, pb, pa, softmax, ks, vs, mask, n == range.nMin, accumulate);
+          steadyBlock<true, 0>(n, s, o, pb, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
         }
       } else {
         for (--n; n >= range.nMin; --n) {
-          steadyBlock<false>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate);
+          steadyBlock<false, 0>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
           accumulate = 1u;
         }
-        lastPV(range.nMin, o, pa, vs, accumulate);
+        lastPV(range.nMin, o, pa, vs, accumulate, oScale, pending);
       }
     } else {
       for (int n = range.nMax - 1; n >= range.nMin; --n) {

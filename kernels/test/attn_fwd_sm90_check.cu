@@ -87,7 +87,10 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // kIssueOverride: 0 the default, else bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2
 // warp-uniform warpgroup index (Traits::kUniformWarpgroup), 4 neither; + 10000000000 x
 // kScheduleOverride: 1 windowed tiles in pairs of equal cost round robin (production), 2 single
-// tiles longest first in snake order (Traits::kSnakeOrder, `_snake`)), name.
+// tiles longest first in snake order (Traits::kSnakeOrder, `_snake`); + 100000000000 x
+// kLoopOverride: 1 + bits, bit 0 O's rescale in the next block's turn (Traits::kRescaleInTurn,
+// `_rit`), bit 1 no mask test in dense steady blocks (`_nm`), bit 2 the softcap chosen outside
+// the key loop (`_cap`)), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -176,11 +179,28 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd64_p6)                             \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd192_p6)                           \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 6, attn_fwd_sm90_x_bf16_hd256_p6)                           \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_uwg)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 2000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_uwg)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd128_window_rit)          \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd64_window_rit)            \
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd192_window_rit)          \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd256_window_rit)          \
+  X(__half, 128, true, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_fp16_hd128_window_rit)                 \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd128_rit)                \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd64_rit)                  \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200000000000, attn_fwd_sm90_x_bf16_hd256_rit)                \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 700000000000, attn_fwd_sm90_x_bf16_hd128_nm_cap)             \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 700000000000, attn_fwd_sm90_x_bf16_hd64_nm_cap)               \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 500000000000, attn_fwd_sm90_x_bf16_hd128_window_cap)          \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 600000000000, attn_fwd_sm90_x_bf16_hd128_window_rit_cap)      \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 500000000000, attn_fwd_sm90_x_bf16_hd64_window_cap)            \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 600000000000, attn_fwd_sm90_x_bf16_hd256_window_rit_cap)      \
+  X(__half, 128, true, 0, 0, true, 0, 600000000000, attn_fwd_sm90_x_fp16_hd128_window_rit_cap)           \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 500000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_cap)       \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 600000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_rit_cap)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
-                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10>
+                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10, P / 100000000000 % 10>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -214,7 +234,20 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd128_p6_cluster)                 \
   X(__nv_bfloat16, 192, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd192_p6_cluster)                 \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd256_p6_cluster)                 \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2200000006, attn_fwd_sm90_x_bf16_hd128_p6_uwg_cluster)
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2200000006, attn_fwd_sm90_x_bf16_hd128_p6_uwg_cluster)       \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200200000000, attn_fwd_sm90_x_bf16_hd128_rit_cluster)          \
+  X(__nv_bfloat16, 192, false, 0, 0, true, 0, 200200000000, attn_fwd_sm90_x_bf16_hd192_rit_cluster)          \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 200200000000, attn_fwd_sm90_x_bf16_hd256_rit_cluster)          \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 300200000000, attn_fwd_sm90_x_bf16_hd128_nm_cluster)           \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 500200000000, attn_fwd_sm90_x_bf16_hd128_cap_cluster)          \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 700200000000, attn_fwd_sm90_x_bf16_hd128_nm_cap_cluster)       \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 800200000000, attn_fwd_sm90_x_bf16_hd128_rit_nm_cap_cluster)   \
+  X(__half, 128, false, 0, 0, true, 0, 800200000000, attn_fwd_sm90_x_fp16_hd128_rit_nm_cap_cluster)          \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 700200000000, attn_fwd_sm90_x_bf16_hd256_nm_cap_cluster)       \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 800200000000, attn_fwd_sm90_x_bf16_hd256_rit_nm_cap_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 700200000006, attn_fwd_sm90_x_bf16_hd128_p6_nm_cap_cluster)    \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 700200000001, attn_fwd_sm90_x_bf16_hd128_p1_nm_cap_cluster)    \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 800200000006, attn_fwd_sm90_x_bf16_hd128_p6_rit_nm_cap_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
