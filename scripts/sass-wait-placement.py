@@ -6,7 +6,10 @@ disassembler on the build machine).
 For every S wait (`WARPGROUP.DEPBAR.LE gsb0, 0x1`) of a kernel, counts the softmax instructions
 between it and the next P V wait (`WARPGROUP.DEPBAR.LE gsb0, 0x0`), and those between that wait and
 the next pingpong turn (`BAR.SYNC`) or loop branch: how much of the softmax ptxas kept above the
-wait, where the P V of the previous block can hide it (kernels/NOTES.md, "Session 12").
+wait, where the P V of the previous block can hide it (kernels/NOTES.md, "Session 12"). Counts
+follow the listing's order, so code that a branch jumps over at run time is counted too: the
+softcap's body (two MUFU, three FADD, two FMUL per score) shows up above the wait of every kernel
+that tests the softcap inside the loop.
 
     python3 scripts/sass-wait-placement.py SASS.txt [name-substring ...]
 """

@@ -196,7 +196,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 256, true, 0, 0, true, 0, 600000000000, attn_fwd_sm90_x_bf16_hd256_window_rit_cap)      \
   X(__half, 128, true, 0, 0, true, 0, 600000000000, attn_fwd_sm90_x_fp16_hd128_window_rit_cap)           \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 500000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_cap)       \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 600000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_rit_cap)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 600000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_rit_cap)    \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 503000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
@@ -247,7 +248,15 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 800200000000, attn_fwd_sm90_x_bf16_hd256_rit_nm_cap_cluster)   \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 700200000006, attn_fwd_sm90_x_bf16_hd128_p6_nm_cap_cluster)    \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 700200000001, attn_fwd_sm90_x_bf16_hd128_p1_nm_cap_cluster)    \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 800200000006, attn_fwd_sm90_x_bf16_hd128_p6_rit_nm_cap_cluster)
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 800200000006, attn_fwd_sm90_x_bf16_hd128_p6_rit_nm_cap_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 703200000031, attn_fwd_sm90_x_bf16_hd128_fa3like_cluster)       \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 703200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_cluster)      \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 703200000001, attn_fwd_sm90_x_bf16_hd128_fa3like_allwait_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 702200000031, attn_fwd_sm90_x_bf16_hd128_fa3like_spin_cluster)  \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 701200000031, attn_fwd_sm90_x_bf16_hd128_fa3like_nouwg_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000031, attn_fwd_sm90_x_bf16_hd128_fa3like_branches_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 703200000035, attn_fwd_sm90_x_bf16_hd128_fa3like_p5_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000031, attn_fwd_sm90_x_bf16_hd128_p1_wg0waits_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
