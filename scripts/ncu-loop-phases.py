@@ -19,6 +19,7 @@ wgmmas executed) compare two kernels' loops directly. Each copy is cut into phas
 
     python3 scripts/ncu-loop-phases.py prof_ours_causal.sass.csv [prof_fa3_causal.sass.csv ...] [--range 5860:a000]
 """
+import argparse
 import csv
 import io
 import sys
@@ -86,26 +87,14 @@ def analyze(path, lo, hi, min_exec):
 
 
 def main():
-    args = sys.argv[1:]
-    lo, hi, min_exec, top = 0, 1 << 40, 0, 20
-    paths = []
-    i = 0
-    while i < len(args):
-        if args[i] == "--range":
-            a, b = args[i + 1].split(":")
-            lo, hi = int(a, 16), int(b, 16)
-            i += 2
-        elif args[i] == "--min-exec":
-            min_exec = int(args[i + 1])
-            i += 2
-        elif args[i] == "--top":
-            top = int(args[i + 1])
-            i += 2
-        else:
-            paths.append(args[i])
-            i += 1
-    if not paths:
-        sys.exit(__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("paths", nargs="+", help="SASS source pages (CSV) of ncu")
+    ap.add_argument("--range", default=None, help="LO:HI, hex offsets from the kernel's first instruction")
+    ap.add_argument("--min-exec", type=int, default=0, help="loop instructions run at least this often")
+    ap.add_argument("--top", type=int, default=20, help="opcodes listed")
+    args = ap.parse_args()
+    lo, hi = (int(x, 16) for x in args.range.split(":")) if args.range else (0, 1 << 40)
+    paths, min_exec, top = args.paths, args.min_exec, args.top
     res = [analyze(p, lo, hi, min_exec) for p in paths]
     names = [p.rsplit("/", 1)[-1].replace(".sass.csv", "")[:16] for p in paths]
     print("warp-stall samples per key block (one consumer warp's loop iteration)")
