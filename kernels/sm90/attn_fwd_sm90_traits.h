@@ -167,12 +167,19 @@ struct Traits {
   // kSteadyMaskTest false drops the mask test from the steady blocks of the dense kernels, where
   // only the tile's first block (the one with the last keys, always processed first) can need it;
   // kSoftcapOutsideLoop picks the softcap once per tile and runs one of two copies of the loop.
+  // kSplitMaskedBlocks (windowed kernels, one P set, with kSoftcapOutsideLoop): FA3's separate
+  // masking iterations: the steady blocks that may need the mask (the ones crossing the diagonal
+  // or seqlenK, which the walk from the top reaches first) keep the test, the rest run in a
+  // second loop without it (ScoreMask::lastUnmaskedBlock; windows with a left edge keep one loop).
   // kLoopOverride (checker experiments): 0 the defaults; else 1 + bits: bit 0 kRescaleInTurn
-  // (`_rit`), bit 1 no steady mask test (`_nm`, dense only), bit 2 softcap outside (`_cap`).
+  // (`_rit`), bit 1 no steady mask test (`_nm`, dense only), bit 2 softcap outside (`_cap`), bit
+  // 3 kSplitMaskedBlocks (`_maskloop`; at head dims 192 and 256 with `_fa3like`'s other parts it
+  // spilled 20-48 B, so the checker has it at 64 and 128 only).
   static constexpr int kLoopBits = kLoopOverride == 0 ? 0 : kLoopOverride - 1;
   static constexpr bool kRescaleInTurn = kIntraWgOverlap_ && (kLoopBits & 1) != 0;
   static constexpr bool kSteadyMaskTest = kWindowed_ || (kLoopBits & 2) == 0;
   static constexpr bool kSoftcapOutsideLoop = kIntraWgOverlap_ && (kLoopBits & 4) != 0;
+  static constexpr bool kSplitMaskedBlocks = kWindowed_ && (kLoopBits & 8) != 0;
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower
@@ -189,6 +196,8 @@ struct Traits {
   // wait (schedulingFence), so ptxas cannot move the softmax below the wait.
   static constexpr bool kFenceBeforePvWait = kPSetsMode == 4 || kPSetsMode == 5;
   static_assert(kPSetsMode >= 1 && kPSetsMode <= 6, "P set mode 1 to 6");
+  static_assert(!kSplitMaskedBlocks || (kSoftcapOutsideLoop && kPBuffers == 1),
+                "the split of masked key blocks is written for the per-tile softcap loop with one P set");
   static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
   static_assert(!kSpeculativeExp || (kRescaleMode == 2 && kPBuffers == 2), "speculative exponentials: lazy rescale, two P sets");
   // Where a consumer warpgroup waits for the K and V of a steady-state key block. The producer

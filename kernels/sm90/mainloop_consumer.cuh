@@ -209,7 +209,7 @@ struct MainloopConsumer {
   // only after the P V has completed.
   // With T::kRescaleInTurn, O's rescale for the previous block's maxima (`pending`, factors
   // pendScale) runs in this block's turn between the two GEMMs, and this block's is left pending.
-  template <bool kTwoSets, int kCap>
+  template <bool kTwoSets, int kCap, bool kMayMask = T::kSteadyMaskTest>
   __device__ __forceinline__ void steadyBlock(int n, float (&s)[kAccS], float (&o)[kAccO],
                                               const uint32_t (&cur)[kPvSteps][4], uint32_t (&next)[kPvSteps][4],
                                               Softmax& softmax, PipelineState<T::kStages>& ks,
@@ -247,9 +247,9 @@ struct MainloopConsumer {
     wgmmaWaitGroup<1>();  // S is done (the older group); P V may still run
     bool rescale;
     if constexpr (kTwoSets && T::kSpeculativeExp) {
-      rescale = softmaxOfBlockInto<kCap, T::kSteadyMaskTest>(n, s, next, oScale, softmax, ks, mask, lastS);
+      rescale = softmaxOfBlockInto<kCap, kMayMask>(n, s, next, oScale, softmax, ks, mask, lastS);
     } else {
-      rescale = softmaxOfBlock<false, kCap, T::kSteadyMaskTest>(n, s, oScale, softmax, ks, mask, lastS);
+      rescale = softmaxOfBlock<false, kCap, kMayMask>(n, s, oScale, softmax, ks, mask, lastS);
       if constexpr (kTwoSets) convertP(next, s);
     }
     FA_SM90_TRACE_EVENT(kTraceSoftmaxDone, n);
@@ -361,6 +361,20 @@ struct MainloopConsumer {
               }
               steadyBlock<true, kCap>(n, s, o, pb, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
             }
+          } else if constexpr (T::kSplitMaskedBlocks) {
+            // Blocks above nFree may need the mask; the rest cannot (T::kSplitMaskedBlocks).
+            const int nFree = mask.lastUnmaskedBlock();
+            for (--n; n >= range.nMin && n > nFree; --n) {
+              steadyBlock<false, kCap, true>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale,
+                                             pending);
+              accumulate = 1u;
+            }
+            for (; n >= range.nMin; --n) {
+              steadyBlock<false, kCap, false>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale,
+                                              pending);
+              accumulate = 1u;
+            }
+            lastPV(range.nMin, o, pa, vs, accumulate, oScale, pending);
           } else {
             for (--n; n >= range.nMin; --n) {
               steadyBlock<false, kCap>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);

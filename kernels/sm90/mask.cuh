@@ -117,6 +117,19 @@ struct ScoreMask {
     return false;
   }
 
+  // Traits::kSplitMaskedBlocks: the highest key block at or below which needed() is false for
+  // every block (-1 where a left window edge may need the mask in the lowest blocks, which then
+  // all keep the test). Block n <= the result ends at or before seqlenK and, with a right window
+  // edge, at or before the warpgroup's first row's last visible key: needed()'s first two tests.
+  __device__ __forceinline__ int lastUnmaskedBlock() const {
+    int hi = seqlenK / T::kBlockN;
+    if constexpr (T::kWindowed) {
+      if (windowLeft >= 0) return -1;
+      if (windowRight >= 0) hi = min(hi, floorDiv(wgFirstRow + offset + windowRight + 1, T::kBlockN));
+    }
+    return hi - 1;
+  }
+
   // s: m64nN accumulator fragment, s[4j + 2h + e] is (row + 8h, column 8j + col0 + e) of block n.
   template <int kAcc>
   __device__ __forceinline__ void apply(float (&s)[kAcc], int n, int col0) const {

@@ -90,7 +90,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // tiles longest first in snake order (Traits::kSnakeOrder, `_snake`); + 100000000000 x
 // kLoopOverride: 1 + bits, bit 0 O's rescale in the next block's turn (Traits::kRescaleInTurn,
 // `_rit`), bit 1 no mask test in dense steady blocks (`_nm`), bit 2 the softcap chosen outside
-// the key loop (`_cap`)), name.
+// the key loop (`_cap`), bit 3 masked and unmasked steady blocks in two loops (`_maskloop`); the
+// last field, so it may take two digits), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -197,11 +198,15 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__half, 128, true, 0, 0, true, 0, 600000000000, attn_fwd_sm90_x_fp16_hd128_window_rit_cap)           \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 500000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_cap)       \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 600000000006, attn_fwd_sm90_x_bf16_hd128_window_p6_rit_cap)    \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 503000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 503000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 1302000000031, attn_fwd_sm90_x_bf16_hd64_window_fa3like_maskloop)   \
+  X(__half, 128, true, 0, 0, true, 0, 1302000000031, attn_fwd_sm90_x_fp16_hd128_window_fa3like_maskloop)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
-                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10, P / 100000000000 % 10>
+                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10, P / 100000000000>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
