@@ -20,24 +20,26 @@ wgmmas executed) compare two kernels' loops directly. Each copy is cut into phas
     python3 scripts/ncu-loop-phases.py prof_ours_causal.sass.csv [prof_fa3_causal.sass.csv ...] [--range 5860:a000]
 """
 import argparse
-import csv
-import io
+import importlib.util
+import pathlib
 import sys
 from collections import defaultdict
 
 PHASES = ["loop top", "turn + S", "P V issue", "arrive", "S wait", "softmax", "P V wait", "after P V"]
 
 
+# The SASS source page's loader and the opcode parser are ncu-sass-summary.py's.
+_spec = importlib.util.spec_from_file_location("ncu_sass_summary", pathlib.Path(__file__).with_name("ncu-sass-summary.py"))
+_summary = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_summary)
+
+
 def load(path):
-    lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
-    start = next((i for i, l in enumerate(lines) if "Source" in l and "Address" in l), None)
-    if start is None:
-        sys.exit(f"{path}: no CSV header with Address and Source")
-    rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
-    h = rows[0]
+    """(offset from the kernel's first instruction, source, executions, stall samples) per instruction."""
+    h, rows = _summary.load(path)
     col = {name: h.index(name) for name in ("Address", "Source", "Instructions Executed", "Warp Stall Sampling (All Samples)")}
     out = []
-    for r in rows[1:]:
+    for r in rows:
         try:
             out.append((int(r[col["Address"]], 16), r[col["Source"]].strip(), int(r[col["Instructions Executed"]] or 0),
                         int(r[col["Warp Stall Sampling (All Samples)"]] or 0)))
@@ -48,8 +50,7 @@ def load(path):
 
 
 def opcode(src):
-    s = src.split(None, 1)[1] if src.startswith("@") else src
-    return s.split(None, 1)[0].split(".")[0]
+    return _summary.opcode(src).split(".")[0]
 
 
 def analyze(path, lo, hi, min_exec):

@@ -13,8 +13,15 @@ that tests the softcap inside the loop.
 
     python3 scripts/sass-wait-placement.py SASS.txt [name-substring ...]
 """
+import importlib.util
+import pathlib
 import re
 import sys
+
+# The opcode parser is ncu-sass-summary.py's.
+_spec = importlib.util.spec_from_file_location("ncu_sass_summary", pathlib.Path(__file__).with_name("ncu-sass-summary.py"))
+_summary = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_summary)
 
 OPS = ["FMNMX", "FFMA", "MUFU", "FADD", "FMUL", "F2FP", "BRA"]
 
@@ -34,8 +41,7 @@ def functions(path):
 
 
 def opcode(ins):
-    s = ins.split(None, 1)[1] if ins.startswith("@") else ins
-    return s.split(None, 1)[0].split(".")[0]
+    return _summary.opcode(ins).split(".")[0]
 
 
 def placements(ins):
