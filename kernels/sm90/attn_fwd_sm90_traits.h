@@ -143,8 +143,9 @@ struct Traits {
   // only warpgroup 0 waits on the K/V barriers (kWaitMode 2; its pingpong turn orders the
   // others after it) and the warpgroup index known warp-uniform (kIssueBits 2). Measured together
   // on the dense hd128 cluster kernel: +2-8%, 8% fewer cycles; each part alone level.
+  // (Not with the speculative exponentials of the checker, which need two P sets.)
   static constexpr bool kFa3Loop = kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ && kHeadDim_ == 128 &&
-                                   !kWindowed_ && !kVarlen_ && !kPackGqa_;
+                                   !kWindowed_ && !kVarlen_ && !kPackGqa_ && !kSpeculativeExp_;
   static constexpr int kPSetsDefault =
       kFa3Loop ? 1 : kIntraWgOverlap_ && kHeadDim_ == 128 && !kWindowed_ && !kVarlen_ ? 5 : 1;
   static constexpr int kPSetsMode = kPSetsOverride ? kPSetsOverride : kPSetsDefault;
