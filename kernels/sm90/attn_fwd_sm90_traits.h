@@ -143,9 +143,15 @@ struct Traits {
   // only warpgroup 0 waits on the K/V barriers (kWaitMode 2; its pingpong turn orders the
   // others after it) and the warpgroup index known warp-uniform (kIssueBits 2). Measured together
   // on the dense hd128 cluster kernel: +2-8%, 8% fewer cycles; each part alone level.
-  // (Not with the speculative exponentials of the checker, which need two P sets.)
+  // The windowed hd128 kernels take it too, with FA3's separate masking loop (kSplitMaskedBlocks,
+  // below) instead of the dense kernels' dropped mask test: causal +4-8% at 8k-16k in the checker
+  // (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"); at head dim 64 it measured level, at
+  // 192 and 256 it spilled. Checker experiments that need two P sets keep the earlier loop: the
+  // speculative exponentials, and windowed ones that pick a P set mode (the masking loop is
+  // written for one set).
   static constexpr bool kFa3Loop = kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ && kHeadDim_ == 128 &&
-                                   !kWindowed_ && !kVarlen_ && !kPackGqa_ && !kSpeculativeExp_;
+                                   !kVarlen_ && !kPackGqa_ && !kSpeculativeExp_ &&
+                                   !(kWindowed_ && kPSetsOverride != 0);
   static constexpr int kPSetsDefault =
       kFa3Loop ? 1 : kIntraWgOverlap_ && kHeadDim_ == 128 && !kWindowed_ && !kVarlen_ ? 5 : 1;
   static constexpr int kPSetsMode = kPSetsOverride ? kPSetsOverride : kPSetsDefault;
@@ -184,7 +190,7 @@ struct Traits {
   // (`_rit`), bit 1 no steady mask test (`_nm`, dense only), bit 2 softcap outside (`_cap`), bit
   // 3 kSplitMaskedBlocks (`_maskloop`; at head dims 192 and 256 with `_fa3like`'s other parts it
   // spilled 20-48 B, so the checker has it at 64 and 128 only).
-  static constexpr int kLoopBits = kLoopOverride == 0 ? (kFa3Loop ? 6 : 0) : kLoopOverride - 1;
+  static constexpr int kLoopBits = kLoopOverride == 0 ? (!kFa3Loop ? 0 : kWindowed_ ? 12 : 6) : kLoopOverride - 1;
   static constexpr bool kRescaleInTurn = kIntraWgOverlap_ && (kLoopBits & 1) != 0;
   static constexpr bool kSteadyMaskTest = kWindowed_ || (kLoopBits & 2) == 0;
   static constexpr bool kSoftcapOutsideLoop = kIntraWgOverlap_ && (kLoopBits & 4) != 0;
