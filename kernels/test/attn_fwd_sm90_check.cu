@@ -206,10 +206,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 104000000011, attn_fwd_sm90_x_bf16_hd128_window_legacy)          \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 702000000031, attn_fwd_sm90_x_bf16_hd64_fa3like)                 \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1402000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_rit) \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 3, 1302000000031, attn_fwd_sm90_x_bf16_hd64_window_fa3like_maskloop_wg3)  \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000034, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p4) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000036, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p6) \
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 1302000000031, attn_fwd_sm90_x_bf16_hd64_window_fa3like_maskloop_wg3_n96) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 1302000000031, attn_fwd_sm90_x_bf16_hd256_window_fa3like_maskloop)  \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 1302000000000, attn_fwd_sm90_x_bf16_hd256_window_maskloop_uwg)      \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
@@ -272,7 +271,8 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000031, attn_fwd_sm90_x_bf16_hd128_p1_wg0waits_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 104200000015, attn_fwd_sm90_x_bf16_hd128_legacy_cluster)     \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 802200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_rit_cluster) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 702200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_spin_cluster)
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 702200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_spin_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000004, attn_fwd_sm90_x_bf16_hd128_p4_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
