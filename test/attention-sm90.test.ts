@@ -96,6 +96,8 @@ test('every kernel the launcher can name was built', (t) => {
         assert.equal(names.has(v), SM90_VARLEN_HEAD_DIMS.includes(d), `${v} built: ${names.has(v)}`);
         const c = sm90KernelName(dt, d, windowed, false, false, true);
         assert.equal(names.has(c), !windowed && SM90_CLUSTER_HEAD_DIMS.includes(d), `${c} built: ${names.has(c)}`);
+        const w = sm90KernelName(dt, d, windowed, false, false, false, true);
+        assert.equal(names.has(w), windowed && d === 64, `${w} built: ${names.has(w)}`);
       }
     }
   }
@@ -123,6 +125,8 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   // overwrites Q. Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
   assert.equal(sm90SharedMemoryBytes(64, false), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(64, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
+  // The wide windowed head-dim-64 kernels: three consumer warpgroups, 192 x 96 tiles.
+  assert.equal(sm90SharedMemoryBytes(64, true, false, false, true), (2 * 192 + 4 * 96) * 64 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(128, false), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(192, false), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(256, true), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
@@ -146,6 +150,10 @@ test('the TypeScript consumer-warpgroup rule equals ConsumerWarpgroups in attn_f
     assert.equal(sm90ConsumerWarpgroups(d, false), d === 64 ? 3 : 2);
     assert.equal(sm90BlockM(d, false), 64 * sm90ConsumerWarpgroups(d, false));
   }
+  // The wide kernels override the count (ATTN_FWD_SM90_WIDE_TRAITS): three, 192-row tiles.
+  assert.match(src, /kHeadDim_ == 64 && kWindowed_ && kConsumerWgOverride == 3/);
+  assert.equal(sm90ConsumerWarpgroups(64, true, false, false, true), 3);
+  assert.equal(sm90BlockM(64, true, false, false, true), 192);
 });
 
 test('head dims that are not compiled run on the next compiled one up', () => {
@@ -241,6 +249,19 @@ gpuTest('sm90: the cluster kernels (two CTAs sharing K/V by multicast) at 4096 k
   checkCase({ dtype: 'float16', batch: 1, sq: 130, sk: 5000, heads: 3, headsKV: 3, d: 96, kernel: 'attn_fwd_sm90_fp16_hd128_cluster' });
   // An odd block count stays on the one-CTA kernel.
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 129 + 128, sk: 4096, heads: 1, headsKV: 1, d: 128, kernel: 'attn_fwd_sm90_bf16_hd128' });
+});
+
+gpuTest('sm90: the wide kernels (head dim 64, windowed, three consumer warpgroups) from 4096 query rows', (t) => {
+  if (!requireSm90(t)) return;
+  // sm90UsesWide: windowed without a left edge, compiled head dim 64, seqlenQ >= 4096, not packed.
+  // 192-row query blocks that end past seqlenQ, 96-key blocks crossing the diagonal and seqlenK,
+  // more rows than keys (top rows see none), GQA, softcap, a right-only window, a head dim run on 64.
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 4096, sk: 4096, heads: 2, headsKV: 1, d: 64, opts: { causal: true }, kernel: 'attn_fwd_sm90_bf16_hd64_window_wide' });
+  checkCase({ dtype: 'float16', batch: 1, sq: 4100, sk: 4500, heads: 1, headsKV: 1, d: 64, opts: { causal: true, softcap: 20 }, kernel: 'attn_fwd_sm90_fp16_hd64_window_wide' });
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 4200, sk: 3000, heads: 1, headsKV: 1, d: 40, opts: { causal: true }, kernel: 'attn_fwd_sm90_bf16_hd64_window_wide' });
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 4096, sk: 4096, heads: 1, headsKV: 1, d: 64, opts: { windowSize: [-1, 100] }, kernel: 'attn_fwd_sm90_bf16_hd64_window_wide' });
+  // A left window edge keeps the two-warpgroup kernel.
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 4096, sk: 4096, heads: 1, headsKV: 1, d: 64, opts: { windowSize: [300, 0] }, kernel: 'attn_fwd_sm90_bf16_hd64_window' });
 });
 
 gpuTest('sm90: awkward seqlens 1, 17, 127, 128, 129, 1000 (bf16, head dim 128)', (t) => {

@@ -87,6 +87,12 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     'no cluster: 9 query blocks': 'attn_fwd_sm90_bf16_hd128',
     'no cluster: causal': 'attn_fwd_sm90_bf16_hd128_window',
     'no cluster: hd64': 'attn_fwd_sm90_bf16_hd64',
+    'wide: causal hd64 sq4096': 'attn_fwd_sm90_bf16_hd64_window_wide',
+    'wide: fp16 hd48 on 64, right window only': 'attn_fwd_sm90_fp16_hd64_window_wide',
+    'not wide: sq4095': 'attn_fwd_sm90_bf16_hd64_window',
+    'not wide: sliding window': 'attn_fwd_sm90_bf16_hd64_window',
+    'not wide: not windowed': 'attn_fwd_sm90_bf16_hd64',
+    'not wide: hd128': 'attn_fwd_sm90_bf16_hd128_window',
   });
   // Q box {64, R, headGroup, 1} with R = 128 / headGroup, O box {64, min(R, 64), max(1, 64 / R), 1};
   // grid min(132, ceil(seqlenQ / R) x headsKV x batch); 384 threads (two consumer warpgroups) and
@@ -107,6 +113,17 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     // Clusters of two: whole clusters, at most one per two SMs (66), one per pair of query blocks.
     'cluster: hd128 sq2048 sk4096 h16': launch('attn_fwd_sm90_bf16_hd128_cluster', 2 * 66, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
     'cluster: hd192 sq256 sk4096 h2': launch('attn_fwd_sm90_bf16_hd192_cluster', 2 * 2, smem2(192, 112, false), [64, 128, 1, 1], 112, [64, 64, 1, 1]),
+    // Wide: 512 threads (three consumer warpgroups), 192-row Q and O tiles, 96-key K/V tiles; units
+    // are pairs of 192-row query blocks: ceil(ceil(4096 / 192) / 2) = 11 per head, 2 heads.
+    'wide: causal hd64 sq4096 h2': {
+      kernel: 'attn_fwd_sm90_bf16_hd64_window_wide',
+      grid: [22, 1, 1],
+      block: [512, 1, 1],
+      smem: (2 * 192 + 4 * 96) * 64 * 2 + 80 + 1024,
+      boxQ: [64, 192, 1, 1],
+      boxK: [64, 96, 1, 1],
+      boxO: [64, 64, 1, 1],
+    },
   });
   assert.deepEqual(r.packGqa.planned, { launches: 5, identical: true });
   // The map cache tells a packed Q box from an output box of the same rows by its heads.

@@ -10,8 +10,9 @@
 // pingpong, no overlap, neither) for measuring what each technique buys, and 14 PackGQA kernels
 // (2 dtypes x head dims 64/128/192/256 x {full, windowed}, less windowed 256: with PackGQA its
 // consumers spilled 28 B of stores and 44 B of loads under ptxas 13.0, 24 B of stack, so windowed
-// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md), 41 kernels; and 6
-// cluster kernels (ATTN_FWD_SM90_CLUSTER_INSTANCES below). 47 kernels in all.
+// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md), 41 kernels; 6
+// cluster kernels (ATTN_FWD_SM90_CLUSTER_INSTANCES below) and 2 wide windowed head-dim-64 kernels
+// (ATTN_FWD_SM90_WIDE_INSTANCES). 49 kernels in all.
 // Other head dims (multiples of 8 up to 256) run on the next compiled one up.
 #pragma once
 
@@ -86,3 +87,17 @@
   X(__half, 128, attn_fwd_sm90_fp16_hd128_cluster)        \
   X(__half, 192, attn_fwd_sm90_fp16_hd192_cluster)        \
   X(__half, 256, attn_fwd_sm90_fp16_hd256_cluster)
+
+// Windowed head-dim-64 kernels with three consumer warpgroups (192 x 96 tiles) and FA3's loop
+// arrangement (Traits::kFa3Loop), for long causal problems: measured in the checker on the H100
+// (kernels/NOTES.md, "Session 13"), +3-10% at 8k-16k over the two-warpgroup kernel, level at 2k
+// and -26-29% at 512 (a 192-row tile wastes rows and pairs badly on short sequences), so the host
+// takes them from SM90_WIDE_MIN_SEQLEN_Q query rows on and without a left window edge
+// (sm90UsesWide in src/attention/sm90.ts). kBlockN 96 because 128 spilled 24 B at 160 registers
+// per consumer thread (ptxas 13.0). Columns: element type, entry name.
+#define ATTN_FWD_SM90_WIDE_TRAITS(Element) \
+  fa::sm90::Traits<Element, 64, true, true, true, true, 96, 0, true, 3>
+
+#define ATTN_FWD_SM90_WIDE_INSTANCES(X)                  \
+  X(__nv_bfloat16, attn_fwd_sm90_bf16_hd64_window_wide) \
+  X(__half, attn_fwd_sm90_fp16_hd64_window_wide)

@@ -73,6 +73,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 }
 #define FA_ENTRY(E, D, W, OV, PP, V, PG, name) entryOf<ATTN_FWD_SM90_TRAITS(E, D, W, OV, PP, V, PG)>(#name, name, true),
 #define FA_CLUSTER_ENTRY(E, D, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D)>(#name, name, true),
+#define FA_WIDE_ENTRY(E, name) entryOf<ATTN_FWD_SM90_WIDE_TRAITS(E)>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
@@ -208,7 +209,6 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1402000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_rit) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000034, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p4) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000036, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p6) \
-  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 1302000000031, attn_fwd_sm90_x_bf16_hd64_window_fa3like_maskloop_wg3_n96) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
@@ -306,7 +306,8 @@ extern "C" __global__ void __launch_bounds__(NoWarpSpecializationTraits::kThread
 }
 static const char* const kNoWarpSpecializationName = "attn_fwd_sm90_x_bf16_hd128_nows";
 static const Entry kEntries[] = {
-    ATTN_FWD_SM90_INSTANCES(FA_ENTRY) ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_CLUSTER_ENTRY) FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
+    ATTN_FWD_SM90_INSTANCES(FA_ENTRY) ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_CLUSTER_ENTRY) ATTN_FWD_SM90_WIDE_INSTANCES(FA_WIDE_ENTRY)
+        FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
         FA_CLUSTER_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
         FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)
         entryOf<NoWarpSpecializationTraits>(kNoWarpSpecializationName, attn_fwd_sm90_x_bf16_hd128_nows, true)};

@@ -43,13 +43,39 @@ const SM90_MAX_HEAD_DIM = SM90_HEAD_DIMS[SM90_HEAD_DIMS.length - 1]!;
  * otherwise (PackGQA kernels always have two: ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h).
  * A CTA computes 64 query rows per consumer warpgroup and has one producer warpgroup besides.
  */
-export function sm90ConsumerWarpgroups(headDim: number, windowed: boolean, varlen = false, packGqa = false): number {
-  return headDim === 64 && !windowed && !varlen && !packGqa ? 3 : 2;
+export function sm90ConsumerWarpgroups(headDim: number, windowed: boolean, varlen = false, packGqa = false, wide = false): number {
+  return wide || (headDim === 64 && !windowed && !varlen && !packGqa) ? 3 : 2;
 }
 
 /** Query rows per CTA (Traits::kBlockM). */
-export function sm90BlockM(headDim: number, windowed: boolean, varlen = false, packGqa = false): number {
-  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(headDim, windowed, varlen, packGqa);
+export function sm90BlockM(headDim: number, windowed: boolean, varlen = false, packGqa = false, wide = false): number {
+  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(headDim, windowed, varlen, packGqa, wide);
+}
+
+/** Keys per K/V tile of a kernel (Traits::kBlockN): SM90_BLOCK_N, or SM90_WIDE_BLOCK_N for a `_wide` kernel. */
+export function sm90BlockN(headDim: number, wide = false): number | undefined {
+  return wide ? SM90_WIDE_BLOCK_N : SM90_BLOCK_N[headDim];
+}
+
+/**
+ * The wide kernels (`*_window_wide`, ATTN_FWD_SM90_WIDE_INSTANCES in
+ * kernels/sm90/attn_fwd_sm90_instances.h): windowed head dim 64 with three consumer warpgroups,
+ * 192 x 96 tiles, FA3's loop arrangement. Measured on the H100 (kernels/NOTES.md, "Session 13"):
+ * causal +3-10% at 8k-16k over the two-warpgroup kernel, level at 2k, -26-29% at 512.
+ */
+export const SM90_WIDE_BLOCK_N = 96;
+/** The fewest query rows that take a wide kernel (level at 2048 in the measurement above). */
+export const SM90_WIDE_MIN_SEQLEN_Q = 4096;
+
+/**
+ * Whether `p` runs on a wide kernel: windowed without a left edge (causal, or bounded on the right
+ * only: the case measured; sliding windows keep the two-warpgroup kernel), compiled head dim 64,
+ * not varlen or packed, at least SM90_WIDE_MIN_SEQLEN_Q query rows, and the build has the kernel.
+ */
+export function sm90UsesWide(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
+  if (!windowed || compiledHeadDim !== 64 || group > 0 || p.varlen !== undefined || p.seqlenQ < SM90_WIDE_MIN_SEQLEN_Q) return false;
+  if (kernelWindowLeft(p) >= 0) return false;
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', 64, true, false, false, false, true)) ?? false;
 }
 
 /** Tile rows of a PackGQA kernel (Traits::kBlockM with two consumer warpgroups). */
@@ -179,14 +205,14 @@ export function sm90CompiledHeadDim(headDim: number): number | undefined {
  * separate O tile where it fits (Traits::kSeparateO), 2 K and 2 V stages, barriers; varlen kernels
  * add their tile ring; PackGQA kernels have 128-row Q and O tiles at every head dim.
  */
-export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen = false, packGqa = false): number {
-  const blockN = SM90_BLOCK_N[headDim];
+export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen = false, packGqa = false, wide = false): number {
+  const blockN = sm90BlockN(headDim, wide);
   if (blockN === undefined) {
     throw new RangeError(`sm90SharedMemoryBytes: headDim must be a compiled head dim (${SM90_HEAD_DIMS.join(', ')}), got ${headDim}`);
   }
   const rest =
     2 * STAGES * blockN * headDim * ELEMENT_BYTES + BARRIER_BYTES + (varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
-  const tileQ = sm90BlockM(headDim, windowed, varlen, packGqa) * headDim * ELEMENT_BYTES;
+  const tileQ = sm90BlockM(headDim, windowed, varlen, packGqa, wide) * headDim * ELEMENT_BYTES;
   return 2 * tileQ + rest <= MAX_SMEM_BYTES ? 2 * tileQ + rest : tileQ + rest;
 }
 
@@ -195,7 +221,8 @@ export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen
  * for a compiled head dim. `windowed` selects the kernels with the causal / local mask, `varlen`
  * those for packed sequences (cuSeqlens), `packGqa` those whose tiles hold a whole GQA group
  * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen), `cluster` the dense kernels with
- * two-CTA clusters (attn_fwd_sm90_bf16_hd128_cluster; none of the others).
+ * two-CTA clusters (attn_fwd_sm90_bf16_hd128_cluster; none of the others), `wide` the windowed
+ * head-dim-64 kernels with three consumer warpgroups (attn_fwd_sm90_bf16_hd64_window_wide).
  */
 export function sm90KernelName(
   dtype: 'float16' | 'bfloat16',
@@ -204,8 +231,9 @@ export function sm90KernelName(
   varlen = false,
   packGqa = false,
   cluster = false,
+  wide = false,
 ): string {
-  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}${cluster ? '_cluster' : ''}`;
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}${cluster ? '_cluster' : ''}${wide ? '_wide' : ''}`;
 }
 
 /** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
@@ -239,7 +267,7 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
-/** Kernel names by (dtype, head dim, windowed, varlen, packed, cluster), formatted once: calls happen per attention call. */
+/** Kernel names by (dtype, head dim, windowed, varlen, packed, cluster, wide), formatted once: calls happen per attention call. */
 const kernelNames = new Map<number, string>();
 function kernelNameOf(
   dtype: 'float16' | 'bfloat16',
@@ -248,11 +276,18 @@ function kernelNameOf(
   varlen: boolean,
   packGqa: boolean,
   cluster = false,
+  wide = false,
 ): string {
   const key =
-    headDim * 32 + (cluster ? 16 : 0) + (packGqa ? 8 : 0) + (varlen ? 4 : 0) + (dtype === 'float16' ? 2 : 0) + (windowed ? 1 : 0);
+    headDim * 64 +
+    (wide ? 32 : 0) +
+    (cluster ? 16 : 0) +
+    (packGqa ? 8 : 0) +
+    (varlen ? 4 : 0) +
+    (dtype === 'float16' ? 2 : 0) +
+    (windowed ? 1 : 0);
   let name = kernelNames.get(key);
-  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa, cluster)));
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa, cluster, wide)));
   return name;
 }
 
@@ -341,7 +376,8 @@ export function sm90KernelFor(p: AttentionProblem): string {
   const compiled = sm90CompiledHeadDim(p.headDim)!;
   const group = sm90PackGqaGroup(p, compiled, windowed);
   const cluster = sm90UsesCluster(p, compiled, windowed, group);
-  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0, cluster);
+  const wide = sm90UsesWide(p, compiled, windowed, group);
+  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0, cluster, wide);
 }
 
 /** Every check, in order; the ones of the signature are what acceptedSignatures records. */
@@ -636,7 +672,6 @@ const BLOCKS: Readonly<Record<number, cuda.Dim3>> = { 2: [128 * 3, 1, 1], 3: [12
 function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): void {
   const dtype = p.q.dtype as 'float16' | 'bfloat16';
   const d = sm90CompiledHeadDim(p.headDim)!;
-  const blockN = SM90_BLOCK_N[d]!;
   const vl = p.varlen;
   const varlen = vl !== undefined;
   const params = p.params;
@@ -648,7 +683,9 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // max(1, 64 / R), 1} (kernels/sm90/mainloop_producer.cuh, epilogue.cuh).
   const group = sm90PackGqaGroup(p, d, windowed);
   const packGqa = group > 0;
-  const blockM = sm90BlockM(d, windowed, varlen, packGqa);
+  const wide = sm90UsesWide(p, d, windowed, group);
+  const blockM = sm90BlockM(d, windowed, varlen, packGqa, wide);
+  const blockN = sm90BlockN(d, wide)!;
   const rowsPerHead = packGqa ? blockM / group : blockM;
   const w = b.w;
   const mapQ = tensorMap(p.q, rowsPerHead, packGqa ? group : 1);
@@ -691,13 +728,13 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // in the checker; a device whose SMs do not pair up runs the odd cluster later, as a short tail).
   const device = p.q.device;
   const cluster = sm90UsesCluster(p, d, windowed, group);
-  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster), device);
+  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster, wide), device);
   const units = workUnits(p, blockM, windowed, group);
   shape.grid = cluster
     ? gridOf(CLUSTER_SIZE * Math.max(1, Math.min(Math.floor(smCountOf(device) / CLUSTER_SIZE), units / CLUSTER_SIZE)))
     : gridOf(Math.max(1, Math.min(smCountOf(device), units)));
-  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa)]!;
-  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa);
+  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa, wide)]!;
+  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa, wide);
   shape.oBoxRows = Math.min(rowsPerHead, O_STORE_ROWS);
   shape.oBoxHeads = Math.max(1, O_STORE_ROWS / rowsPerHead);
 }

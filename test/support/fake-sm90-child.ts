@@ -167,6 +167,13 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   name('no cluster: 9 query blocks', [1, 1100, 4096, 4, 4, 128]);
   name('no cluster: causal', [1, 1024, 4096, 4, 4, 128], { causal: true });
   name('no cluster: hd64', [1, 256, 4096, 2, 2, 64]);
+  // Wide kernels (sm90UsesWide): windowed head dim 64 without a left edge, seqlenQ >= 4096, not packed.
+  name('wide: causal hd64 sq4096', [1, 4096, 4096, 2, 2, 64], { causal: true });
+  name('wide: fp16 hd48 on 64, right window only', [1, 8192, 8192, 2, 2, 48], { windowSize: [-1, 64] }, 'float16');
+  name('not wide: sq4095', [1, 4095, 8192, 2, 2, 64], { causal: true });
+  name('not wide: sliding window', [1, 4096, 4096, 2, 2, 64], { windowSize: [256, 0] });
+  name('not wide: not windowed', [1, 4096, 4096, 2, 2, 64]);
+  name('not wide: hd128', [1, 4096, 4096, 2, 2, 128], { causal: true });
 
   const launches: Record<string, LaunchRecord> = {};
   const run = (label: string, dims: [number, number, number, number, number, number], opts: AttentionOptions = {}, dtype: DType = 'bfloat16'): void => {
@@ -185,6 +192,7 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   run('unpacked: g8 hd256 sq1 causal', [1, 1, 300, 8, 1, 256], { causal: true });
   run('unpacked: g3 hd128 sq1', [1, 1, 300, 6, 2, 128]);
   run('cluster: hd128 sq2048 sk4096 h16', [1, 2048, 4096, 16, 16, 128]);
+  run('wide: causal hd64 sq4096 h2', [1, 4096, 4096, 2, 2, 64], { causal: true });
   run('cluster: hd192 sq256 sk4096 h2', [1, 256, 4096, 2, 2, 192]);
 
   // Fresh views, then the same tensors four times (first sighting, planned, hit, hit).
