@@ -144,11 +144,11 @@ struct Traits {
   // others after it) and the warpgroup index known warp-uniform (kIssueBits 2). Measured together
   // on the dense hd128 cluster kernel: +2-8%, 8% fewer cycles; each part alone level.
   // The windowed hd128 kernels take it too, with FA3's separate masking loop (kSplitMaskedBlocks,
-  // below) instead of the dense kernels' dropped mask test: causal +4-8% at 8k-16k in the checker
-  // (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"); at head dim 64 it measured level, at
-  // 192 and 256 it spilled. At head dim 64 with two consumer warpgroups it measured level; the
-  // windowed head-dim-64 kernel with three (192 x 96 tiles, the production `_wide` kernel for long
-  // causal problems, ATTN_FWD_SM90_WIDE_INSTANCES) takes it: +3-10% at 8k-16k over two
+  // below) instead of the dense kernels' dropped mask test: causal +4-8% at 16k, 0-10% at 8k in
+  // the checker (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"). At head dim 64 with two
+  // consumer warpgroups it measured level, at 192 and 256 it spilled; the windowed head-dim-64
+  // kernel with three (192 x 96 tiles, the production `_wide` kernel for long causal problems,
+  // ATTN_FWD_SM90_WIDE_INSTANCES) takes it: +3-10% at 8k-16k over two
   // (`_hd64_window_fa3like_maskloop_wg3_n96`, NOTES "Session 13"). Checker experiments that need
   // two P sets keep the earlier loop: the speculative exponentials, and windowed ones that pick a
   // P set mode (the masking loop is written for one set).
