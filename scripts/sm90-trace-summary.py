@@ -2,6 +2,9 @@
 #   python3 scripts/sm90-trace-summary.py trace_<kernel>_<seqlen>.txt [CTA]
 # For each consumer warpgroup of the CTA (default 0): events, cycles between successive pingpong
 # turns (one key block), and the time between each pair of consecutive events, largest total first.
+# Then how much of each consumer warpgroup's softmax (SReady to SoftmaxDone) overlaps another's in
+# time: two warpgroups' warps share each SM sub-partition's MUFU unit, so overlapping softmaxes
+# slow each other where pingpong means them to alternate.
 # The trace inflates every phase by its own cost (see trace.cuh): compare proportions.
 import collections
 import statistics as st
@@ -31,6 +34,41 @@ def main() -> None:
             gaps[(ea, eb)].append(tb - ta)
         for (ea, eb), v in sorted(gaps.items(), key=lambda kv: -sum(kv[1])):
             print(f'  {ea:>11} -> {eb:<11} n={len(v):6} median {st.median(v):7.0f} total {sum(v):10}')
+    softmax = {slot: intervals(sorted(events[slot]), 'SReady', 'SoftmaxDone') for slot in sorted(events) if slot > 0}
+    for a in softmax:
+        for b in softmax:
+            if a < b:
+                o, ta, tb = overlap(softmax[a], softmax[b]), total(softmax[a]), total(softmax[b])
+                print(f'softmax overlap, warpgroups {a - 1} and {b - 1}: {o} cycles, '
+                      f'{100 * o / max(ta, 1):.0f}% of {a - 1}\'s ({ta}), {100 * o / max(tb, 1):.0f}% of {b - 1}\'s ({tb})')
+
+
+def intervals(rows, start, end):
+    """[start, end) clock pairs of one warpgroup, each `start` event closed by the next `end`."""
+    out, t0 = [], None
+    for t, e, _ in rows:
+        if e == start:
+            t0 = t
+        elif e == end and t0 is not None:
+            out.append((t0, t))
+            t0 = None
+    return out
+
+
+def total(iv):
+    return sum(b - a for a, b in iv)
+
+
+def overlap(x, y):
+    """Cycles covered by both sorted, disjoint interval lists."""
+    i = j = o = 0
+    while i < len(x) and j < len(y):
+        o += max(0, min(x[i][1], y[j][1]) - max(x[i][0], y[j][0]))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return o
 
 if __name__ == '__main__':
     main()
