@@ -144,7 +144,7 @@ struct Traits {
   // others after it) and the warpgroup index known warp-uniform (kIssueBits 2). Measured together
   // on the dense hd128 cluster kernel: +2-8%, 8% fewer cycles; each part alone level.
   // The windowed hd128 kernels take it too, with FA3's separate masking loop (kSplitMaskedBlocks,
-  // below) instead of the dense kernels' dropped mask test: causal +4-8% at 16k, 0-10% at 8k in
+  // below) instead of the dense kernels' dropped mask test: causal +4-8% at 16k, -2% to +12% at 8k in
   // the checker (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"). At head dim 64 with two
   // consumer warpgroups it measured level, at 192 and 256 it spilled; the windowed head-dim-64
   // kernel with three (192 x 96 tiles, the production `_wide` kernel for long causal problems,
@@ -311,10 +311,13 @@ struct Traits {
   // Row sums of P (checker diagnostics so far; kRowSumOverride = 1 + bits): bit 0 leaves out the
   // 64 FADD per thread and key block that sum the f32 p (the output is then wrong: timing only);
   // bit 1 adds a m64n8k16 wgmma per k16 step of P V, P times a block of ones (what a tensor-core row
-  // sum would cost; its result is discarded).
+  // sum would cost; its result is discarded); bit 2 sums each row over four interleaved partial sums
+  // (kRowSumChains; session 13: the row sum's one FADD chain sits between the MUFU of the softmax
+  // tail, NOTES "Session 13").
   static constexpr int kRowSumMode = kRowSumOverride == 0 ? 0 : kRowSumOverride - 1;
   static constexpr bool kNoFaddRowSum = (kRowSumMode & 1) != 0;
   static constexpr bool kOnesRowSum = (kRowSumMode & 2) != 0;
+  static constexpr int kRowSumChains = (kRowSumMode & 4) != 0 ? 4 : 1;
   // CTAs per cluster along the query blocks (FA3's ClusterM; kClusterOverride: 2 in the production
   // `_cluster` kernels, ATTN_FWD_SM90_CLUSTER_INSTANCES, and in checker experiments): the
   // kClusterSize CTAs of a cluster take adjacent query blocks of one (head, batch), which walk the

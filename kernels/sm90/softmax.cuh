@@ -38,7 +38,9 @@ constexpr float kSpeculativeSumBound = 4096.f;
 
 // kSplitMax: a row's maximum is taken over four interleaved partial maxima (a dependency chain of
 // kAcc / 16 + 2 FMNMX before the shuffles instead of kAcc / 4 + 1); the result is the same value.
-template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false, bool kNoSum = false>
+// kSumChains (checker experiments): a block's row sum over that many interleaved partial sums
+// instead of one FADD chain (the same terms, added in another order).
+template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false, bool kNoSum = false, int kSumChains = 1>
 struct OnlineSoftmax {
   float rowMax[2];  // in score units; -inf while the row has seen no visible key
   float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
@@ -92,6 +94,26 @@ struct OnlineSoftmax {
 
   // Row h's p = exp2(s * scaleLog2 - mScaled), added to its sum.
   __device__ __forceinline__ void exponentiate(float (&s)[kAcc], int h, float mScaled) {
+    if constexpr (kSumChains > 1) {
+      static_assert((kAcc / 4) % kSumChains == 0, "whole chains");
+      float part[kSumChains];
+#pragma unroll
+      for (int c = 0; c < kSumChains; ++c) part[c] = 0.f;
+#pragma unroll
+      for (int j = 0; j < kAcc / 4; ++j)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          float& x = s[4 * j + 2 * h + e];
+          x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
+          if constexpr (!kNoSum) part[j % kSumChains] += x;
+        }
+#pragma unroll
+      for (int width = kSumChains / 2; width > 0; width /= 2)
+#pragma unroll
+        for (int c = 0; c < width; ++c) part[c] += part[c + width];
+      rowSum[h] += part[0];
+      return;
+    }
     float sum = 0.f;
 #pragma unroll
     for (int j = 0; j < kAcc / 4; ++j)

@@ -83,7 +83,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
 // early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
-// 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step; + 100000000 x
+// 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step, bit 2 four partial sums per
+// row (`_sum4`); + 100000000 x
 // kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only); + 1000000000 x
 // kIssueOverride: 0 the default, else bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2
 // warp-uniform warpgroup index (Traits::kUniformWarpgroup), 4 neither; + 10000000000 x
@@ -209,6 +210,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1402000000031, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_rit) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000034, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p4) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000036, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p6) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 50000000, attn_fwd_sm90_x_bf16_hd128_window_sum4)                    \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 50000000, attn_fwd_sm90_x_bf16_hd64_window_sum4)                      \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
@@ -272,7 +275,8 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 104200000015, attn_fwd_sm90_x_bf16_hd128_legacy_cluster)     \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 802200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_rit_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 702200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_spin_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000004, attn_fwd_sm90_x_bf16_hd128_p4_cluster)
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000004, attn_fwd_sm90_x_bf16_hd128_p4_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 250000000, attn_fwd_sm90_x_bf16_hd128_sum4_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
