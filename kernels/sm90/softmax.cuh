@@ -92,38 +92,25 @@ struct OnlineSoftmax {
     return fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
   }
 
-  // Row h's p = exp2(s * scaleLog2 - mScaled), added to its sum.
+  // Row h's p = exp2(s * scaleLog2 - mScaled), added to its sum (over kSumChains partial sums).
   __device__ __forceinline__ void exponentiate(float (&s)[kAcc], int h, float mScaled) {
-    if constexpr (kSumChains > 1) {
-      static_assert((kAcc / 4) % kSumChains == 0, "whole chains");
-      float part[kSumChains];
+    static_assert((kAcc / 4) % kSumChains == 0 && (kSumChains & (kSumChains - 1)) == 0, "whole chains, a power of two");
+    float part[kSumChains];
 #pragma unroll
-      for (int c = 0; c < kSumChains; ++c) part[c] = 0.f;
-#pragma unroll
-      for (int j = 0; j < kAcc / 4; ++j)
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          float& x = s[4 * j + 2 * h + e];
-          x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
-          if constexpr (!kNoSum) part[j % kSumChains] += x;
-        }
-#pragma unroll
-      for (int width = kSumChains / 2; width > 0; width /= 2)
-#pragma unroll
-        for (int c = 0; c < width; ++c) part[c] += part[c + width];
-      rowSum[h] += part[0];
-      return;
-    }
-    float sum = 0.f;
+    for (int c = 0; c < kSumChains; ++c) part[c] = 0.f;
 #pragma unroll
     for (int j = 0; j < kAcc / 4; ++j)
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         float& x = s[4 * j + 2 * h + e];
         x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
-        if constexpr (!kNoSum) sum += x;
+        if constexpr (!kNoSum) part[j % kSumChains] += x;
       }
-    rowSum[h] += sum;
+#pragma unroll
+    for (int width = kSumChains / 2; width > 0; width /= 2)
+#pragma unroll
+      for (int c = 0; c < width; ++c) part[c] += part[c + width];
+    rowSum[h] += part[0];
   }
 
   // Rescale modes 1 and 2, after the first block: both rows' maxima, one vote per warp, then the
