@@ -22,7 +22,8 @@
 // p.headGroup query heads of one KV head (PackedRows, tile_scheduler.cuh), for short queries (GQA
 // decoding); always two consumer warpgroups (kBlockM 128); the roles are the same.
 // Traits::kClusterSize = 2 (the `_cluster` kernels, __cluster_dims__(2, 1, 1)): the two CTAs of a
-// cluster take adjacent query blocks of one head, each producer loads half of every K/V block's
+// cluster take adjacent query blocks of one head (windowed: walking the union of their key ranges),
+// each producer loads half of every K/V block's
 // 64-column chunks and multicasts them to both CTAs, and the consumers release each stage to both
 // producers; grid [2 x min(#SMs / 2, pairs of query blocks)]. A cluster barrier after the barrier
 // inits, and each producer's tail() before exit (mainloop_producer.cuh), order the cross-CTA traffic.
@@ -169,11 +170,11 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     fa::sm90::attnFwdSm90<ATTN_FWD_SM90_TRAITS(Element, kHeadDim, kWindowed, kOverlap, kPingpong, kVarlen, kPackGqa)>(p); \
   }
 ATTN_FWD_SM90_INSTANCES(FA_ATTN_FWD_SM90_KERNEL)
-#define FA_ATTN_FWD_SM90_CLUSTER_KERNEL(Element, kHeadDim, name)                                                     \
-  extern "C" __global__ void __cluster_dims__(ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)::kClusterSize, 1, 1) \
-      __launch_bounds__(ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)::kThreads, 1)                               \
-      name(const __grid_constant__ AttnFwdSm90Params p) {                                                          \
-    fa::sm90::attnFwdSm90<ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)>(p);                                      \
+#define FA_ATTN_FWD_SM90_CLUSTER_KERNEL(Element, kHeadDim, kWindowed, name)                                                \
+  extern "C" __global__ void __cluster_dims__(ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim, kWindowed)::kClusterSize, 1, 1) \
+      __launch_bounds__(ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim, kWindowed)::kThreads, 1)                               \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                                                     \
+    fa::sm90::attnFwdSm90<ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim, kWindowed)>(p);                                      \
   }
 ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_ATTN_FWD_SM90_CLUSTER_KERNEL)
 #define FA_ATTN_FWD_SM90_WIDE_KERNEL(Element, name)                                                   \

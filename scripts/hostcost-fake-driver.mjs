@@ -107,7 +107,7 @@ async function setUpFakeDevice() {
   const kernels = join(dir, 'kernels');
   mkdirSync(kernels, { recursive: true });
   // Every sm90 entry point (kernels/sm90/attn_fwd_sm90_instances.h): varlen only at 64 and 128,
-  // PackGQA (dense) at every head dim but windowed 256, clusters dense from 128 up, wide windowed 64.
+  // PackGQA (dense) at every head dim but windowed 256, clusters from 128 up, wide windowed 64.
   const functions = [];
   for (const dtype of ['fp16', 'bf16']) {
     for (const hd of [64, 128, 192, 256]) {
@@ -116,7 +116,7 @@ async function setUpFakeDevice() {
           '',
           ...(hd <= 128 ? ['_varlen'] : []),
           ...(hd === 256 && window ? [] : ['_packgqa']),
-          ...(hd >= 128 && !window ? ['_cluster'] : []),
+          ...(hd >= 128 ? ['_cluster'] : []),
           ...(hd === 64 && window ? ['_wide'] : []),
         ];
         for (const suffix of suffixes) {

@@ -10,9 +10,9 @@
 // pingpong, no overlap, neither) for measuring what each technique buys, and 14 PackGQA kernels
 // (2 dtypes x head dims 64/128/192/256 x {full, windowed}, less windowed 256: with PackGQA its
 // consumers spilled 28 B of stores and 44 B of loads under ptxas 13.0, 24 B of stack, so windowed
-// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md), 41 kernels; 6
-// cluster kernels (ATTN_FWD_SM90_CLUSTER_INSTANCES below) and 2 wide windowed head-dim-64 kernels
-// (ATTN_FWD_SM90_WIDE_INSTANCES). 49 kernels in all.
+// GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md), 41 kernels; 12
+// cluster kernels (ATTN_FWD_SM90_CLUSTER_INSTANCES below: 6 dense, 6 windowed) and 2 wide windowed
+// head-dim-64 kernels (ATTN_FWD_SM90_WIDE_INSTANCES). 55 kernels in all.
 // Other head dims (multiples of 8 up to 256) run on the next compiled one up.
 #pragma once
 
@@ -69,24 +69,34 @@
   X(__half, 192, true, true, true, false, true, attn_fwd_sm90_fp16_hd192_window_packgqa)         \
   X(__half, 256, false, true, true, false, true, attn_fwd_sm90_fp16_hd256_packgqa)
 
-// Dense kernels with clusters of two CTAs that share each K/V block through TMA multicast
-// (Traits::kClusterSize; FA3's ClusterM = 2): head dims 128, 192 and 256, not windowed, varlen or
-// PackGQA. Measured on the H200 (kernels/NOTES.md, "Session 8"): +2-4% at 8k-16k keys, level at
+// Kernels with clusters of two CTAs that share each K/V block through TMA multicast
+// (Traits::kClusterSize; FA3's ClusterM = 2): head dims 128, 192 and 256, not varlen or PackGQA.
+// Dense: measured on the H200 (kernels/NOTES.md, "Session 8"), +2-4% at 8k-16k keys, level at
 // 2k, -3% at head dim 128 and 512, and -3% to -22% at head dim 64 at any length but 16k, so the
-// host takes them for long keys only (sm90UsesCluster in src/attention/sm90.ts). Declared with
-// __cluster_dims__(2, 1, 1): the grid is a whole number of clusters. Columns: element type, head
-// dim, entry name.
-#define ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim)                                                        \
-  fa::sm90::Traits<Element, kHeadDim, false, true, true, true, 0, 0, true, 0, false, 0, 0, true, false, false, 0, \
+// host takes them for long keys only (sm90UsesCluster in src/attention/sm90.ts). Windowed (session
+// 14; FA3 does not cluster causal): both CTAs of a pair of adjacent query blocks walk the union of
+// their key ranges (keyBlockRange), the lower block masking the one block above its diagonal;
+// on the H100, causal +2-5% (head dim 128), +2-4% (192) and +4-8% (256) at 8k-16k keys, level at
+// 4k, -1% to -10% below, so the host takes them without a left window edge from
+// SM90_WINDOW_CLUSTER_MIN_SEQLEN_K keys on. Declared with __cluster_dims__(2, 1, 1): the grid is a
+// whole number of clusters. Columns: element type, head dim, windowed, entry name.
+#define ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim, kWindowed)                                                 \
+  fa::sm90::Traits<Element, kHeadDim, kWindowed, true, true, true, 0, 0, true, 0, false, 0, 0, true, false, false, 0, \
                    false, 0, 0, 0, 2>
 
-#define ATTN_FWD_SM90_CLUSTER_INSTANCES(X)                  \
-  X(__nv_bfloat16, 128, attn_fwd_sm90_bf16_hd128_cluster) \
-  X(__nv_bfloat16, 192, attn_fwd_sm90_bf16_hd192_cluster) \
-  X(__nv_bfloat16, 256, attn_fwd_sm90_bf16_hd256_cluster) \
-  X(__half, 128, attn_fwd_sm90_fp16_hd128_cluster)        \
-  X(__half, 192, attn_fwd_sm90_fp16_hd192_cluster)        \
-  X(__half, 256, attn_fwd_sm90_fp16_hd256_cluster)
+#define ATTN_FWD_SM90_CLUSTER_INSTANCES(X)                                \
+  X(__nv_bfloat16, 128, false, attn_fwd_sm90_bf16_hd128_cluster)        \
+  X(__nv_bfloat16, 192, false, attn_fwd_sm90_bf16_hd192_cluster)        \
+  X(__nv_bfloat16, 256, false, attn_fwd_sm90_bf16_hd256_cluster)        \
+  X(__half, 128, false, attn_fwd_sm90_fp16_hd128_cluster)               \
+  X(__half, 192, false, attn_fwd_sm90_fp16_hd192_cluster)               \
+  X(__half, 256, false, attn_fwd_sm90_fp16_hd256_cluster)               \
+  X(__nv_bfloat16, 128, true, attn_fwd_sm90_bf16_hd128_window_cluster) \
+  X(__nv_bfloat16, 192, true, attn_fwd_sm90_bf16_hd192_window_cluster) \
+  X(__nv_bfloat16, 256, true, attn_fwd_sm90_bf16_hd256_window_cluster) \
+  X(__half, 128, true, attn_fwd_sm90_fp16_hd128_window_cluster)        \
+  X(__half, 192, true, attn_fwd_sm90_fp16_hd192_window_cluster)        \
+  X(__half, 256, true, attn_fwd_sm90_fp16_hd256_window_cluster)
 
 // Windowed head-dim-64 kernels with three consumer warpgroups (192 x 96 tiles) and FA3's loop
 // arrangement (Traits::kFa3Loop), for long causal problems: measured in the checker on the H100

@@ -329,9 +329,11 @@ struct Traits {
   // and persistent (TileScheduler hands a cluster pairs of query blocks).
   static constexpr int kClusterSize = kClusterOverride == 0 ? 1 : kClusterOverride;
   static_assert(kClusterSize == 1 || kClusterSize == 2, "clusters of one or two CTAs");
-  static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kWindowed_ && !kVarlen_ && !kPackGqa_ &&
+  // Windowed clusters (checker experiments, session 14): both CTAs walk the union of their key
+  // ranges (keyBlockRange) in pairs of query-block groups (TileScheduler).
+  static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ && !kSnakeOrder &&
                                       !kNextTileBeforeEpilogue),
-                "clusters: dense persistent warp-specialized kernels with the per-tile loop only");
+                "clusters: persistent warp-specialized kernels (not varlen, packed or snake) with the per-tile loop only");
   // Instruction issue (session 10, after ncu set FlashAttention-3's SASS beside ours; kernels/NOTES.md,
   // "Session 10" and "Session 11"), bits, production default kIssueDefault (0: neither; on the H100
   // both together measured within the run-to-run noise of production, -5% to +7% point by point,

@@ -27,6 +27,10 @@
 // Clusters (T::kClusterSize > 1, 1-D along x: the cluster's CTAs are consecutive blockIdx.x): a
 // unit is kClusterSize adjacent query blocks of one (head, batch), one per CTA of the cluster, and
 // cluster c runs units c, c + G / kClusterSize, ... (the grid is a multiple of the cluster size).
+// Windowed clusters (checker experiments, session 14): the groups of kClusterSize adjacent blocks
+// are paired as single blocks are above, (G-1-u, u) the longer first, and both CTAs of a group walk
+// the union of their key ranges (keyBlockRange), so the K/V blocks they share are multicast; a CTA
+// masks the blocks outside its own range entirely (causal: one block per pair of tiles).
 // Non-persistent (the v1 ablation): grid [ceil(seqlenQ / kBlockM), heads, batch], one tile per CTA.
 // PackGQA (T::kPackGqa): a tile is R = kBlockM / headGroup query positions of all the headGroup
 // query heads of one KV head (PackedRows), so units are (query block of R rows, KV head, batch),
@@ -103,8 +107,12 @@ struct TileScheduler {
     } else {
       mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
       heads = p.heads;
-      unitsPerHb = T::kWindowed && !T::kSnakeOrder ? (mBlocks + 1) / 2
-                                                   : (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
+      if constexpr (T::kWindowed && T::kClusterSize > 1) {
+        unitsPerHb = ((mBlocks + T::kClusterSize - 1) / T::kClusterSize + 1) / 2;
+      } else {
+        unitsPerHb = T::kWindowed && !T::kSnakeOrder ? (mBlocks + 1) / 2
+                                                     : (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
+      }
     }
     numUnits = unitsPerHb * heads * p.batch;
     unit = T::kPersistent && !T::kSnakeOrder ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
@@ -133,7 +141,8 @@ struct TileScheduler {
     }
     if constexpr (T::kWindowed && !T::kPackGqa) {
       const int u = unit % unitsPerHb;
-      if (!second && mBlocks - 1 - u != u) {  // the pair's lower block is next
+      const int groups = T::kClusterSize > 1 ? (mBlocks + T::kClusterSize - 1) / T::kClusterSize : mBlocks;
+      if (!second && groups - 1 - u != u) {  // the pair's lower block (group) is next
         second = 1;
         return;
       }
@@ -162,6 +171,13 @@ struct TileScheduler {
     if constexpr (T::kPackGqa) return Tile{u, hb % heads * p.headGroup, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
     // Clusters: CTA r of the cluster takes query block kClusterSize u + r; past the last block (an
     // odd count) it still runs the key loop for the loads it shares, and stores nothing (epilogue.cuh).
+    if constexpr (T::kWindowed && T::kClusterSize > 1) {
+      // Windowed clusters: a unit is the pair of groups (G-1-u, u) of kClusterSize adjacent query
+      // blocks, the longer group first; CTA r takes block r of each group.
+      const int groups = (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
+      const int m = (second ? u : groups - 1 - u) * T::kClusterSize + clusterRank<T>();
+      return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
+    }
     const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u) : u * T::kClusterSize + clusterRank<T>();
     return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
   }

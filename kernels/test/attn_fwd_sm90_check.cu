@@ -72,7 +72,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
                T::kClusterSize, T::kWindowed && !T::kSnakeOrder};
 }
 #define FA_ENTRY(E, D, W, OV, PP, V, PG, name) entryOf<ATTN_FWD_SM90_TRAITS(E, D, W, OV, PP, V, PG)>(#name, name, true),
-#define FA_CLUSTER_ENTRY(E, D, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D)>(#name, name, true),
+#define FA_CLUSTER_ENTRY(E, D, W, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D, W)>(#name, name, true),
 #define FA_WIDE_ENTRY(E, name) entryOf<ATTN_FWD_SM90_WIDE_TRAITS(E)>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
@@ -276,7 +276,8 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 802200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_rit_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 702200000031, attn_fwd_sm90_x_bf16_hd256_fa3like_spin_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000004, attn_fwd_sm90_x_bf16_hd128_p4_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 250000000, attn_fwd_sm90_x_bf16_hd128_sum4_cluster)
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 250000000, attn_fwd_sm90_x_bf16_hd128_sum4_cluster) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 200000000, attn_fwd_sm90_x_bf16_hd64_window_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
@@ -496,9 +497,11 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   if (e.packGqa) units = (pr.sq + rowsPerHead - 1) / rowsPerHead * pr.headsKV * pr.batch;
   dim3 grid = e.persistent ? dim3(std::max(1, std::min({smCount, units, gridCap}))) : dim3(mBlocks, pr.heads, pr.batch);
   if (e.cluster > 1) {
-    // A unit is e.cluster adjacent query blocks (dense only), one per CTA of a cluster; the grid
+    // A unit is e.cluster adjacent query blocks, one per CTA of a cluster; the grid
     // is whole clusters, at most as many as can be resident at once (clusterCap).
-    const int pairs = (mBlocks + e.cluster - 1) / e.cluster * pr.heads * pr.batch;
+    // Windowed: pairs of those groups, the longer first (tile_scheduler.cuh).
+    const int groups = (mBlocks + e.cluster - 1) / e.cluster;
+    const int pairs = (e.windowed ? (groups + 1) / 2 : groups) * pr.heads * pr.batch;
     grid = dim3(e.cluster * std::max(1, std::min({clusterCap(e), pairs, gridCap / e.cluster})));
   }
   e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);

@@ -141,25 +141,35 @@ export const SM90_CLUSTER_HEAD_DIMS: readonly number[] = [128, 192, 256];
 /** CTAs per cluster of the `*_cluster` kernels (Traits::kClusterSize, their __cluster_dims__). */
 const CLUSTER_SIZE = 2;
 /**
- * The shortest seqlenK that takes a cluster kernel. On the H200 (kernels/NOTES.md, "Session 8")
+ * The shortest seqlenK that takes a dense cluster kernel. On the H200 (kernels/NOTES.md, "Session 8")
  * they gained 2-4% at 8k-16k keys, were level at 2k-4k and lost 3% at head dim 128 and 512: each
  * pair then advances through K/V in step, which costs where a tile has few key blocks.
  */
 export const SM90_CLUSTER_MIN_SEQLEN_K = 4096;
+/**
+ * The shortest seqlenK that takes a windowed cluster kernel (`*_window_cluster`). On the H100
+ * (kernels/NOTES.md, "Session 14"), causal: +2-5% at head dim 128, +2-4% at 192 and +4-8% at 256
+ * from 8k keys on, level at 4k, 1-10% slower below.
+ */
+export const SM90_WINDOW_CLUSTER_MIN_SEQLEN_K = 8192;
 
 /**
- * Whether `p` runs on a cluster kernel: dense (not varlen or packed), not windowed (both query
- * blocks of a pair must walk the same key blocks), a head dim of SM90_CLUSTER_HEAD_DIMS, at least
- * SM90_CLUSTER_MIN_SEQLEN_K keys, and an even number of 128-row query blocks, so that no CTA of
- * a pair computes a block past the end (the kernel handles an odd count, but wastes that block;
- * FA3 takes clusters on the same condition), and the build has the kernel.
+ * Whether `p` runs on a cluster kernel: not varlen or packed, a head dim of SM90_CLUSTER_HEAD_DIMS,
+ * at least SM90_CLUSTER_MIN_SEQLEN_K keys (dense) or SM90_WINDOW_CLUSTER_MIN_SEQLEN_K (windowed,
+ * and then without a left window edge: causal, or bounded on the right only, the case measured;
+ * with a left edge the pair's union of key ranges would add a block at each end of short ranges),
+ * an even number of 128-row query blocks, so that no CTA of a pair computes a block past the end
+ * (the kernel handles an odd count, but wastes that block; FA3 takes clusters on the same
+ * condition), and the build has the kernel.
  */
 export function sm90UsesCluster(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
-  if (windowed || group > 0 || p.varlen !== undefined || !SM90_CLUSTER_HEAD_DIMS.includes(compiledHeadDim)) return false;
-  if (p.seqlenK < SM90_CLUSTER_MIN_SEQLEN_K || Math.ceil(p.seqlenQ / sm90BlockM(compiledHeadDim, false)) % CLUSTER_SIZE !== 0) {
+  if (group > 0 || p.varlen !== undefined || !SM90_CLUSTER_HEAD_DIMS.includes(compiledHeadDim)) return false;
+  if (windowed && kernelWindowLeft(p) >= 0) return false;
+  const minKeys = windowed ? SM90_WINDOW_CLUSTER_MIN_SEQLEN_K : SM90_CLUSTER_MIN_SEQLEN_K;
+  if (p.seqlenK < minKeys || Math.ceil(p.seqlenQ / sm90BlockM(compiledHeadDim, windowed)) % CLUSTER_SIZE !== 0) {
     return false;
   }
-  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiledHeadDim, false, false, false, true)) ?? false;
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiledHeadDim, windowed, false, false, true)) ?? false;
 }
 
 const STAGES = 2;
@@ -220,8 +230,9 @@ export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen
  * Entry point name, e.g. attn_fwd_sm90_bf16_hd128_window_varlen (kernels/sm90/attn_fwd_sm90_instances.h),
  * for a compiled head dim. `windowed` selects the kernels with the causal / local mask, `varlen`
  * those for packed sequences (cuSeqlens), `packGqa` those whose tiles hold a whole GQA group
- * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen), `cluster` the dense kernels with
- * two-CTA clusters (attn_fwd_sm90_bf16_hd128_cluster; none of the others), `wide` the windowed
+ * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen), `cluster` the kernels with
+ * two-CTA clusters (attn_fwd_sm90_bf16_hd128_cluster, attn_fwd_sm90_bf16_hd128_window_cluster;
+ * never varlen or packed), `wide` the windowed
  * head-dim-64 kernels with three consumer warpgroups (attn_fwd_sm90_bf16_hd64_window_wide).
  */
 export function sm90KernelName(
@@ -723,15 +734,19 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // fewer units. A unit is a tile, or for the windowed kernels a pair of query blocks
   // (kernels/sm90/tile_scheduler.cuh; PackGQA: always a tile). Varlen: at least one CTA, which
   // finds no tile when every sequence is empty. Cluster kernels: a unit is a pair of query blocks
-  // (even in number here) for the two CTAs of a cluster, and the grid is whole clusters, one per
+  // (even in number here) for the two CTAs of a cluster (windowed: two such pairs, the longer
+  // first, as the windowed kernels pair single blocks), and the grid is whole clusters, one per
   // two SMs (all 66 pairs of the H200's 132 SMs are resident at once: cudaOccupancyMaxActiveClusters
   // in the checker; a device whose SMs do not pair up runs the odd cluster later, as a short tail).
   const device = p.q.device;
   const cluster = sm90UsesCluster(p, d, windowed, group);
   shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster, wide), device);
   const units = workUnits(p, blockM, windowed, group);
+  // A cluster's units: pairs of query blocks (dense), or pairs of those pairs, the longer first
+  // (windowed): the windowed count of pairs, halved and rounded up, per head.
+  const clusterUnits = windowed ? Math.ceil(units / (p.heads * p.batch) / CLUSTER_SIZE) * p.heads * p.batch : units / CLUSTER_SIZE;
   shape.grid = cluster
-    ? gridOf(CLUSTER_SIZE * Math.max(1, Math.min(Math.floor(smCountOf(device) / CLUSTER_SIZE), units / CLUSTER_SIZE)))
+    ? gridOf(CLUSTER_SIZE * Math.max(1, Math.min(Math.floor(smCountOf(device) / CLUSTER_SIZE), clusterUnits)))
     : gridOf(Math.max(1, Math.min(smCountOf(device), units)));
   shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa, wide)]!;
   shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa, wide);

@@ -167,6 +167,14 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   name('no cluster: 9 query blocks', [1, 1100, 4096, 4, 4, 128]);
   name('no cluster: causal', [1, 1024, 4096, 4, 4, 128], { causal: true });
   name('no cluster: hd64', [1, 256, 4096, 2, 2, 64]);
+  // Windowed cluster kernels: no left window edge, seqlenK >= 8192, an even count of query blocks.
+  name('cluster: causal hd128 sk8192', [1, 8192, 8192, 2, 2, 128], { causal: true });
+  name('cluster: causal fp16 hd256 sq256', [1, 256, 8192, 2, 2, 256], { causal: true }, 'float16');
+  name('cluster: right window only hd192', [1, 1024, 8192, 2, 2, 160], { windowSize: [-1, 100] });
+  name('no cluster: causal sk 8191', [1, 8192, 8191, 2, 2, 128], { causal: true });
+  name('no cluster: sliding window', [1, 8192, 8192, 2, 2, 128], { windowSize: [1024, 0] });
+  name('no cluster: causal, 3 query blocks', [1, 300, 8192, 2, 2, 128], { causal: true });
+  name('no cluster: causal hd64', [1, 8192, 8192, 2, 2, 64], { causal: true });
   // Wide kernels (sm90UsesWide): windowed head dim 64 without a left edge, seqlenQ >= 4096, not packed.
   name('wide: causal hd64 sq4096', [1, 4096, 4096, 2, 2, 64], { causal: true });
   name('wide: fp16 hd48 on 64, right window only', [1, 8192, 8192, 2, 2, 48], { windowSize: [-1, 64] }, 'float16');
@@ -194,6 +202,8 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   run('cluster: hd128 sq2048 sk4096 h16', [1, 2048, 4096, 16, 16, 128]);
   run('wide: causal hd64 sq4096 h2', [1, 4096, 4096, 2, 2, 64], { causal: true });
   run('cluster: hd192 sq256 sk4096 h2', [1, 256, 4096, 2, 2, 192]);
+  run('cluster: causal hd128 sq8192 h3', [1, 8192, 8192, 3, 3, 128], { causal: true });
+  run('cluster: causal hd256 sq768 sk8192 b2', [2, 768, 8192, 2, 2, 256], { causal: true });
 
   // Fresh views, then the same tensors four times (first sighting, planned, hit, hit).
   const dims = [2, 4, 32, 128];
