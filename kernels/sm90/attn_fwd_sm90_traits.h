@@ -325,12 +325,12 @@ struct Traits {
   // the 64-column chunks c with c % kClusterSize == r and multicasts them to every CTA of the
   // cluster (MainloopProducer::loadChunksShared). A stage is then free for reloading only once the
   // consumers of every CTA released it, so each consumer warpgroup arrives on the empty barriers of
-  // the whole cluster. Dense (not windowed: equal key ranges), not varlen or PackGQA, warp-specialized
-  // and persistent (TileScheduler hands a cluster pairs of query blocks).
+  // the whole cluster. Not varlen or PackGQA, warp-specialized and persistent (TileScheduler hands
+  // a cluster pairs of query blocks; windowed ones walk the union of the pair's key ranges).
   static constexpr int kClusterSize = kClusterOverride == 0 ? 1 : kClusterOverride;
   static_assert(kClusterSize == 1 || kClusterSize == 2, "clusters of one or two CTAs");
-  // Windowed clusters (checker experiments, session 14): both CTAs walk the union of their key
-  // ranges (keyBlockRange) in pairs of query-block groups (TileScheduler).
+  // Windowed clusters (the production `_window_cluster` kernels, session 14): both CTAs walk the
+  // union of their key ranges (keyBlockRange), in pairs of query-block groups (TileScheduler).
   static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ && !kSnakeOrder &&
                                       !kNextTileBeforeEpilogue),
                 "clusters: persistent warp-specialized kernels (not varlen, packed or snake) with the per-tile loop only");

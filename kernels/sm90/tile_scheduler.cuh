@@ -27,7 +27,7 @@
 // Clusters (T::kClusterSize > 1, 1-D along x: the cluster's CTAs are consecutive blockIdx.x): a
 // unit is kClusterSize adjacent query blocks of one (head, batch), one per CTA of the cluster, and
 // cluster c runs units c, c + G / kClusterSize, ... (the grid is a multiple of the cluster size).
-// Windowed clusters (checker experiments, session 14): the groups of kClusterSize adjacent blocks
+// Windowed clusters (the `_window_cluster` kernels, session 14): the groups of kClusterSize adjacent blocks
 // are paired as single blocks are above, (G-1-u, u) the longer first, and both CTAs of a group walk
 // the union of their key ranges (keyBlockRange), so the K/V blocks they share are multicast; a CTA
 // masks the blocks outside its own range entirely (causal: one block per pair of tiles).
