@@ -164,7 +164,11 @@ export const SM90_WINDOW_CLUSTER_MIN_SEQLEN_K = 8192;
  */
 export function sm90UsesCluster(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
   if (group > 0 || p.varlen !== undefined || !SM90_CLUSTER_HEAD_DIMS.includes(compiledHeadDim)) return false;
-  if (windowed && kernelWindowLeft(p) >= 0) return false;
+  // The windowed cluster kernels are built and passed the checker on the H100 (kernels/NOTES.md,
+  // "Session 14"), but no GPU was lent after they were wired in, so the suite has not run them
+  // through this launcher yet: windowed problems stay on the one-CTA kernels until it has.
+  if (windowed) return false;
+  if (kernelWindowLeft(p) >= 0) return false;
   const minKeys = windowed ? SM90_WINDOW_CLUSTER_MIN_SEQLEN_K : SM90_CLUSTER_MIN_SEQLEN_K;
   if (p.seqlenK < minKeys || Math.ceil(p.seqlenQ / sm90BlockM(compiledHeadDim, windowed)) % CLUSTER_SIZE !== 0) {
     return false;
