@@ -120,7 +120,8 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     // Clusters of two: whole clusters, at most one per two SMs (66), one per pair of query blocks.
     'cluster: hd128 sq2048 sk4096 h16': launch('attn_fwd_sm90_bf16_hd128_cluster', 2 * 66, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
     'cluster: hd192 sq256 sk4096 h2': launch('attn_fwd_sm90_bf16_hd192_cluster', 2 * 2, smem2(192, 112, false), [64, 128, 1, 1], 112, [64, 64, 1, 1]),
-    // Windowed problems stay on the one-CTA kernels for now (sm90UsesCluster): pairs of query blocks.
+    // Windowed problems stay on the one-CTA kernels for now (SM90_WINDOW_CLUSTER_DISPATCH): pairs of
+    // query blocks. With the cluster kernels: 2 x 48 and 2 x 8 CTAs (a cluster's unit is two pairs).
     'cluster: causal hd128 sq8192 h3': launch('attn_fwd_sm90_bf16_hd128_window', 32 * 3, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
     'cluster: causal hd256 sq768 sk8192 b2': launch('attn_fwd_sm90_bf16_hd256_window', 3 * 2 * 2, smem2(256, 80, false), [64, 128, 1, 1], 80, [64, 64, 1, 1]),
     // Wide: 512 threads (three consumer warpgroups), 192-row Q and O tiles, 96-key K/V tiles; units
