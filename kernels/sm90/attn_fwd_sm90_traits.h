@@ -331,9 +331,11 @@ struct Traits {
   static_assert(kClusterSize == 1 || kClusterSize == 2, "clusters of one or two CTAs");
   // Windowed clusters (the production `_window_cluster` kernels, session 14): both CTAs walk the
   // union of their key ranges (keyBlockRange), in pairs of query-block groups (TileScheduler).
-  static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ && !kSnakeOrder &&
-                                      !kNextTileBeforeEpilogue),
-                "clusters: persistent warp-specialized kernels (not varlen, packed or snake) with the per-tile loop only");
+  // (The next tile's first S GEMM before the epilogue, kNextTileBeforeEpilogue, is allowed with
+  // clusters since session 14 for the checker's `_bnd_both_cluster` experiments: the next tile's K
+  // halves come from both producers once both CTAs released the stage, as within a tile.)
+  static_assert(kClusterSize == 1 || (kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ && !kSnakeOrder),
+                "clusters: persistent warp-specialized kernels (not varlen, packed or snake)");
   // Instruction issue (session 10, after ncu set FlashAttention-3's SASS beside ours; kernels/NOTES.md,
   // "Session 10" and "Session 11"), bits, production default kIssueDefault (0: neither; on the H100
   // both together measured within the run-to-run noise of production, -5% to +7% point by point,

@@ -278,7 +278,9 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000004, attn_fwd_sm90_x_bf16_hd128_p4_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 250000000, attn_fwd_sm90_x_bf16_hd128_sum4_cluster) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 200000000, attn_fwd_sm90_x_bf16_hd64_window_cluster) \
-  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 200000000, attn_fwd_sm90_x_bf16_hd64_window_wide_cluster)
+  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 200000000, attn_fwd_sm90_x_bf16_hd64_window_wide_cluster) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_bnd_both_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
