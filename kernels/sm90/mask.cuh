@@ -27,16 +27,11 @@ __device__ __forceinline__ BlockRange keyBlockRange(const AttnFwdSm90Params& p, 
     const int offset = tile.seqlenK - tile.seqlenQ;  // bottom-right alignment
     // Query positions of the tile (PackGQA: the R positions every packed head shares).
     const int rowsPerHead = tileRowsPerHead<T>(p);
-    int firstRow = tile.mBlock * rowsPerHead;
-    int lastRow = min(firstRow + rowsPerHead, tile.seqlenQ) - 1;
-    if constexpr (T::kClusterSize > 1) {
-      // Clusters: the union of the cluster's adjacent query blocks' ranges, the same for each of
-      // its CTAs (they walk the same key blocks; the mask keeps each CTA to its own keys). A CTA
-      // past the last query block (odd count) takes the range of the blocks before it.
-      const int first = tile.mBlock / T::kClusterSize * T::kClusterSize;
-      firstRow = first * rowsPerHead;
-      lastRow = min((first + T::kClusterSize) * rowsPerHead, tile.seqlenQ) - 1;
-    }
+    // Clusters: the union of the cluster's kClusterSize adjacent query blocks' ranges, the same for
+    // each of its CTAs (they walk the same key blocks; the mask keeps each CTA to its own keys). A
+    // CTA past the last query block (odd count) takes the range of the blocks before it.
+    const int firstRow = tile.mBlock / T::kClusterSize * T::kClusterSize * rowsPerHead;
+    const int lastRow = min(firstRow + T::kClusterSize * rowsPerHead, tile.seqlenQ) - 1;
     if (p.windowRight >= 0) nMax = min(nMax, floorDiv(lastRow + offset + p.windowRight, T::kBlockN) + 1);
     if (p.windowLeft >= 0) nMin = max(0, floorDiv(firstRow + offset - p.windowLeft, T::kBlockN));
   }

@@ -107,17 +107,16 @@ struct TileScheduler {
     } else {
       mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
       heads = p.heads;
-      if constexpr (T::kWindowed && T::kClusterSize > 1) {
-        unitsPerHb = ((mBlocks + T::kClusterSize - 1) / T::kClusterSize + 1) / 2;
-      } else {
-        unitsPerHb = T::kWindowed && !T::kSnakeOrder ? (mBlocks + 1) / 2
-                                                     : (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
-      }
+      unitsPerHb = T::kWindowed && !T::kSnakeOrder ? (groups() + 1) / 2 : groups();
     }
     numUnits = unitsPerHb * heads * p.batch;
     unit = T::kPersistent && !T::kSnakeOrder ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
     second = 0;
   }
+
+  // Groups of kClusterSize adjacent query blocks per (head, batch), one block per CTA of a
+  // cluster (the query blocks themselves without clusters).
+  __device__ __forceinline__ int groups() const { return (mBlocks + T::kClusterSize - 1) / T::kClusterSize; }
 
   // Snake order: the tile of round `unit`, forwards in even rounds and backwards in odd ones.
   __device__ __forceinline__ int index() const {
@@ -141,8 +140,7 @@ struct TileScheduler {
     }
     if constexpr (T::kWindowed && !T::kPackGqa) {
       const int u = unit % unitsPerHb;
-      const int groups = T::kClusterSize > 1 ? (mBlocks + T::kClusterSize - 1) / T::kClusterSize : mBlocks;
-      if (!second && groups - 1 - u != u) {  // the pair's lower block (group) is next
+      if (!second && groups() - 1 - u != u) {  // the pair's lower block (group) is next
         second = 1;
         return;
       }
@@ -169,16 +167,11 @@ struct TileScheduler {
     const int hb = unit / unitsPerHb;
     const int u = unit - hb * unitsPerHb;
     if constexpr (T::kPackGqa) return Tile{u, hb % heads * p.headGroup, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
-    // Clusters: CTA r of the cluster takes query block kClusterSize u + r; past the last block (an
-    // odd count) it still runs the key loop for the loads it shares, and stores nothing (epilogue.cuh).
-    if constexpr (T::kWindowed && T::kClusterSize > 1) {
-      // Windowed clusters: a unit is the pair of groups (G-1-u, u) of kClusterSize adjacent query
-      // blocks, the longer group first; CTA r takes block r of each group.
-      const int groups = (mBlocks + T::kClusterSize - 1) / T::kClusterSize;
-      const int m = (second ? u : groups - 1 - u) * T::kClusterSize + clusterRank<T>();
-      return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
-    }
-    const int m = T::kWindowed ? (second ? u : mBlocks - 1 - u) : u * T::kClusterSize + clusterRank<T>();
+    // Clusters: CTA r of the cluster takes query block kClusterSize g + r of group g; past the last
+    // block (an odd count) it still runs the key loop for the loads it shares, and stores nothing
+    // (epilogue.cuh). Windowed: unit u is the pair of groups (G-1-u, u), the longer first.
+    const int g = T::kWindowed ? (second ? u : groups() - 1 - u) : u;
+    const int m = g * T::kClusterSize + clusterRank<T>();
     return Tile{m, hb % heads, hb / heads, 0, 0, p.seqlenQ, p.seqlenK};
   }
 };
