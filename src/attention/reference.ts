@@ -377,19 +377,16 @@ function makeRowLowPrecision(opts: ResolvedAttention, dtype: NaiveDType, headDim
       s[j + 2] = a2;
       s[j + 3] = a3;
     }
-    for (let i = 0; i < j; i++) {
-      let x = f(s[i]! * scale);
-      if (cap > 0) x = f(cap * f(Math.tanh(f(x / cap))));
-      s[i] = x;
-      m = Math.max(m, x);
-    }
     for (; j < count; j++) {
       const kOff = ((kRow0 + j) * headsKV + kvHead) * d;
       let dot = 0;
       for (let c = 0; c < d; c++) dot = f(dot + q[qOff + c]! * k[kOff + c]!);
-      let x = f(dot * scale);
+      s[j] = dot;
+    }
+    for (let i = 0; i < count; i++) {
+      let x = f(s[i]! * scale);
       if (cap > 0) x = f(cap * f(Math.tanh(f(x / cap))));
-      s[j] = x;
+      s[i] = x;
       m = Math.max(m, x);
     }
     let sum = 0;

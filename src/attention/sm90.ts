@@ -157,15 +157,16 @@ export const SM90_WINDOW_CLUSTER_MIN_SEQLEN_K = 8192;
  * built and passed the checker's acceptance check on the H100 (132 of 132 problems, racecheck
  * clean), but no GPU run of the test suite has sent them through this launcher yet (session 14 had
  * no device time left for it). Turning it on: this constant, and the expected kernel names in
- * test/attention-sm90.test.ts and test/sm90-fake-driver.test.ts (their `_window_cluster` cases).
+ * test/attention-sm90-long.test.ts and test/sm90-fake-driver.test.ts (their `_window_cluster` cases).
  */
 export const SM90_WINDOW_CLUSTER_DISPATCH = false;
 
 /**
  * Whether `p` runs on a cluster kernel: not varlen or packed, a head dim of SM90_CLUSTER_HEAD_DIMS,
  * at least SM90_CLUSTER_MIN_SEQLEN_K keys (dense) or SM90_WINDOW_CLUSTER_MIN_SEQLEN_K (windowed,
- * only with SM90_WINDOW_CLUSTER_DISPATCH, and then without a left window edge: causal, or bounded on the right only, the case measured;
- * with a left edge the pair's union of key ranges would add a block at each end of short ranges),
+ * only with SM90_WINDOW_CLUSTER_DISPATCH, and then without a left window edge: causal, or bounded
+ * on the right only, the case measured; with a left edge the pair's union of key ranges would add
+ * a block at each end of short ranges),
  * an even number of 128-row query blocks, so that no CTA of a pair computes a block past the end
  * (the kernel handles an odd count, but wastes that block; FA3 takes clusters on the same
  * condition), and the build has the kernel.
