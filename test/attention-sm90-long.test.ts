@@ -23,17 +23,16 @@ gpuTest('sm90: the cluster kernels (two CTAs sharing K/V by multicast) at 4096 k
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 129 + 128, sk: 4096, heads: 1, headsKV: 1, d: 128, kernel: 'attn_fwd_sm90_bf16_hd128' });
 });
 
-gpuTest('sm90: long causal problems (8192 keys and more, few query blocks): the shapes of the windowed cluster kernels', (t) => {
+gpuTest('sm90: the windowed cluster kernels (causal, two CTAs sharing K/V by multicast) from 8192 keys', (t) => {
   if (!requireSm90(t)) return;
-  // The shapes sm90UsesCluster gives the windowed cluster kernels once SM90_WINDOW_CLUSTER_DISPATCH
-  // is on (no left window edge, head dims 128-256, seqlenK >= 8192, an even count of 128-row
-  // blocks); until then they run on the one-CTA kernels named here. On the cluster kernels both
-  // CTAs of a pair walk the union of their key ranges, so the lower block's first key block is
-  // wholly masked for it; 4-6 blocks make two or three pairs per head, dealt two to a cluster unit
-  // (the longer first). softcap, GQA, a right-only window, head dim 160 on 192, rows past seqlenQ.
-  checkCase({ dtype: 'bfloat16', batch: 1, sq: 512, sk: 8192, heads: 2, headsKV: 2, d: 128, opts: { causal: true }, kernel: 'attn_fwd_sm90_bf16_hd128_window' });
-  checkCase({ dtype: 'float16', batch: 1, sq: 700, sk: 9000, heads: 1, headsKV: 1, d: 256, opts: { causal: true, softcap: 30 }, kernel: 'attn_fwd_sm90_fp16_hd256_window' });
-  checkCase({ dtype: 'bfloat16', batch: 1, sq: 500, sk: 8192, heads: 2, headsKV: 1, d: 160, opts: { windowSize: [-1, 100] }, kernel: 'attn_fwd_sm90_bf16_hd192_window' });
+  // sm90UsesCluster, windowed: no left window edge, head dims 128-256, seqlenK >= 8192, an even
+  // count of 128-row blocks. Both CTAs of a pair walk the union of their key ranges, so the lower
+  // block's first key block is wholly masked for it; 4-6 blocks make two or three pairs per head,
+  // dealt two to a cluster unit (the longer first). softcap, GQA, a right-only window, head dim 160
+  // on 192, rows past seqlenQ in the last block.
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 512, sk: 8192, heads: 2, headsKV: 2, d: 128, opts: { causal: true }, kernel: 'attn_fwd_sm90_bf16_hd128_window_cluster' });
+  checkCase({ dtype: 'float16', batch: 1, sq: 700, sk: 9000, heads: 1, headsKV: 1, d: 256, opts: { causal: true, softcap: 30 }, kernel: 'attn_fwd_sm90_fp16_hd256_window_cluster' });
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 500, sk: 8192, heads: 2, headsKV: 1, d: 160, opts: { windowSize: [-1, 100] }, kernel: 'attn_fwd_sm90_bf16_hd192_window_cluster' });
   // An odd block count, or a left window edge, stays on the one-CTA kernel.
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 384, sk: 8192, heads: 1, headsKV: 1, d: 128, opts: { causal: true }, kernel: 'attn_fwd_sm90_bf16_hd128_window' });
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 256, sk: 8192, heads: 1, headsKV: 1, d: 128, opts: { windowSize: [2000, 0] }, kernel: 'attn_fwd_sm90_bf16_hd128_window' });

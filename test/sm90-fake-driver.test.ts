@@ -87,9 +87,9 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     'no cluster: 9 query blocks': 'attn_fwd_sm90_bf16_hd128',
     'no cluster: causal': 'attn_fwd_sm90_bf16_hd128_window',
     'no cluster: hd64': 'attn_fwd_sm90_bf16_hd64',
-    'cluster: causal hd128 sk8192': 'attn_fwd_sm90_bf16_hd128_window',
-    'cluster: causal fp16 hd256 sq256': 'attn_fwd_sm90_fp16_hd256_window',
-    'cluster: right window only hd192': 'attn_fwd_sm90_bf16_hd192_window',
+    'cluster: causal hd128 sk8192': 'attn_fwd_sm90_bf16_hd128_window_cluster',
+    'cluster: causal fp16 hd256 sq256': 'attn_fwd_sm90_fp16_hd256_window_cluster',
+    'cluster: right window only hd192': 'attn_fwd_sm90_bf16_hd192_window_cluster',
     'no cluster: causal sk 8191': 'attn_fwd_sm90_bf16_hd128_window',
     'no cluster: sliding window': 'attn_fwd_sm90_bf16_hd128_window',
     'no cluster: causal, 3 query blocks': 'attn_fwd_sm90_bf16_hd128_window',
@@ -120,10 +120,11 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     // Clusters of two: whole clusters, at most one per two SMs (66), one per pair of query blocks.
     'cluster: hd128 sq2048 sk4096 h16': launch('attn_fwd_sm90_bf16_hd128_cluster', 2 * 66, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
     'cluster: hd192 sq256 sk4096 h2': launch('attn_fwd_sm90_bf16_hd192_cluster', 2 * 2, smem2(192, 112, false), [64, 128, 1, 1], 112, [64, 64, 1, 1]),
-    // Windowed problems stay on the one-CTA kernels for now (SM90_WINDOW_CLUSTER_DISPATCH): pairs of
-    // query blocks. With the cluster kernels: 2 x 48 and 2 x 8 CTAs (a cluster's unit is two pairs).
-    'cluster: causal hd128 sq8192 h3': launch('attn_fwd_sm90_bf16_hd128_window', 32 * 3, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
-    'cluster: causal hd256 sq768 sk8192 b2': launch('attn_fwd_sm90_bf16_hd256_window', 3 * 2 * 2, smem2(256, 80, false), [64, 128, 1, 1], 80, [64, 64, 1, 1]),
+    // Windowed clusters (SM90_WINDOW_CLUSTER_DISPATCH): a cluster's unit is two pairs of query
+    // blocks, so 16 per head at 64 blocks, min(66, 16 x 3) = 48 clusters; 768 rows are 6 blocks,
+    // 3 pairs, 2 units per (head, batch): 8 clusters.
+    'cluster: causal hd128 sq8192 h3': launch('attn_fwd_sm90_bf16_hd128_window_cluster', 2 * 48, smem2(128, 128, true), [64, 128, 1, 1], 128, [64, 64, 1, 1]),
+    'cluster: causal hd256 sq768 sk8192 b2': launch('attn_fwd_sm90_bf16_hd256_window_cluster', 2 * 8, smem2(256, 80, false), [64, 128, 1, 1], 80, [64, 64, 1, 1]),
     // Wide: 512 threads (three consumer warpgroups), 192-row Q and O tiles, 96-key K/V tiles; units
     // are pairs of 192-row query blocks: ceil(ceil(4096 / 192) / 2) = 11 per head, 2 heads.
     'wide: causal hd64 sq4096 h2': {

@@ -159,7 +159,7 @@ export const SM90_WINDOW_CLUSTER_MIN_SEQLEN_K = 8192;
  * no device time left for it). Turning it on: this constant, and the expected kernel names in
  * test/attention-sm90-long.test.ts and test/sm90-fake-driver.test.ts (their `_window_cluster` cases).
  */
-export const SM90_WINDOW_CLUSTER_DISPATCH = false;
+export const SM90_WINDOW_CLUSTER_DISPATCH = true;
 
 /**
  * Whether `p` runs on a cluster kernel: not varlen or packed, a head dim of SM90_CLUSTER_HEAD_DIMS,

@@ -167,8 +167,8 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   name('no cluster: 9 query blocks', [1, 1100, 4096, 4, 4, 128]);
   name('no cluster: causal', [1, 1024, 4096, 4, 4, 128], { causal: true });
   name('no cluster: hd64', [1, 256, 4096, 2, 2, 64]);
-  // Windowed cluster kernels (no left window edge, seqlenK >= 8192, an even count of query blocks):
-  // off for now (SM90_WINDOW_CLUSTER_DISPATCH), so these stay on the one-CTA kernels.
+  // Windowed cluster kernels (SM90_WINDOW_CLUSTER_DISPATCH): no left window edge, seqlenK >= 8192,
+  // an even count of query blocks.
   name('cluster: causal hd128 sk8192', [1, 8192, 8192, 2, 2, 128], { causal: true });
   name('cluster: causal fp16 hd256 sq256', [1, 256, 8192, 2, 2, 256], { causal: true }, 'float16');
   name('cluster: right window only hd192', [1, 1024, 8192, 2, 2, 160], { windowSize: [-1, 100] });
