@@ -297,8 +297,11 @@ struct Traits {
   //    specialization: the consumer-issued loads keep their own order).
   // kBoundaryOverride (checker experiments): 1 + bits, bit 0 early release, bit 1 next tile first,
   // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs).
-  // Production keeps both off: neither measured a gain that holds (kernels/NOTES.md, "Session 7").
-  static constexpr int kBoundaryModeDefault = 0;
+  // Session 7 (H200, the earlier loop) measured neither as a gain that holds. With FA3's loop
+  // (kFa3Loop), early release measured +3-5% at 512 keys and +1% at 1k on the H100 (session 15,
+  // `_hd128_bnd_earlyq`), so the dense one-CTA head-dim-128 kernels take it; the cluster kernels
+  // (4096 keys and more) and the windowed ones keep mode 0 (not measured alone there).
+  static constexpr int kBoundaryModeDefault = kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
   static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
   static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && (kBoundaryMode & 1) != 0;
   static constexpr bool kNextTileBeforeEpilogue =
