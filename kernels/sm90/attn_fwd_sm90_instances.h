@@ -76,7 +76,7 @@
 // host takes them for long keys only (sm90UsesCluster in src/attention/sm90.ts). Windowed (session
 // 14; FA3 does not cluster causal): both CTAs of a pair of adjacent query blocks walk the union of
 // their key ranges (keyBlockRange), the lower block masking the one block above its diagonal;
-// on the H100, causal +2-5% (head dim 128), +2-4% (192) and +4-8% (256) at 8k-16k keys, level at
+// on the H100, causal +1-5% (head dim 128), +1-4% (192) and +4-8% (256) at 8k-16k keys, level at
 // 4k, -1% to -10% below, so the host rule takes them without a left window edge from
 // SM90_WINDOW_CLUSTER_MIN_SEQLEN_K keys on, once SM90_WINDOW_CLUSTER_DISPATCH is on (off until the
 // GPU test suite has run them through the launcher). Declared with __cluster_dims__(2, 1, 1): the grid is a

@@ -148,16 +148,16 @@ const CLUSTER_SIZE = 2;
 export const SM90_CLUSTER_MIN_SEQLEN_K = 4096;
 /**
  * The shortest seqlenK that takes a windowed cluster kernel (`*_window_cluster`). On the H100
- * (kernels/NOTES.md, "Session 14"), causal: +2-5% at head dim 128, +2-4% at 192 and +4-8% at 256
+ * (kernels/NOTES.md, "Session 14"), causal: +1-5% at head dim 128, +1-4% at 192 and +4-8% at 256
  * from 8k keys on, level at 4k, 1-10% slower below.
  */
 export const SM90_WINDOW_CLUSTER_MIN_SEQLEN_K = 8192;
 /**
- * Whether windowed problems may take the windowed cluster kernels. Off for now: the kernels are
- * built and passed the checker's acceptance check on the H100 (132 of 132 problems, racecheck
- * clean), but no GPU run of the test suite has sent them through this launcher yet (session 14 had
- * no device time left for it). Turning it on: this constant, and the expected kernel names in
- * test/attention-sm90-long.test.ts and test/sm90-fake-driver.test.ts (their `_window_cluster` cases).
+ * Whether windowed problems may take the windowed cluster kernels: on since session 15, when the GPU
+ * suite sent them through this launcher on the H100 (commit 51dba47: 428 tests, 0 fail; the
+ * checker's acceptance check had passed 132 of 132 problems, racecheck clean). Turning it off: this
+ * constant, and the expected kernel names in test/attention-sm90-long.test.ts and
+ * test/sm90-fake-driver.test.ts (their `_window_cluster` cases).
  */
 export const SM90_WINDOW_CLUSTER_DISPATCH = true;
 
