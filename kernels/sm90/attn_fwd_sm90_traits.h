@@ -298,8 +298,8 @@ struct Traits {
   // kBoundaryOverride (checker experiments): 1 + bits, bit 0 early release, bit 1 next tile first,
   // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs).
   // Session 7 (H200, the earlier loop) measured neither as a gain that holds. With FA3's loop
-  // (kFa3Loop), early release measured +3-5% at 512 keys and +1% at 1k on the H100 (session 15,
-  // `_hd128_bnd_earlyq`), so the dense one-CTA head-dim-128 kernels take it; the cluster kernels
+  // (kFa3Loop), early release measured +3-5% at 512 and 2k keys, mixed at 1k, on the H100 (session
+  // 15, `_hd128_bnd_earlyq`), so the dense one-CTA head-dim-128 kernels take it; the cluster kernels
   // (4096 keys and more) and the windowed ones keep mode 0 (not measured alone there).
   static constexpr int kBoundaryModeDefault = kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
   static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
