@@ -78,8 +78,8 @@
 // their key ranges (keyBlockRange), the lower block masking the one block above its diagonal;
 // on the H100, causal +1-5% (head dim 128), +1-4% (192) and +4-8% (256) at 8k-16k keys, level at
 // 4k, -1% to -10% below, so the host rule takes them without a left window edge from
-// SM90_WINDOW_CLUSTER_MIN_SEQLEN_K keys on, once SM90_WINDOW_CLUSTER_DISPATCH is on (off until the
-// GPU test suite has run them through the launcher). Declared with __cluster_dims__(2, 1, 1): the grid is a
+// SM90_WINDOW_CLUSTER_MIN_SEQLEN_K keys on (SM90_WINDOW_CLUSTER_DISPATCH, on since the GPU test
+// suite ran them through the launcher, session 15). Declared with __cluster_dims__(2, 1, 1): the grid is a
 // whole number of clusters. Columns: element type, head dim, windowed, entry name.
 #define ATTN_FWD_SM90_CLUSTER_TRAITS(Element, kHeadDim, kWindowed)                                                 \
   fa::sm90::Traits<Element, kHeadDim, kWindowed, true, true, true, 0, 0, true, 0, false, 0, 0, true, false, false, 0, \
