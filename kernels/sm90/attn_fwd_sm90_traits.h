@@ -2,6 +2,7 @@
 // split, shared-memory layout, named-barrier ids, and the K/V pipeline state.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include "common/mbarrier.cuh"
@@ -72,7 +73,7 @@ template <typename Element_, int kHeadDim_, bool kWindowed_, bool kIntraWgOverla
           int kWaitOverride = 0, bool kWarpSpecialized_ = true, bool kPackGqa_ = false, bool kLeanMask_ = false,
           int kRescaleOverride = 0, bool kSpeculativeExp_ = false, int kMaxOverride = 0,
           int kBoundaryOverride = 0, int kRowSumOverride = 0, int kClusterOverride = 0, int kIssueOverride = 0,
-          int kScheduleOverride = 0, int kLoopOverride = 0>
+          int kScheduleOverride = 0, int kLoopOverride = 0, int kExpOverride = 0>
 struct Traits {
   using Element = Element_;
   static_assert(sizeof(Element) == 2, "16-bit inputs only (fp8 needs V transposed in shared memory)");
@@ -321,6 +322,16 @@ struct Traits {
   static constexpr bool kNoFaddRowSum = (kRowSumMode & 1) != 0;
   static constexpr bool kOnesRowSum = (kRowSumMode & 2) != 0;
   static constexpr int kRowSumChains = (kRowSumMode & 4) != 0 ? 4 : 1;
+  // Exponentials on the FMA pipe (checker experiments `_pexp<n>`; kExpOverride = n + 10 x degree):
+  // of every 8 column pairs of a row, the first n take 2^x from ex2Poly (kernels/common/fast_math.cuh)
+  // instead of the MUFU unit, which two consumer warps of an SM sub-partition share (8 cycles a warp
+  // instruction: 512 cycles of each warp's 64 exponentials per key block at head dim 128; ncu put
+  // our loop's MUFU samples at 1.5x FA3's, NOTES "Session 13"). The polynomial's degree: 3 for
+  // bfloat16, 4 for float16 unless the tens digit says otherwise.
+  static constexpr int kPolyExpOf8 = kExpOverride % 10;
+  static_assert(kPolyExpOf8 <= 8, "at most 8 of 8 column pairs");
+  static constexpr int kPolyExpDegree =
+      kExpOverride / 10 % 10 != 0 ? kExpOverride / 10 % 10 : (std::is_same<Element_, __half>::value ? 4 : 3);
   // CTAs per cluster along the query blocks (FA3's ClusterM; kClusterOverride: 2 in the production
   // `_cluster` kernels, ATTN_FWD_SM90_CLUSTER_INSTANCES, and in checker experiments): the
   // kClusterSize CTAs of a cluster take adjacent query blocks of one (head, batch), which walk the

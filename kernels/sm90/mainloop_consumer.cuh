@@ -46,7 +46,8 @@ struct MainloopConsumer {
   static constexpr int kAccO = T::kHeadDim / 2;  // O fragment: 64 x headDim
   static constexpr int kQkSteps = T::kHeadDim / 16;
   static constexpr int kPvSteps = T::kBlockN / 16;
-  using Softmax = OnlineSoftmax<kAccS, T::kRescaleMode, T::kSplitMax, T::kNoFaddRowSum, T::kRowSumChains>;
+  using Softmax = OnlineSoftmax<kAccS, T::kRescaleMode, T::kSplitMax, T::kNoFaddRowSum, T::kRowSumChains,
+                                T::kPolyExpOf8, T::kPolyExpDegree>;
   static constexpr uint32_t kRowBytes = 128;              // one swizzled chunk row
   static constexpr uint32_t kSwizzleAtomBytes = 8 * 128;  // 8 rows: the SBO of every descriptor here
 

@@ -40,7 +40,10 @@ constexpr float kSpeculativeSumBound = 4096.f;
 // kAcc / 16 + 2 FMNMX before the shuffles instead of kAcc / 4 + 1); the result is the same value.
 // kSumChains (checker experiments): a block's row sum over that many interleaved partial sums
 // instead of one FADD chain (the same terms, added in another order).
-template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false, bool kNoSum = false, int kSumChains = 1>
+// kPolyExpOf8 (checker experiments): of every 8 consecutive column pairs of a row, the first
+// kPolyExpOf8 take their exponentials from ex2Poly<kPolyDegree> (FMA pipe) instead of the MUFU.
+template <int kAcc, int kRescaleMode = 0, bool kSplitMax = false, bool kNoSum = false, int kSumChains = 1,
+          int kPolyExpOf8 = 0, int kPolyDegree = 3>
 struct OnlineSoftmax {
   float rowMax[2];  // in score units; -inf while the row has seen no visible key
   float rowSum[2];  // this thread's partial sum of p (rescaled to the current max)
@@ -103,7 +106,12 @@ struct OnlineSoftmax {
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         float& x = s[4 * j + 2 * h + e];
-        x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
+        if constexpr (kPolyExpOf8 > 0) {
+          x = j % 8 < kPolyExpOf8 ? ex2Poly<kPolyDegree>(fmaf(x, scaleLog2, -mScaled))
+                                  : ex2Approx(fmaf(x, scaleLog2, -mScaled));
+        } else {
+          x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
+        }
         if constexpr (!kNoSum) part[j % kSumChains] += x;
       }
 #pragma unroll

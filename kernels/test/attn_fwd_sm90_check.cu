@@ -93,7 +93,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // kLoopOverride: 1 + bits, bit 0 O's rescale in the next block's turn (Traits::kRescaleInTurn,
 // `_rit`), bit 1 no mask test in dense steady blocks (`_nm`), bit 2 the softcap chosen outside
 // the key loop (`_cap`), bit 3 masked and unmasked steady blocks in two loops (`_maskloop`); the
-// last field, so it may take two digits), name.
+// field that may take two digits); + 10000000000000 x kExpOverride: n + 10 x degree, of every 8
+// column pairs the first n take their exponentials from the FMA-pipe polynomial (`_pexp<n>`,
+// Traits::kPolyExpOf8; degree 0: 3 for bfloat16, 4 for float16), name.
 #define FA_EXPERIMENTS(X)                                                                    \
   X(__nv_bfloat16, 128, false, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_aliaso)         \
   X(__nv_bfloat16, 128, true, 0, 0, false, 0, 0, attn_fwd_sm90_x_bf16_hd128_window_aliaso)   \
@@ -212,11 +214,22 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302000000036, attn_fwd_sm90_x_bf16_hd128_window_fa3like_maskloop_p6) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 50000000, attn_fwd_sm90_x_bf16_hd128_window_sum4)                    \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 50000000, attn_fwd_sm90_x_bf16_hd64_window_sum4)                      \
-  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)      \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd128_bnd_none)                  \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 702002000031, attn_fwd_sm90_x_bf16_hd64_fa3like_bnd_earlyq)     \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd128_pexp2)              \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 10000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp1)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp2)        \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 40000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp4)        \
+  X(__half, 128, true, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_fp16_hd128_window_pexp2)               \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd64_pexp2)                \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd64_window_pexp2)          \
+  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 20000000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_pexp2)    \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd256_window_pexp2)
 #define FA_X_TRAITS(E, D, W, N, S, SO, WG, P)                                                                 \
   fa::sm90::Traits<E, D, W, true, true, true, N, S, SO, WG, false, P % 10, P / 10 % 10, true, false, (P / 100 % 10) != 0, \
                    P / 1000 % 10, (P / 10000 % 10) != 0, P / 100000 % 10, P / 1000000 % 10, P / 10000000 % 10,  \
-                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10, P / 100000000000>
+                   P / 100000000 % 10, P / 1000000000 % 10, P / 10000000000 % 10, P / 100000000000 % 100, P / 10000000000000>
 #define FA_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                                \
   extern "C" __global__ void __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1)        \
       name(const __grid_constant__ AttnFwdSm90Params p) {                                                   \
@@ -280,7 +293,21 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 200000000, attn_fwd_sm90_x_bf16_hd64_window_cluster) \
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 200000000, attn_fwd_sm90_x_bf16_hd64_window_wide_cluster) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_bnd_both_cluster)
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_bnd_both_cluster) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 10000200000000, attn_fwd_sm90_x_bf16_hd128_pexp1_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd128_pexp2_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 30000200000000, attn_fwd_sm90_x_bf16_hd128_pexp3_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 40000200000000, attn_fwd_sm90_x_bf16_hd128_pexp4_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 80000200000000, attn_fwd_sm90_x_bf16_hd128_pexp8_cluster)   \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 420000200000000, attn_fwd_sm90_x_bf16_hd128_pexp2d4_cluster) \
+  X(__half, 128, false, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_fp16_hd128_pexp2_cluster)          \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 10000200000000, attn_fwd_sm90_x_bf16_hd128_window_pexp1_cluster) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd128_window_pexp2_cluster) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 30000200000000, attn_fwd_sm90_x_bf16_hd128_window_pexp3_cluster) \
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd192_window_pexp2_cluster) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd256_pexp2_cluster)   \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 40000200000000, attn_fwd_sm90_x_bf16_hd256_pexp4_cluster)   \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd256_window_pexp2_cluster)
 #define FA_CLUSTER_EXPERIMENT_KERNEL(E, D, W, N, S, SO, WG, P, name)                                             \
   extern "C" __global__ void __cluster_dims__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kClusterSize, 1, 1)         \
       __launch_bounds__(FA_X_TRAITS(E, D, W, N, S, SO, WG, P)::kThreads, 1) name(const __grid_constant__ AttnFwdSm90Params p) { \
