@@ -183,3 +183,9 @@ ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_ATTN_FWD_SM90_CLUSTER_KERNEL)
     fa::sm90::attnFwdSm90<ATTN_FWD_SM90_WIDE_TRAITS(Element)>(p);                                    \
   }
 ATTN_FWD_SM90_WIDE_INSTANCES(FA_ATTN_FWD_SM90_WIDE_KERNEL)
+#define FA_ATTN_FWD_SM90_SHORT_KERNEL(Element, name)                                                  \
+  extern "C" __global__ void __launch_bounds__(ATTN_FWD_SM90_SHORT_TRAITS(Element)::kThreads, 1)     \
+      name(const __grid_constant__ AttnFwdSm90Params p) {                                           \
+    fa::sm90::attnFwdSm90<ATTN_FWD_SM90_SHORT_TRAITS(Element)>(p);                                   \
+  }
+ATTN_FWD_SM90_SHORT_INSTANCES(FA_ATTN_FWD_SM90_SHORT_KERNEL)

@@ -107,7 +107,8 @@ async function setUpFakeDevice() {
   const kernels = join(dir, 'kernels');
   mkdirSync(kernels, { recursive: true });
   // Every sm90 entry point (kernels/sm90/attn_fwd_sm90_instances.h): varlen only at 64 and 128,
-  // PackGQA (dense) at every head dim but windowed 256, clusters from 128 up, wide windowed 64.
+  // PackGQA (dense) at every head dim but windowed 256, clusters from 128 up, wide windowed 64,
+  // short dense 64.
   const functions = [];
   for (const dtype of ['fp16', 'bf16']) {
     for (const hd of [64, 128, 192, 256]) {
@@ -118,6 +119,7 @@ async function setUpFakeDevice() {
           ...(hd === 256 && window ? [] : ['_packgqa']),
           ...(hd >= 128 ? ['_cluster'] : []),
           ...(hd === 64 && window ? ['_wide'] : []),
+          ...(hd === 64 && !window ? ['_short'] : []),
         ];
         for (const suffix of suffixes) {
           functions.push({ name: `attn_fwd_sm90_${dtype}_hd${hd}${window}${suffix}`, registers: 0, spillStores: 0, spillLoads: 0, stackBytes: 0, sharedBytes: 0 });

@@ -51,6 +51,18 @@ gpuTest('sm90: the wide kernels (head dim 64, windowed, three consumer warpgroup
   checkCase({ dtype: 'bfloat16', batch: 1, sq: 4096, sk: 4096, heads: 1, headsKV: 1, d: 64, opts: { windowSize: [300, 0] }, kernel: 'attn_fwd_sm90_bf16_hd64_window' });
 });
 
+gpuTest('sm90: the short dense head-dim-64 kernels (FA3 loop, early Q release) up to 2048 keys', (t) => {
+  if (!requireSm90(t)) return;
+  // sm90UsesShort: dense, compiled head dim 64, seqlenK <= 2048, not varlen or packed. 144 tiles on
+  // 132 SMs (early Q release loads a CTA's next Q under its last blocks), 192-row query blocks
+  // ending past seqlenQ, a last key block cut by seqlenK, GQA (groups of 3: never packed), softcap,
+  // a head dim run on 64; one key past the bound runs the three-warpgroup kernel with the earlier loop.
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 576, sk: 300, heads: 48, headsKV: 48, d: 64, kernel: 'attn_fwd_sm90_bf16_hd64_short' });
+  checkCase({ dtype: 'float16', batch: 3, sq: 200, sk: 2048, heads: 6, headsKV: 2, d: 64, opts: { softcap: 30 }, kernel: 'attn_fwd_sm90_fp16_hd64_short' });
+  checkCase({ dtype: 'bfloat16', batch: 2, sq: 333, sk: 77, heads: 6, headsKV: 2, d: 40, kernel: 'attn_fwd_sm90_bf16_hd64_short' });
+  checkCase({ dtype: 'bfloat16', batch: 1, sq: 400, sk: 2049, heads: 2, headsKV: 2, d: 64, kernel: 'attn_fwd_sm90_bf16_hd64' });
+});
+
 gpuTest('sm90: seqlen 4097, causal (float16, head dim 64)', (t) => {
   if (!requireSm90(t)) return;
   checkCase({ dtype: 'float16', batch: 1, sq: 4097, sk: 4097, heads: 1, headsKV: 1, d: 64, opts: { causal: true } });

@@ -100,6 +100,11 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
     'not wide: sliding window': 'attn_fwd_sm90_bf16_hd64_window',
     'not wide: not windowed': 'attn_fwd_sm90_bf16_hd64',
     'not wide: hd128': 'attn_fwd_sm90_bf16_hd128_window',
+    'short: hd64 sk2048': 'attn_fwd_sm90_bf16_hd64_short',
+    'short: fp16 hd40 on 64, GQA': 'attn_fwd_sm90_fp16_hd64_short',
+    'not short: sk2049': 'attn_fwd_sm90_bf16_hd64',
+    'not short: causal': 'attn_fwd_sm90_bf16_hd64_window',
+    'not short: hd128': 'attn_fwd_sm90_bf16_hd128',
   });
   // Q box {64, R, headGroup, 1} with R = 128 / headGroup, O box {64, min(R, 64), max(1, 64 / R), 1};
   // grid min(132, ceil(seqlenQ / R) x headsKV x batch); 384 threads (two consumer warpgroups) and

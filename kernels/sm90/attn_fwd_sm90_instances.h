@@ -12,7 +12,8 @@
 // consumers spilled 28 B of stores and 44 B of loads under ptxas 13.0, 24 B of stack, so windowed
 // GQA problems at head dim 256 keep the unpacked kernel; kernels/NOTES.md), 41 kernels; 12
 // cluster kernels (ATTN_FWD_SM90_CLUSTER_INSTANCES below: 6 dense, 6 windowed) and 2 wide windowed
-// head-dim-64 kernels (ATTN_FWD_SM90_WIDE_INSTANCES). 55 kernels in all.
+// head-dim-64 kernels (ATTN_FWD_SM90_WIDE_INSTANCES), 2 short dense head-dim-64 kernels
+// (ATTN_FWD_SM90_SHORT_INSTANCES). 57 kernels in all.
 // Other head dims (multiples of 8 up to 256) run on the next compiled one up.
 #pragma once
 
@@ -112,3 +113,24 @@
 #define ATTN_FWD_SM90_WIDE_INSTANCES(X)                  \
   X(__nv_bfloat16, attn_fwd_sm90_bf16_hd64_window_wide) \
   X(__half, attn_fwd_sm90_fp16_hd64_window_wide)
+
+// Dense head-dim-64 kernels for short keys (three consumer warpgroups, 192 x 128 tiles, as the
+// `attn_fwd_sm90_*_hd64` kernels) with FlashAttention-3's loop arrangement (Traits::kFa3Loop's
+// settings, spelled out: one P set, warpgroup 0 alone waits on K/V, a warp-uniform warpgroup index,
+// no branch in the steady loop) and early Q release (the next tile's Q loads under this tile's last
+// softmax and P V; Traits::kBoundaryMode 1, as the dense one-CTA head-dim-128 kernels). Measured on
+// the H100 (kernels/NOTES.md, "Session 16"): +3% at 512 keys, +6% at 1k, level at 2k against the
+// three-warpgroup kernel; FA3's loop alone measured -1% to -3% at 8k-16k there (session 13), so
+// the host takes these from SM90_SHORT_MAX_SEQLEN_K keys down (sm90UsesShort in
+// src/attention/sm90.ts), dense, not varlen or packed. The checker measures the same instances.
+// Traits arguments past the column list: P sets 1, wait mode 1 + 2, warp specialized, no PackGQA,
+// no lean mask, eager rescale, no speculation, default maximum, boundary 1 + early Q release, row
+// sums as usual, no cluster, issue bits 2 (uniform warpgroup index), default order, loop 1 + bits
+// 6 (no steady mask test, softcap per tile). Columns: element type, entry name.
+#define ATTN_FWD_SM90_SHORT_TRAITS(Element)                                                                         \
+  fa::sm90::Traits<Element, 64, false, true, true, true, 0, 0, true, 0, false, 1, 3, true, false, false, 0, false, 0, 2, \
+                   0, 0, 2, 0, 7>
+
+#define ATTN_FWD_SM90_SHORT_INSTANCES(X)         \
+  X(__nv_bfloat16, attn_fwd_sm90_bf16_hd64_short) \
+  X(__half, attn_fwd_sm90_fp16_hd64_short)

@@ -74,6 +74,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 #define FA_ENTRY(E, D, W, OV, PP, V, PG, name) entryOf<ATTN_FWD_SM90_TRAITS(E, D, W, OV, PP, V, PG)>(#name, name, true),
 #define FA_CLUSTER_ENTRY(E, D, W, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D, W)>(#name, name, true),
 #define FA_WIDE_ENTRY(E, name) entryOf<ATTN_FWD_SM90_WIDE_TRAITS(E)>(#name, name, true),
+#define FA_SHORT_ENTRY(E, name) entryOf<ATTN_FWD_SM90_SHORT_TRAITS(E)>(#name, name, true),
 // Experiments, built into this checker only: element, head dim, windowed, kBlockN (0: TileN),
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
@@ -216,7 +217,6 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 50000000, attn_fwd_sm90_x_bf16_hd64_window_sum4)                      \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)      \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd128_bnd_none)                  \
-  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 702002000031, attn_fwd_sm90_x_bf16_hd64_fa3like_bnd_earlyq)     \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd128_pexp2)              \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 10000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp1)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp2)        \
@@ -342,6 +342,7 @@ extern "C" __global__ void __launch_bounds__(NoWarpSpecializationTraits::kThread
 static const char* const kNoWarpSpecializationName = "attn_fwd_sm90_x_bf16_hd128_nows";
 static const Entry kEntries[] = {
     ATTN_FWD_SM90_INSTANCES(FA_ENTRY) ATTN_FWD_SM90_CLUSTER_INSTANCES(FA_CLUSTER_ENTRY) ATTN_FWD_SM90_WIDE_INSTANCES(FA_WIDE_ENTRY)
+        ATTN_FWD_SM90_SHORT_INSTANCES(FA_SHORT_ENTRY)
         FA_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
         FA_CLUSTER_EXPERIMENTS(FA_EXPERIMENT_ENTRY)
         FA_NONPERSISTENT(FA_NONPERSISTENT_ENTRY)

@@ -68,6 +68,24 @@ export const SM90_WIDE_BLOCK_N = 96;
 export const SM90_WIDE_MIN_SEQLEN_Q = 4096;
 
 /**
+ * The short kernels (`*_hd64_short`, ATTN_FWD_SM90_SHORT_INSTANCES in
+ * kernels/sm90/attn_fwd_sm90_instances.h): dense head dim 64 with the same three consumer
+ * warpgroups and tiles as `*_hd64`, in FlashAttention-3's loop arrangement with early Q release.
+ * Measured on the H100 (kernels/NOTES.md, "Session 16"): +3% at 512 keys, +6% at 1k, level at 2k;
+ * FA3's loop measured 1-3% slower at 8k-16k keys, so only short keys take them.
+ */
+export const SM90_SHORT_MAX_SEQLEN_K = 2048;
+
+/**
+ * Whether `p` runs on a short kernel: not windowed, compiled head dim 64, not varlen or packed,
+ * at most SM90_SHORT_MAX_SEQLEN_K keys, and the build has the kernel.
+ */
+export function sm90UsesShort(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
+  if (windowed || compiledHeadDim !== 64 || group > 0 || p.varlen !== undefined || p.seqlenK > SM90_SHORT_MAX_SEQLEN_K) return false;
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', 64, false, false, false, false, false, true)) ?? false;
+}
+
+/**
  * Whether `p` runs on a wide kernel: windowed without a left edge (causal, or bounded on the right
  * only: the case measured; sliding windows keep the two-warpgroup kernel), compiled head dim 64,
  * not varlen or packed, at least SM90_WIDE_MIN_SEQLEN_Q query rows, and the build has the kernel.
@@ -242,7 +260,8 @@ export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen
  * (attn_fwd_sm90_bf16_hd128_window_packgqa; never varlen), `cluster` the kernels with
  * two-CTA clusters (attn_fwd_sm90_bf16_hd128_cluster, attn_fwd_sm90_bf16_hd128_window_cluster;
  * never varlen or packed), `wide` the windowed
- * head-dim-64 kernels with three consumer warpgroups (attn_fwd_sm90_bf16_hd64_window_wide).
+ * head-dim-64 kernels with three consumer warpgroups (attn_fwd_sm90_bf16_hd64_window_wide), `short`
+ * the dense head-dim-64 kernels for short keys (attn_fwd_sm90_bf16_hd64_short).
  */
 export function sm90KernelName(
   dtype: 'float16' | 'bfloat16',
@@ -252,8 +271,9 @@ export function sm90KernelName(
   packGqa = false,
   cluster = false,
   wide = false,
+  short = false,
 ): string {
-  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}${cluster ? '_cluster' : ''}${wide ? '_wide' : ''}`;
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}${cluster ? '_cluster' : ''}${wide ? '_wide' : ''}${short ? '_short' : ''}`;
 }
 
 /** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
@@ -287,7 +307,7 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
-/** Kernel names by (dtype, head dim, windowed, varlen, packed, cluster, wide), formatted once: calls happen per attention call. */
+/** Kernel names by (dtype, head dim, windowed, varlen, packed, cluster, wide, short), formatted once: calls happen per attention call. */
 const kernelNames = new Map<number, string>();
 function kernelNameOf(
   dtype: 'float16' | 'bfloat16',
@@ -297,9 +317,11 @@ function kernelNameOf(
   packGqa: boolean,
   cluster = false,
   wide = false,
+  short = false,
 ): string {
   const key =
-    headDim * 64 +
+    headDim * 128 +
+    (short ? 64 : 0) +
     (wide ? 32 : 0) +
     (cluster ? 16 : 0) +
     (packGqa ? 8 : 0) +
@@ -307,7 +329,7 @@ function kernelNameOf(
     (dtype === 'float16' ? 2 : 0) +
     (windowed ? 1 : 0);
   let name = kernelNames.get(key);
-  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa, cluster, wide)));
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa, cluster, wide, short)));
   return name;
 }
 
@@ -397,7 +419,8 @@ export function sm90KernelFor(p: AttentionProblem): string {
   const group = sm90PackGqaGroup(p, compiled, windowed);
   const cluster = sm90UsesCluster(p, compiled, windowed, group);
   const wide = sm90UsesWide(p, compiled, windowed, group);
-  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0, cluster, wide);
+  const short = sm90UsesShort(p, compiled, windowed, group);
+  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0, cluster, wide, short);
 }
 
 /** Every check, in order; the ones of the signature are what acceptedSignatures records. */
@@ -749,7 +772,9 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // in the checker; a device whose SMs do not pair up runs the odd cluster later, as a short tail).
   const device = p.q.device;
   const cluster = sm90UsesCluster(p, d, windowed, group);
-  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster, wide), device);
+  // The short kernels have the hd64 kernels' tiles, threads and shared memory: only the name differs.
+  const short = sm90UsesShort(p, d, windowed, group);
+  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster, wide, short), device);
   const units = workUnits(p, blockM, windowed, group);
   // A cluster's units: pairs of query blocks (dense), or pairs of those pairs, the longer first
   // (windowed): the windowed count of pairs, halved and rounded up, per head.

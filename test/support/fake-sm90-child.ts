@@ -183,6 +183,13 @@ function packGqa(): { kernels: Record<string, string | null>; launches: Record<s
   name('not wide: sliding window', [1, 4096, 4096, 2, 2, 64], { windowSize: [256, 0] });
   name('not wide: not windowed', [1, 4096, 4096, 2, 2, 64]);
   name('not wide: hd128', [1, 4096, 4096, 2, 2, 128], { causal: true });
+  // Short kernels (sm90UsesShort): dense head dim 64, seqlenK <= 2048, not varlen or packed (a
+  // headGroup of 3 is never packed).
+  name('short: hd64 sk2048', [1, 2048, 2048, 2, 2, 64]);
+  name('short: fp16 hd40 on 64, GQA', [2, 300, 512, 6, 2, 40], {}, 'float16');
+  name('not short: sk2049', [1, 2048, 2049, 2, 2, 64]);
+  name('not short: causal', [1, 512, 512, 2, 2, 64], { causal: true });
+  name('not short: hd128', [1, 512, 512, 2, 2, 128]);
 
   const launches: Record<string, LaunchRecord> = {};
   const run = (label: string, dims: [number, number, number, number, number, number], opts: AttentionOptions = {}, dtype: DType = 'bfloat16'): void => {
