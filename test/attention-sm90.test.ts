@@ -153,7 +153,9 @@ test('the TypeScript consumer-warpgroup rule equals ConsumerWarpgroups in attn_f
     assert.equal(sm90BlockM(d, false), 64 * sm90ConsumerWarpgroups(d, false));
   }
   // The wide kernels override the count (ATTN_FWD_SM90_WIDE_TRAITS): three, 192-row tiles.
-  assert.match(src, /kHeadDim_ == 64 && kWindowed_ && kConsumerWgOverride == 3/);
+  assert.match(src, /kConsumerWgOverride \? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed, kVarlen_>::value/);
+  const instances = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_instances.h'), 'utf8');
+  assert.match(instances, /ATTN_FWD_SM90_WIDE_TRAITS\(Element\) \\\s*fa::sm90::Traits<Element, 64, true, true, true, true, 96, 0, true, 3>/);
   assert.equal(sm90ConsumerWarpgroups(64, true, false, false, true), 3);
   assert.equal(sm90BlockM(64, true, false, false, true), 192);
 });
