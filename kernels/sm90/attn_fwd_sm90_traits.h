@@ -146,18 +146,15 @@ struct Traits {
   // on the dense hd128 cluster kernel: +2-8%, 8% fewer cycles; each part alone level.
   // The windowed hd128 kernels take it too, with FA3's separate masking loop (kSplitMaskedBlocks,
   // below) instead of the dense kernels' dropped mask test: causal +4-8% at 16k, -2% to +12% at 8k in
-  // the checker (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"). At 192 and 256 it spilled;
-  // the windowed head-dim-64 kernel with three warpgroups (192 x 96 tiles, the production `_wide`
-  // kernel for long causal problems, ATTN_FWD_SM90_WIDE_INSTANCES) takes it: +3-10% at 8k-16k over
-  // two (`_hd64_window_fa3like_maskloop_wg3_n96`, NOTES "Session 13"). With two warpgroups (the
-  // `_hd64_window` kernels, which causal problems run below 4096 query rows since the wide kernels
-  // exist) it measured -3% to +3% at 8k-16k but +2-8% at 512-2k (`_hd64_window_fa3like_maskloop`,
-  // sessions 13 and 16), so they take it too (session 16). Checker experiments that need
+  // the checker (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"). At head dim 64 with two
+  // consumer warpgroups it measured level, at 192 and 256 it spilled; the windowed head-dim-64
+  // kernel with three (192 x 96 tiles, the production `_wide` kernel for long causal problems,
+  // ATTN_FWD_SM90_WIDE_INSTANCES) takes it: +3-10% at 8k-16k over two
+  // (`_hd64_window_fa3like_maskloop_wg3_n96`, NOTES "Session 13"). Checker experiments that need
   // two P sets keep the earlier loop: the speculative exponentials, and windowed ones that pick a
   // P set mode (the masking loop is written for one set).
   static constexpr bool kFa3Loop = kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ &&
-                                   (kHeadDim_ == 128 || (kHeadDim_ == 64 && kWindowed_ &&
-                                                         (kConsumerWgOverride == 3 || kConsumerWgOverride == 0))) &&
+                                   (kHeadDim_ == 128 || (kHeadDim_ == 64 && kWindowed_ && kConsumerWgOverride == 3)) &&
                                    !kVarlen_ && !kPackGqa_ && !kSpeculativeExp_ &&
                                    !(kWindowed_ && kPSetsOverride != 0);
   static constexpr int kPSetsDefault =

@@ -217,7 +217,6 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 50000000, attn_fwd_sm90_x_bf16_hd64_window_sum4)                      \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1300000000000, attn_fwd_sm90_x_bf16_hd128_window_maskloop)      \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd128_bnd_none)                  \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 104000000011, attn_fwd_sm90_x_bf16_hd64_window_legacy)         \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd128_pexp2)              \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 10000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp1)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 20000000000000, attn_fwd_sm90_x_bf16_hd128_window_pexp2)        \
