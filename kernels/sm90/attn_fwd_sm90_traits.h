@@ -147,7 +147,8 @@ struct Traits {
   // The windowed hd128 kernels take it too, with FA3's separate masking loop (kSplitMaskedBlocks,
   // below) instead of the dense kernels' dropped mask test: causal +4-8% at 16k, -2% to +12% at 8k in
   // the checker (`_hd128_window_fa3like_maskloop`, NOTES "Session 13"). At head dim 64 with two
-  // consumer warpgroups it measured level, at 192 and 256 it spilled; the windowed head-dim-64
+  // consumer warpgroups it measured level at 8k-16k (session 13) and 1-3% slower at 512-4k
+  // (session 16, made the default there and reverted), at 192 and 256 it spilled; the windowed head-dim-64
   // kernel with three (192 x 96 tiles, the production `_wide` kernel for long causal problems,
   // ATTN_FWD_SM90_WIDE_INSTANCES) takes it: +3-10% at 8k-16k over two
   // (`_hd64_window_fa3like_maskloop_wg3_n96`, NOTES "Session 13"). Checker experiments that need
