@@ -106,12 +106,8 @@ struct OnlineSoftmax {
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         float& x = s[4 * j + 2 * h + e];
-        if constexpr (kPolyExpOf8 > 0) {
-          x = j % 8 < kPolyExpOf8 ? ex2Poly<kPolyDegree>(fmaf(x, scaleLog2, -mScaled))
-                                  : ex2Approx(fmaf(x, scaleLog2, -mScaled));
-        } else {
-          x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
-        }
+        const float arg = fmaf(x, scaleLog2, -mScaled);
+        x = j % 8 < kPolyExpOf8 ? ex2Poly<kPolyDegree>(arg) : ex2Approx(arg);
         if constexpr (!kNoSum) part[j % kSumChains] += x;
       }
 #pragma unroll
