@@ -27,6 +27,7 @@
 // 64-column chunks and multicasts them to both CTAs, and the consumers release each stage to both
 // producers; grid [2 x min(#SMs / 2, pairs of query blocks)]. A cluster barrier after the barrier
 // inits, and each producer's tail() before exit (mainloop_producer.cuh), order the cross-CTA traffic.
+#include <type_traits>
 #include "common/mbarrier.cuh"
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -57,8 +58,10 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     tmaPrefetchDescriptor(&p.tmK);
     tmaPrefetchDescriptor(&p.tmV);
     tmaPrefetchDescriptor(&p.tmO);
-    mbarrierInit(smem.barQ, 1);
-    mbarrierInit(smem.emptyQ, T::kConsumerWarpgroups);
+    for (int b = 0; b < T::kQBuffers; ++b) {
+      mbarrierInit(smem.barQ + b, 1);
+      mbarrierInit(smem.emptyQ + b, T::kConsumerWarpgroups);
+    }
     for (int s = 0; s < T::kStages; ++s) {
       mbarrierInit(&smem.fullK[s], 1);
       mbarrierInit(&smem.fullV[s], 1);
@@ -110,6 +113,74 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     using Consumer = MainloopConsumer<T, ConsumerLoads<T>>;
     const Consumer consumer(p, smem, wg, loads);
     PipelineState<T::kStages> ks, vs;
+    if constexpr (T::kStreamTiles) {
+      // The CTA's tiles as one stream of key blocks (Traits::kStreamTiles): each tile's last P V
+      // goes out in the next tile's first turn (MainloopConsumer::streamTile), which also runs the
+      // previous tile's epilogue; the last tile's P V and epilogue follow the loop. O is zeroed once
+      // (every tile's first P V overwrites it); warpgroup 0 takes the first pingpong turn of the
+      // CTA, and consumes the last hand-over at the end.
+      float o[T::kHeadDim / 2];
+#pragma unroll
+      for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
+      float s[Consumer::kAccS];
+      uint32_t pa[Consumer::kPvSteps][4];
+      uint32_t pendingAcc = 0u;
+      Tile prev{};
+      float invSum[2], lse[2];
+      typename Consumer::Softmax softmax(p.scoreScaleLog2);
+      if (wg == 0) namedBarrierArrive(kBarrierSchedulerWg0, 2 * 128);
+      auto stream = [&](auto cap) {
+        constexpr int kCap = decltype(cap)::value;
+        bool havePrev = false;
+        for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
+          const Tile tile = scheduler.tile();
+          consumer.selectQ(iteration);
+          mbarrierWait<T::kWaitSuspendNs>(smem.barQ + iteration % 2, (iteration / 2) & 1);
+          const BlockRange range = keyBlockRange<T>(p, tile);
+          softmax = typename Consumer::Softmax(p.scoreScaleLog2);
+          if (range.empty()) {
+            // Rows that see no key: the previous tile is finished first, then zeros and -inf.
+            if (havePrev) {
+              consumer.pvToCompletion(range.nMin, o, pa, vs, pendingAcc);
+              storeOutput<T>(p, smem, prev, wg, o, invSum, lse);
+              havePrev = false;
+            }
+#pragma unroll
+            for (int i = 0; i < T::kHeadDim / 2; ++i) o[i] = 0.f;
+            softmax.finalize(invSum, lse);
+            consumer.releaseQ();
+            storeOutput<T>(p, smem, tile, wg, o, invSum, lse);
+            continue;
+          }
+          const ScoreMask<T> mask(p, tile, ScoreMask<T>::rowsOf(p, tile, wg, consumer.rowInWg));
+          if (havePrev) {
+            consumer.template streamTile<true, kCap>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs,
+                                                     [&] { storeOutput<T>(p, smem, prev, wg, o, invSum, lse); });
+          } else {
+            consumer.template streamTile<false, kCap>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs, [] {});
+          }
+          softmax.finalize(invSum, lse);
+          prev = tile;
+          havePrev = true;
+        }
+        if (havePrev) {
+          consumer.pvToCompletion(0, o, pa, vs, pendingAcc);
+          storeOutput<T>(p, smem, prev, wg, o, invSum, lse);
+        }
+      };
+      if constexpr (T::kSoftcapOutsideLoop) {
+        if (p.softcapPreScale != 0.f) {
+          stream(std::integral_constant<int, 1>{});
+        } else {
+          stream(std::integral_constant<int, 2>{});
+        }
+      } else {
+        stream(std::integral_constant<int, 0>{});
+      }
+      if (wg == 0) namedBarrierSync(kBarrierSchedulerWg0, 2 * 128);
+      finishOutputStores<T>();
+      return;
+    }
     if constexpr (T::kNextTileBeforeEpilogue) {
       // Each tile's epilogue runs in the next tile's run(), after that tile's first S GEMM is
       // issued (Traits), and the last one after the loop. O is zeroed once: every tile's first

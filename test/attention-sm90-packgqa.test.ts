@@ -76,7 +76,7 @@ test('PackGQA kernels have two consumer warpgroups (128-row tiles) at every head
   // Head dim 64 without a window: the unpacked kernel has three warpgroups (192-row Q and O
   // tiles), the packed one two, the shared memory of the windowed kernel.
   assert.equal(sm90ConsumerWarpgroups(64, false), 3);
-  assert.equal(sm90SharedMemoryBytes(64, false, false, true), sm90SharedMemoryBytes(64, true));
+  assert.equal(sm90SharedMemoryBytes(64, false, false, true), sm90SharedMemoryBytes(64, true, false, true));
   assert.equal(sm90SharedMemoryBytes(64, false, false, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
   for (const d of [128, 192, 256]) assert.equal(sm90SharedMemoryBytes(d, false, false, true), sm90SharedMemoryBytes(d, false));
 });

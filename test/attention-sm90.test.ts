@@ -35,6 +35,7 @@ import {
   sm90CompiledHeadDim,
   sm90KernelName,
   sm90SharedMemoryBytes,
+  sm90StreamsTiles,
   sm90ConsumerWarpgroups,
   sm90BlockM,
   sm90Supports,
@@ -126,7 +127,12 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   // full/empty per stage); alignment slack. Head dims 192 and 256 have no room for O: it
   // overwrites Q. Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
   assert.equal(sm90SharedMemoryBytes(64, false), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes(64, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
+  // The windowed one-CTA kernels at head dims 64 and 128 stream their tiles: two Q tiles and
+  // their two barriers more (Traits::kStreamDefault); their cluster twins do not.
+  assert.equal(sm90SharedMemoryBytes(64, true), (3 * 128 + 4 * 128) * 64 * 2 + 96 + 1024);
+  assert.equal(sm90SharedMemoryBytes(128, true), (3 * 128 + 4 * 128) * 128 * 2 + 96 + 1024);
+  assert.equal(sm90SharedMemoryBytes(128, true, false, false, false, true), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
+  assert.ok(sm90SharedMemoryBytes(128, true) <= H100_SMEM_PER_BLOCK);
   // The wide windowed head-dim-64 kernels: three consumer warpgroups, 192 x 96 tiles.
   assert.equal(sm90SharedMemoryBytes(64, true, false, false, true), (2 * 192 + 4 * 96) * 64 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes(128, false), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
@@ -134,7 +140,7 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   assert.equal(sm90SharedMemoryBytes(256, true), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
   // Varlen (two consumer warpgroups): + the V-landed barrier and the two 28-byte tile slots.
   assert.equal(sm90SharedMemoryBytes(128, false, true), sm90SharedMemoryBytes(128, false) + 8 + 2 * 28);
-  assert.equal(sm90SharedMemoryBytes(64, false, true), sm90SharedMemoryBytes(64, true) + 8 + 2 * 28);
+  assert.equal(sm90SharedMemoryBytes(64, false, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024 + 8 + 2 * 28);
   for (const d of SM90_VARLEN_HEAD_DIMS) {
     for (const w of [false, true]) assert.ok(sm90SharedMemoryBytes(d, w, true) <= H100_SMEM_PER_BLOCK);
   }
@@ -158,6 +164,26 @@ test('the TypeScript consumer-warpgroup rule equals ConsumerWarpgroups in attn_f
   assert.match(instances, /ATTN_FWD_SM90_WIDE_TRAITS\(Element\) \\\s*fa::sm90::Traits<Element, 64, true, true, true, true, 96, 0, true, 3>/);
   assert.equal(sm90ConsumerWarpgroups(64, true, false, false, true), 3);
   assert.equal(sm90BlockM(64, true, false, false, true), 192);
+});
+
+test('the TypeScript streamed-tiles rule equals Traits::kStreamDefault in attn_fwd_sm90_traits.h', () => {
+  const src = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_traits.h'), 'utf8');
+  // The header's rule as written there (windowed, head dim 64 or 128, two consumer warpgroups
+  // through no override, not varlen, packed or clustered, every experiment override at its default).
+  assert.match(src, /static constexpr bool kStreamDefault =\s*kWindowed_ && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&\s*\(kHeadDim_ == 64 \|\| kHeadDim_ == 128\) &&/);
+  assert.match(src, /kConsumerWgOverride == 0 &&/);
+  assert.match(src, /kClusterOverride == 0 && kIssueOverride == 0/);
+  assert.match(src, /kBoundaryModeDefault =\s*kStreamDefault \? 8 :/);
+  // The wide kernels override the warpgroup count and the cluster kernels the cluster size: neither streams.
+  for (const d of HEAD_DIMS) {
+    for (const w of [false, true]) {
+      assert.equal(sm90StreamsTiles(d, w), w && (d === 64 || d === 128), `head dim ${d}${w ? ' windowed' : ''}`);
+      assert.equal(sm90StreamsTiles(d, w, true), false);
+      assert.equal(sm90StreamsTiles(d, w, false, true), false);
+      assert.equal(sm90StreamsTiles(d, w, false, false, false, true), false);
+    }
+  }
+  assert.equal(sm90StreamsTiles(64, true, false, false, true), false);
 });
 
 test('head dims that are not compiled run on the next compiled one up', () => {

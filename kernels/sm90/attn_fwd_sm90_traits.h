@@ -270,6 +270,20 @@ struct Traits {
   static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "kBlockN is the N of an m64nNk16 wgmma and the K of P V");
 
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;
+  // Streamed tiles (kStreamTiles, below) keep two Q tiles, so the next tile's Q is in shared memory
+  // before this tile's last block is done. Production (kStreamDefault): the windowed one-CTA kernels
+  // at head dims 64 and 128 with two consumer warpgroups, not varlen or PackGQA, every experiment
+  // override at its default (the checker's windowed experiments keep the boundary they were
+  // measured with); src/attention/sm90.ts (sm90StreamsTiles) counts their shared memory.
+  static constexpr bool kStreamDefault =
+      kWindowed_ && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
+      (kHeadDim_ == 64 || kHeadDim_ == 128) && kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed &&
+      kConsumerWgOverride == 0 && kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 &&
+      !kSpeculativeExp_ && kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 &&
+      kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
+  static constexpr bool kStreamRequested =
+      kStreamDefault || (kBoundaryOverride != 0 && ((kBoundaryOverride - 1) & 8) != 0);
+  static constexpr int kQBuffers = kStreamRequested ? 2 : 1;
   static constexpr int kKBytes = kBlockN * kHeadDim * 2;
   static constexpr int kVBytes = kBlockN * kHeadDim * 2;
   // Varlen: slots of the ring through which the producer warp posts tiles (tile_scheduler.cuh).
@@ -277,7 +291,7 @@ struct Traits {
   static constexpr int kTileSlotBytes = 28;  // sizeof(Tile)
   // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing).
   // (The tile slots are handed over with named barriers: tile_scheduler.cuh.)
-  static constexpr int kBarrierCount = 2 + 4 * kStages + (kVarlen ? 1 : 0);
+  static constexpr int kBarrierCount = 2 * kQBuffers + 4 * kStages + (kVarlen ? 1 : 0);
   static constexpr int kSmemAlign = 1024;
   static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
   // O gets its own tile where it fits (head dims 64 and 128; 192 and 256 have no room): Q is then
@@ -285,7 +299,7 @@ struct Traits {
   // P V and the epilogue. Otherwise O overwrites Q and the next Q waits for the O store to leave.
   // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
   static constexpr bool kSeparateO =
-      kSeparateOAllowed && 2 * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount +
+      kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount +
                                    kTileSlots * kTileSlotBytes + kSmemAlign <=
                                kMaxSmemBytes;
   // Tile boundaries of the persistent loop (kernels/NOTES.md, "Session 7"). With an O tile of its
@@ -298,14 +312,30 @@ struct Traits {
   //    varlen consumers read their tiles from a ring they would have to look ahead in; with warp
   //    specialization: the consumer-issued loads keep their own order).
   // kBoundaryOverride (checker experiments): 1 + bits, bit 0 early release, bit 1 next tile first,
-  // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs).
+  // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs), bit 3
+  // streamed tiles (kStreamTiles, below).
   // Session 7 (H200, the earlier loop) measured neither as a gain that holds. With FA3's loop
   // (kFa3Loop), early release measured +3-5% at 512 and 2k keys, mixed at 1k, on the H100 (session
   // 15, `_hd128_bnd_earlyq`), so the dense one-CTA head-dim-128 kernels take it; the cluster kernels
   // (4096 keys and more) and the windowed ones keep mode 0 (not measured alone there).
-  static constexpr int kBoundaryModeDefault = kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
+  static constexpr int kBoundaryModeDefault =
+      kStreamDefault ? 8 : kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
   static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
-  static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && (kBoundaryMode & 1) != 0;
+  // bit 3, kStreamTiles (checker experiments, `_stream`): the key blocks of a CTA's tiles run as one
+  // stream. A tile's last P V is not waited for at the tile's end: it goes out in the next tile's
+  // first pingpong turn together with that tile's first S GEMM (Q double-buffered: kQBuffers), and
+  // the previous tile's epilogue runs after that first block's softmax, while the other warpgroups'
+  // GEMMs keep the tensor cores busy. So a tile boundary costs about an epilogue instead of a
+  // pipeline drain and refill (the last P V alone, the first S alone, the first softmax with no
+  // P V under it), which at 512 keys is a large part of a causal tile of 1-4 key blocks. Q is freed
+  // at each tile's last S GEMM (early release). One P set, intra-warpgroup overlap, pingpong, warp
+  // specialization, dense scheduler (not varlen), a separate O tile.
+  static constexpr bool kStreamTiles = (kBoundaryMode & 8) != 0;
+  static_assert(!kStreamTiles || (kSeparateO && kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ && !kVarlen_ &&
+                                  kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
+                "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
+  static_assert(kStreamTiles == kStreamRequested, "kQBuffers follows kStreamTiles");
+  static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
   static constexpr bool kNextTileBeforeEpilogue =
       kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && (kBoundaryMode & 2) != 0;
   // The boundary experiments write O to shared memory with st.shared (storeShared32); production
@@ -313,6 +343,7 @@ struct Traits {
   static constexpr bool kSharedStoresInEpilogue = kBoundaryMode != 0;
   static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
   static_assert(!kSkipEpilogue || !kNextTileBeforeEpilogue, "the no-epilogue diagnostic runs on the per-tile loop");
+  static_assert(!kStreamTiles || (!kSkipEpilogue && !kNextTileBeforeEpilogue), "streamed tiles have their own boundary");
   // Row sums of P (checker diagnostics so far; kRowSumOverride = 1 + bits): bit 0 leaves out the
   // 64 FADD per thread and key block that sum the f32 p (the output is then wrong: timing only);
   // bit 1 adds a m64n8k16 wgmma per k16 step of P V, P times a block of ones (what a tensor-core row
@@ -372,8 +403,8 @@ struct Traits {
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");
   static constexpr int kOffsetQ = 0;
-  static constexpr int kOffsetO = kSeparateO ? kQBytes : kOffsetQ;
-  static constexpr int kOffsetK = kQBytes * (kSeparateO ? 2 : 1);
+  static constexpr int kOffsetO = kSeparateO ? kQBuffers * kQBytes : kOffsetQ;
+  static constexpr int kOffsetK = kQBytes * (kQBuffers + (kSeparateO ? 1 : 0));
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
   static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
   static constexpr int kOffsetTileSlots = kOffsetBarriers + 8 * kBarrierCount;
@@ -435,9 +466,9 @@ struct SharedTiles {
     k = base + T::kOffsetK;
     v = base + T::kOffsetV;
     uint64_t* bars = reinterpret_cast<uint64_t*>(base + T::kOffsetBarriers);
-    barQ = bars;
-    emptyQ = bars + 1;
-    fullK = bars + 2;
+    barQ = bars;  // [kQBuffers]
+    emptyQ = bars + T::kQBuffers;
+    fullK = bars + 2 * T::kQBuffers;
     emptyK = fullK + T::kStages;
     fullV = emptyK + T::kStages;
     emptyV = fullV + T::kStages;
@@ -445,6 +476,7 @@ struct SharedTiles {
     landedV = emptyV + T::kStages;
     tiles = reinterpret_cast<Tile*>(base + T::kOffsetTileSlots);
   }
+  __device__ __forceinline__ uint8_t* qBuffer(uint32_t b) const { return q + b * T::kQBytes; }
   __device__ __forceinline__ uint8_t* kStage(int s) const { return k + s * T::kKBytes; }
   __device__ __forceinline__ uint8_t* vStage(int s) const { return v + s * T::kVBytes; }
 };

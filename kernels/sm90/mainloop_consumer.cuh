@@ -61,6 +61,9 @@ struct MainloopConsumer {
   // Low descriptor words (wgmmaDescriptorLow128B) of this warpgroup's Q rows and of K and V stage
   // 0, made once: each GEMM step's descriptor is then one add to them (the high words are constants).
   uint32_t descQLow;
+  // T::kStreamTiles: the Q tile of the current tile (two alternate) and its descriptor word.
+  mutable uint32_t qBuf = 0;
+  mutable uint32_t descQCur = 0;
   uint32_t descKLow;
   uint32_t descVLow;
   static constexpr uint32_t kDescHigh = wgmmaDescriptorHigh128B(kSwizzleAtomBytes);
@@ -79,11 +82,12 @@ struct MainloopConsumer {
   // S = Q_wg K^T. K-major, 128B swizzle: a k16 step is +32 B inside a chunk, then the next chunk.
   __device__ __forceinline__ void gemmQK(float (&s)[kAccS], int kStage) const {
     const uint32_t k = descKLow + kStage * (T::kKBytes >> 4);
+    const uint32_t q = T::kStreamTiles ? descQCur : descQLow;
 #pragma unroll
     for (int kk = 0; kk < kQkSteps; ++kk) {
       const uint32_t inChunk = (kk % 4) * 32;
       const uint64_t descQ =
-          wgmmaDescriptorFromWords(descQLow + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
+          wgmmaDescriptorFromWords(q + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
       const uint64_t descK = wgmmaDescriptorFromWords(k + (((kk / 4) * (T::kBlockN * kRowBytes) + inChunk) >> 4), kDescHigh);
       Wgmma<T::kBlockN, Element>::ss(s, descQ, descK, kk > 0 ? 1u : 0u);
     }
@@ -139,7 +143,17 @@ struct MainloopConsumer {
   // With a separate O tile, Q is free once this warpgroup's last S GEMM has completed (its wait
   // covers the whole warpgroup); otherwise the epilogue frees it after the O store.
   __device__ __forceinline__ void releaseQ() const {
-    if constexpr (T::kSeparateO) release(smem.emptyQ);
+    if constexpr (T::kStreamTiles) {
+      release(smem.emptyQ + qBuf);
+    } else if constexpr (T::kSeparateO) {
+      release(smem.emptyQ);
+    }
+  }
+
+  // T::kStreamTiles: the tile of CTA iteration `iteration` reads Q tile iteration % 2.
+  __device__ __forceinline__ void selectQ(uint32_t iteration) const {
+    qBuf = iteration % T::kQBuffers;
+    descQCur = descQLow + qBuf * (T::kQBytes >> 4);
   }
 
   // Pingpong: this warpgroup's turn to issue GEMMs, and handing the turn to the next one (round
@@ -436,6 +450,69 @@ struct MainloopConsumer {
       }
       releaseQ();
     }
+  }
+
+  // T::kStreamTiles: one tile of a CTA's stream of key blocks (the kernel's loop, attn_fwd_sm90.cu).
+  // kPending: the previous tile's last P (pa, its P V not yet issued; accumulate `pendingAcc`) goes
+  // out in this tile's first pingpong turn with its first S GEMM; `flushPrev` (the previous tile's
+  // epilogue, which reads o) runs once that P V has completed, after this first block's softmax.
+  // Returns with this tile's last P in pa and its P V not issued; pendingAcc is then that P V's
+  // accumulate flag (0 for a one-block tile: its first P V overwrites O). softmax comes back with
+  // this tile's row statistics, to be finalized before the next call.
+  template <bool kPending, int kCap, class FlushPrev>
+  __device__ __forceinline__ void streamTile(const BlockRange& range, const ScoreMask<T>& mask, float (&s)[kAccS],
+                                             float (&o)[kAccO], uint32_t (&pa)[kPvSteps][4], uint32_t& pendingAcc,
+                                             Softmax& softmax, PipelineState<T::kStages>& ks,
+                                             PipelineState<T::kStages>& vs, FlushPrev flushPrev) const {
+    int n = range.nMax - 1;
+    mbarrierWait<T::kWaitSuspendNs>(&smem.fullK[ks.stage], ks.phase);
+    schedulerSync();
+    wgmmaFence();
+    gemmQK(s, ks.stage);
+    wgmmaCommitGroup();
+    if constexpr (kPending) {
+      mbarrierWait<T::kWaitSuspendNs>(&smem.fullV[vs.stage], vs.phase);
+      wgmmaFence();  // the wait loop above is a branch: ptxas wants the fence again before P is read
+      gemmPV(o, pa, vs.stage, pendingAcc);
+      wgmmaCommitGroup();
+    }
+    schedulerArrive();
+    if constexpr (kPending) {
+      wgmmaWaitGroup<1>();  // S is done; the previous tile's last P V may still run
+    } else {
+      wgmmaWaitGroup<0>();
+    }
+    float oScale[2];
+    softmaxOfBlock<true, kCap, true>(n, s, oScale, softmax, ks, mask, n == range.nMin);
+    if constexpr (kPending) {
+      wgmmaWaitGroup<0>();
+      registerFence(o);
+      releaseShared(&smem.emptyV[vs.stage]);
+      vs.advance();
+      flushPrev();
+    }
+    convertP(pa, s);
+    uint32_t accumulate = 0u;  // o holds the previous tile's output, already stored
+    bool pending = false;      // T::kRescaleInTurn is off here
+    if constexpr (T::kSplitMaskedBlocks) {
+      const int nFree = mask.lastUnmaskedBlock();
+      for (--n; n >= range.nMin && n > nFree; --n) {
+        steadyBlock<false, kCap, true>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale,
+                                       pending);
+        accumulate = 1u;
+      }
+      for (; n >= range.nMin; --n) {
+        steadyBlock<false, kCap, false>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale,
+                                        pending);
+        accumulate = 1u;
+      }
+    } else {
+      for (--n; n >= range.nMin; --n) {
+        steadyBlock<false, kCap>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
+        accumulate = 1u;
+      }
+    }
+    pendingAcc = accumulate;
   }
 
   // A whole tile. `between` runs after the tile's first S GEMM is issued and before o is written

@@ -61,8 +61,11 @@ struct MainloopProducer {
 
   // Q of the CTA's tile number `iteration`, once the previous tile's Q is free (a fresh barrier
   // reports its "previous" phase complete: the first tile does not block).
+  // With two Q tiles (T::kQBuffers, streamed tiles) tile `iteration` uses buffer iteration % 2, and
+  // each buffer's barriers complete one phase every second tile.
   __device__ __forceinline__ void loadQ(const Tile& tile, uint32_t iteration) const {
-    mbarrierWait<T::kWaitSuspendNs>(smem.emptyQ, (iteration & 1) ^ 1);
+    const uint32_t b = iteration % T::kQBuffers;
+    mbarrierWait<T::kWaitSuspendNs>(smem.emptyQ + b, ((iteration / T::kQBuffers) & 1) ^ 1);
     // Every box delivers its full size, zero-filled past seqlen, so expect_tx is the box size.
     // (Varlen: rows past the sequence are the next one's; their outputs are never stored.)
     // PackGQA: the box is {64, R, headGroup, 1} from the group's first head, the same kBlockM rows.
@@ -71,8 +74,8 @@ struct MainloopProducer {
     int mBlock = tile.mBlock;
     if constexpr (T::kClusterSize > 1) mBlock = min(mBlock, (p.seqlenQ - 1) / T::kBlockM);
     if (leader()) {
-      mbarrierArriveExpectTx(smem.barQ, T::kQBytes);
-      loadChunks<T::kBlockM>(smem.q, &p.tmQ, smem.barQ, tile.qStart + mBlock * tileRowsPerHead<T>(p), tile.head,
+      mbarrierArriveExpectTx(smem.barQ + b, T::kQBytes);
+      loadChunks<T::kBlockM>(smem.qBuffer(b), &p.tmQ, smem.barQ + b, tile.qStart + mBlock * tileRowsPerHead<T>(p), tile.head,
                              mapBatch(tile), kL2EvictFirst);
       FA_SM90_TRACE_EVENT(kTraceLoadQ, tile.mBlock);
     }

@@ -83,7 +83,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // see kWaitOverride; + 100: Traits::kLeanMask;
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
-// early Q release, bit 1 next tile's first S GEMM before the epilogue; + 10000000 x kRowSumOverride:
+// early Q release, bit 1 next tile's first S GEMM before the epilogue, bit 3 the CTA's tiles as one
+// stream of key blocks (Traits::kStreamTiles, `_bnd_stream`); + 10000000 x kRowSumOverride:
 // 1 + bits, bit 0 no FADD row sums, bit 1 a ones wgmma per P V step, bit 2 four partial sums per
 // row (`_sum4`); + 100000000 x
 // kClusterOverride: CTAs per cluster, K/V multicast (FA_CLUSTER_EXPERIMENTS only); + 1000000000 x
@@ -131,6 +132,10 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd64_bnd_both)      \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_both) \
   X(__half, 128, false, 0, 0, true, 0, 4000000, attn_fwd_sm90_x_fp16_hd128_bnd_both) \
+  X(__nv_bfloat16, 128, false, 0, 0, true, 0, 9000000, attn_fwd_sm90_x_bf16_hd128_bnd_stream) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_none) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_none) \
+  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 9000000, attn_fwd_sm90_x_bf16_hd64_window_wide_bnd_stream) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
@@ -293,6 +298,7 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 200000000, attn_fwd_sm90_x_bf16_hd64_window_cluster) \
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 200000000, attn_fwd_sm90_x_bf16_hd64_window_wide_cluster) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both_cluster) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 209000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_stream_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_bnd_both_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 10000200000000, attn_fwd_sm90_x_bf16_hd128_pexp1_cluster)   \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd128_pexp2_cluster)   \

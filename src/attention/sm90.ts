@@ -238,19 +238,50 @@ export function sm90CompiledHeadDim(headDim: number): number | undefined {
 }
 
 /**
- * Dynamic shared memory of the kernel for compiled head dim `headDim` (Traits::kSmemBytes): Q, a
- * separate O tile where it fits (Traits::kSeparateO), 2 K and 2 V stages, barriers; varlen kernels
- * add their tile ring; PackGQA kernels have 128-row Q and O tiles at every head dim.
+ * Whether the kernel runs a CTA's tiles as one stream of key blocks (Traits::kStreamDefault in
+ * kernels/sm90/attn_fwd_sm90_traits.h): the windowed one-CTA kernels at compiled head dims 64 and
+ * 128, not varlen, packed, wide or clustered. They keep two Q tiles (and their two barriers) so that
+ * the next tile's Q is loaded while this tile's last key blocks run.
  */
-export function sm90SharedMemoryBytes(headDim: number, windowed: boolean, varlen = false, packGqa = false, wide = false): number {
+export function sm90StreamsTiles(
+  headDim: number,
+  windowed: boolean,
+  varlen = false,
+  packGqa = false,
+  wide = false,
+  cluster = false,
+): boolean {
+  return windowed && !varlen && !packGqa && !wide && !cluster && (headDim === 64 || headDim === 128);
+}
+
+/**
+ * Dynamic shared memory of the kernel for compiled head dim `headDim` (Traits::kSmemBytes): Q (two
+ * tiles where it streams its tiles, sm90StreamsTiles), a separate O tile where it fits
+ * (Traits::kSeparateO), 2 K and 2 V stages, barriers; varlen kernels add their tile ring; PackGQA
+ * kernels have 128-row Q and O tiles at every head dim.
+ */
+export function sm90SharedMemoryBytes(
+  headDim: number,
+  windowed: boolean,
+  varlen = false,
+  packGqa = false,
+  wide = false,
+  cluster = false,
+): number {
   const blockN = sm90BlockN(headDim, wide);
   if (blockN === undefined) {
     throw new RangeError(`sm90SharedMemoryBytes: headDim must be a compiled head dim (${SM90_HEAD_DIMS.join(', ')}), got ${headDim}`);
   }
+  const qTiles = sm90StreamsTiles(headDim, windowed, varlen, packGqa, wide, cluster) ? 2 : 1;
   const rest =
-    2 * STAGES * blockN * headDim * ELEMENT_BYTES + BARRIER_BYTES + (varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
+    2 * STAGES * blockN * headDim * ELEMENT_BYTES +
+    BARRIER_BYTES +
+    8 * 2 * (qTiles - 1) +
+    (varlen ? VARLEN_EXTRA_BYTES : 0) +
+    SMEM_ALIGN;
   const tileQ = sm90BlockM(headDim, windowed, varlen, packGqa, wide) * headDim * ELEMENT_BYTES;
-  return 2 * tileQ + rest <= MAX_SMEM_BYTES ? 2 * tileQ + rest : tileQ + rest;
+  const withO = (qTiles + 1) * tileQ + rest;
+  return withO <= MAX_SMEM_BYTES ? withO : qTiles * tileQ + rest;
 }
 
 /**
@@ -783,7 +814,7 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
     ? gridOf(CLUSTER_SIZE * Math.max(1, Math.min(Math.floor(smCountOf(device) / CLUSTER_SIZE), clusterUnits)))
     : gridOf(Math.max(1, Math.min(smCountOf(device), units)));
   shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa, wide)]!;
-  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa, wide);
+  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa, wide, cluster);
   shape.oBoxRows = Math.min(rowsPerHead, O_STORE_ROWS);
   shape.oBoxHeads = Math.max(1, O_STORE_ROWS / rowsPerHead);
 }
