@@ -195,12 +195,19 @@ struct Traits {
   // kLoopOverride (checker experiments): 0 the defaults; else 1 + bits: bit 0 kRescaleInTurn
   // (`_rit`), bit 1 no steady mask test (`_nm`, dense only), bit 2 softcap outside (`_cap`), bit
   // 3 kSplitMaskedBlocks (`_maskloop`; at head dims 192 and 256 with `_fa3like`'s other parts it
-  // spilled 20-48 B, so the checker has it at 64 and 128 only).
+  // spilled 20-48 B, so the checker has it at 64 and 128 only), bit 4 kPartialFirstBlock (below).
   static constexpr int kLoopBits = kLoopOverride == 0 ? (!kFa3Loop ? 0 : kWindowed_ ? 12 : 6) : kLoopOverride - 1;
   static constexpr bool kRescaleInTurn = kIntraWgOverlap_ && (kLoopBits & 1) != 0;
   static constexpr bool kSteadyMaskTest = kWindowed_ || (kLoopBits & 2) == 0;
   static constexpr bool kSoftcapOutsideLoop = kIntraWgOverlap_ && (kLoopBits & 4) != 0;
   static constexpr bool kSplitMaskedBlocks = kWindowed_ && (kLoopBits & 8) != 0;
+  // bit 4 (checker experiments, `_diag`; streamed tiles, kBlockN 128): the softmax of a tile's first
+  // key block (the one the causal diagonal or seqlenK crosses) skips, warp by warp, the 32-column
+  // quarters that every row of the warp has masked (ScoreMask::visibleGroups16): with an aligned
+  // causal diagonal 37.5% of that block's maxima and exponentials; the output is the same bit for
+  // bit. At head dim 128 every form of it spilled 124-180 B (the P V of the previous tile is in
+  // flight there, holding O and P), so the checker has it at head dim 64 only.
+  static constexpr bool kPartialFirstBlock = (kLoopBits & 16) != 0;
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower
@@ -335,6 +342,7 @@ struct Traits {
                                   kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
                 "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
   static_assert(kStreamTiles == kStreamRequested, "kQBuffers follows kStreamTiles");
+  static_assert(!kPartialFirstBlock || (kStreamTiles && !kPackGqa_), "the partial first block is written for streamed tiles");
   static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
   static constexpr bool kNextTileBeforeEpilogue =
       kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && (kBoundaryMode & 2) != 0;

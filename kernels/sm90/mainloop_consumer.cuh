@@ -452,6 +452,47 @@ struct MainloopConsumer {
     }
   }
 
+  // Traits::kPartialFirstBlock: the tile's first block (scoresReady and update<true>) with the
+  // mask and the softmax over only the 16-column groups some row of this warp may see.
+  template <int kCap>
+  __device__ __forceinline__ void partialFirstBlock(int n, float (&s)[kAccS], Softmax& softmax,
+                                                    PipelineState<T::kStages>& ks, const ScoreMask<T>& mask,
+                                                    bool lastS) const {
+    registerFence(s);
+    releaseShared(&smem.emptyK[ks.stage]);
+    if constexpr (T::kEarlyQRelease) {
+      if (lastS) releaseQ();
+    }
+    ks.advance();
+    loads.refillK();
+    if constexpr (kCap == 1) {
+      applySoftcap(s, p.softcapPreScale);
+    } else if constexpr (kCap == 0) {
+      if (p.softcapPreScale != 0.f) applySoftcap(s, p.softcapPreScale);
+    }
+    if (mask.needed(n)) mask.apply(s, n, colInBlock);
+    // Quarters of the block (32 columns) that some row of this warp may see.
+    const int quarters = (mask.visibleGroups16(n, mask.wgFirstRow + 16 * (tid / 32)) + 1) / 2;
+    static_assert(T::kBlockN == 128, "quarters of a 128-key block");
+    switch (quarters) {
+      case 0:
+        softmax.template updateFirstColumns<0>(s);
+        break;
+      case 1:
+        softmax.template updateFirstColumns<32>(s);
+        break;
+      case 2:
+        softmax.template updateFirstColumns<64>(s);
+        break;
+      case 3:
+        softmax.template updateFirstColumns<96>(s);
+        break;
+      default:
+        softmax.template updateFirstColumns<128>(s);
+        break;
+    }
+  }
+
   // T::kStreamTiles: one tile of a CTA's stream of key blocks (the kernel's loop, attn_fwd_sm90.cu).
   // kPending: the previous tile's last P (pa, its P V not yet issued; accumulate `pendingAcc`) goes
   // out in this tile's first pingpong turn with its first S GEMM; `flushPrev` (the previous tile's
@@ -483,7 +524,11 @@ struct MainloopConsumer {
       wgmmaWaitGroup<0>();
     }
     float oScale[2];
-    softmaxOfBlock<true, kCap, true>(n, s, oScale, softmax, ks, mask, n == range.nMin);
+    if constexpr (T::kPartialFirstBlock) {
+      partialFirstBlock<kCap>(n, s, softmax, ks, mask, n == range.nMin);
+    } else {
+      softmaxOfBlock<true, kCap, true>(n, s, oScale, softmax, ks, mask, n == range.nMin);
+    }
     if constexpr (kPending) {
       wgmmaWaitGroup<0>();
       registerFence(o);
@@ -494,6 +539,8 @@ struct MainloopConsumer {
     convertP(pa, s);
     uint32_t accumulate = 0u;  // o holds the previous tile's output, already stored
     bool pending = false;      // T::kRescaleInTurn is off here
+    // The same loops as finishBlocks' one-set steady loop (a shared helper changed the scheduled
+    // machine code of every kernel using it, so each keeps its own copy as measured).
     if constexpr (T::kSplitMaskedBlocks) {
       const int nFree = mask.lastUnmaskedBlock();
       for (--n; n >= range.nMin && n > nFree; --n) {

@@ -133,6 +133,17 @@ struct ScoreMask {
     return hi - 1;
   }
 
+  // Traits::kPartialFirstBlock: how many 16-column groups of block n the 16 query rows from
+  // warpFirstRow may see at most (the right bounds, seqlenK and windowRight); every column from 16
+  // times that on is masked for each of those rows. kBlockN / 16 where nothing bounds them.
+  __device__ __forceinline__ int visibleGroups16(int n, int warpFirstRow) const {
+    int hi = seqlenK;
+    if constexpr (T::kWindowed) {
+      if (windowRight >= 0) hi = min(hi, warpFirstRow + 15 + offset + windowRight + 1);
+    }
+    return max(0, min(T::kBlockN / 16, (hi - n * T::kBlockN + 15) / 16));
+  }
+
   // s: m64nN accumulator fragment, s[4j + 2h + e] is (row + 8h, column 8j + col0 + e) of block n.
   template <int kAcc>
   __device__ __forceinline__ void apply(float (&s)[kAcc], int n, int col0) const {

@@ -185,6 +185,42 @@ struct OnlineSoftmax {
     return rescale;
   }
 
+  // The tile's first block (kFirst) over its first kCols columns only (Traits::kPartialFirstBlock:
+  // every later column is masked for all of this warp's rows); s beyond them becomes p = 0. The
+  // same maxima, p and sums as update<true> on the masked block: a masked score is -inf, which
+  // neither raises a maximum nor adds to a sum (p = +0). Straight-line code per kCols (a branch per
+  // column group made ptxas spill at head dim 128).
+  template <int kCols>
+  __device__ __forceinline__ void updateFirstColumns(float (&s)[kAcc]) {
+    static_assert(kRescaleMode == 0 && !kSplitMax && !kNoSum && kSumChains == 1 && kPolyExpOf8 == 0,
+                  "the partial first block is written for the production softmax");
+    constexpr int kJ = kCols / 8;  // 8-column groups j: s[4j + 2h + e]
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float mx = rowMax[h];
+#pragma unroll
+      for (int j = 0; j < kJ; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float mScaled = mx == -INFINITY ? 0.f : mx * scaleLog2;
+      rowMax[h] = mx;
+      float sum = 0.f;
+#pragma unroll
+      for (int j = 0; j < kAcc / 4; ++j)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          float& x = s[4 * j + 2 * h + e];
+          if (j < kJ) {
+            x = ex2Approx(fmaf(x, scaleLog2, -mScaled));
+            sum += x;
+          } else {
+            x = 0.f;
+          }
+        }
+      rowSum[h] += sum;
+    }
+  }
+
   // Row sums over the quad; invSum (1 for an empty row, whose output is already 0, and for NaN so
   // that it propagates) and the natural-log LSE (-inf for an empty row).
   __device__ __forceinline__ void finalize(float (&invSum)[2], float (&lse)[2]) const {
