@@ -196,20 +196,7 @@ struct Traits {
   // (`_rit`), bit 1 no steady mask test (`_nm`, dense only), bit 2 softcap outside (`_cap`), bit
   // 3 kSplitMaskedBlocks (`_maskloop`; at head dims 192 and 256 with `_fa3like`'s other parts it
   // spilled 20-48 B, so the checker has it at 64 and 128 only), bit 4 kPartialFirstBlock (below).
-  // Streamed tiles (kStreamTiles, below) keep two Q tiles, so the next tile's Q is in shared memory
-  // before this tile's last block is done. Production (kStreamDefault): the windowed one-CTA kernels
-  // at head dims 64 and 128 with two consumer warpgroups, not varlen or PackGQA, every experiment
-  // override at its default (the checker's windowed experiments keep the boundary they were
-  // measured with); src/attention/sm90.ts (sm90StreamsTiles) counts their shared memory.
-  static constexpr bool kStreamDefault =
-      kWindowed_ && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
-      (kHeadDim_ == 64 || kHeadDim_ == 128) && kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed &&
-      kConsumerWgOverride == 0 && kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 &&
-      !kSpeculativeExp_ && kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 &&
-      kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
-  // The streamed head-dim-64 kernels also take bit 4 below (the partial first block).
-  static constexpr int kLoopBits =
-      kLoopOverride == 0 ? (kStreamDefault && kHeadDim_ == 64 ? 16 : !kFa3Loop ? 0 : kWindowed_ ? 12 : 6) : kLoopOverride - 1;
+  static constexpr int kLoopBits = kLoopOverride == 0 ? (!kFa3Loop ? 0 : kWindowed_ ? 12 : 6) : kLoopOverride - 1;
   static constexpr bool kRescaleInTurn = kIntraWgOverlap_ && (kLoopBits & 1) != 0;
   static constexpr bool kSteadyMaskTest = kWindowed_ || (kLoopBits & 2) == 0;
   static constexpr bool kSoftcapOutsideLoop = kIntraWgOverlap_ && (kLoopBits & 4) != 0;
@@ -290,6 +277,17 @@ struct Traits {
   static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "kBlockN is the N of an m64nNk16 wgmma and the K of P V");
 
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;
+  // Streamed tiles (kStreamTiles, below) keep two Q tiles, so the next tile's Q is in shared memory
+  // before this tile's last block is done. Production (kStreamDefault): the windowed one-CTA kernels
+  // at head dims 64 and 128 with two consumer warpgroups, not varlen or PackGQA, every experiment
+  // override at its default (the checker's windowed experiments keep the boundary they were
+  // measured with); src/attention/sm90.ts (sm90StreamsTiles) counts their shared memory.
+  static constexpr bool kStreamDefault =
+      kWindowed_ && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
+      (kHeadDim_ == 64 || kHeadDim_ == 128) && kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed &&
+      kConsumerWgOverride == 0 && kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 &&
+      !kSpeculativeExp_ && kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 &&
+      kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
   static constexpr bool kStreamRequested =
       kStreamDefault || (kBoundaryOverride != 0 && ((kBoundaryOverride - 1) & 8) != 0);
   static constexpr int kQBuffers = kStreamRequested ? 2 : 1;
