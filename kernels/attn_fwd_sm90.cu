@@ -135,13 +135,13 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
         for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
           const Tile tile = scheduler.tile();
           consumer.selectQ(iteration);
-          mbarrierWait<T::kWaitSuspendNs>(smem.barQ + iteration % 2, (iteration / 2) & 1);
+          mbarrierWait<T::kWaitSuspendNs>(smem.barQ + iteration % T::kQBuffers, (iteration / T::kQBuffers) & 1);
           const BlockRange range = keyBlockRange<T>(p, tile);
           softmax = typename Consumer::Softmax(p.scoreScaleLog2);
           if (range.empty()) {
             // Rows that see no key: the previous tile is finished first, then zeros and -inf.
             if (havePrev) {
-              consumer.pvToCompletion(range.nMin, o, pa, vs, pendingAcc);
+              consumer.pvToCompletion(prev.mBlock, o, pa, vs, pendingAcc);  // (the first argument: trace only)
               storeOutput<T>(p, smem, prev, wg, o, invSum, lse);
               havePrev = false;
             }
@@ -164,7 +164,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
           havePrev = true;
         }
         if (havePrev) {
-          consumer.pvToCompletion(0, o, pa, vs, pendingAcc);
+          consumer.pvToCompletion(prev.mBlock, o, pa, vs, pendingAcc);
           storeOutput<T>(p, smem, prev, wg, o, invSum, lse);
         }
       };

@@ -474,6 +474,8 @@ function fullReason(p: AttentionProblem, windowed: boolean, group: number): stri
   }
   const layout = layoutReason(p);
   if (layout) return layout;
+  // Without the cluster and wide choices: the windowed one-CTA kernels' streamed layout, the
+  // largest of the kernels that may run this problem.
   const smem = sm90SharedMemoryBytes(compiled, windowed, varlen, packGqa);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
