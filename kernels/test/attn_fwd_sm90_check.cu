@@ -138,6 +138,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_none) \
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 9000000, attn_fwd_sm90_x_bf16_hd64_window_wide_bnd_stream) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 1700009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_diag) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
