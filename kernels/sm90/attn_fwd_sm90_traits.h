@@ -277,7 +277,7 @@ struct Traits {
   static_assert(kBlockN % 16 == 0 && kBlockN <= 256, "kBlockN is the N of an m64nNk16 wgmma and the K of P V");
 
   static constexpr int kQBytes = kBlockM * kHeadDim * 2;
-  // Streamed tiles (kStreamTiles, below) keep two Q tiles, so the next tile's Q is in shared memory
+  // Streamed tiles (kStreamTiles, just below) keep two Q tiles, so the next tile's Q is in shared memory
   // before this tile's last block is done. Production (kStreamDefault): the windowed one-CTA kernels
   // at head dims 64 and 128 with two consumer warpgroups, not varlen or PackGQA, every experiment
   // override at its default (the checker's windowed experiments keep the boundary they were
@@ -288,9 +288,22 @@ struct Traits {
       kConsumerWgOverride == 0 && kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 &&
       !kSpeculativeExp_ && kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 &&
       kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
-  static constexpr bool kStreamRequested =
-      kStreamDefault || (kBoundaryOverride != 0 && ((kBoundaryOverride - 1) & 8) != 0);
-  static constexpr int kQBuffers = kStreamRequested ? 2 : 1;
+  // The tile-boundary mode (kBoundaryOverride and the modes' bits: the comment above kEarlyQRelease
+  // below), here because the streamed tiles' second Q tile is part of the layout.
+  static constexpr int kBoundaryModeDefault =
+      kStreamDefault ? 8 : kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
+  static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
+  // bit 3, kStreamTiles (checker experiments, `_stream`): the key blocks of a CTA's tiles run as one
+  // stream. A tile's last P V is not waited for at the tile's end: it goes out in the next tile's
+  // first pingpong turn together with that tile's first S GEMM (Q double-buffered: kQBuffers), and
+  // the previous tile's epilogue runs after that first block's softmax, while the other warpgroups'
+  // GEMMs keep the tensor cores busy. So a tile boundary costs about an epilogue instead of a
+  // pipeline drain and refill (the last P V alone, the first S alone, the first softmax with no
+  // P V under it), which at 512 keys is a large part of a causal tile of 1-4 key blocks. Q is freed
+  // at each tile's last S GEMM (early release). One P set, intra-warpgroup overlap, pingpong, warp
+  // specialization, dense scheduler (not varlen), a separate O tile.
+  static constexpr bool kStreamTiles = (kBoundaryMode & 8) != 0;
+  static constexpr int kQBuffers = kStreamTiles ? 2 : 1;
   static constexpr int kKBytes = kBlockN * kHeadDim * 2;
   static constexpr int kVBytes = kBlockN * kHeadDim * 2;
   // Varlen: slots of the ring through which the producer warp posts tiles (tile_scheduler.cuh).
@@ -320,28 +333,15 @@ struct Traits {
   //    specialization: the consumer-issued loads keep their own order).
   // kBoundaryOverride (checker experiments): 1 + bits, bit 0 early release, bit 1 next tile first,
   // bit 2 no epilogue at all (a diagnostic that writes no output: what the epilogue costs), bit 3
-  // streamed tiles (kStreamTiles, below).
+  // streamed tiles (kStreamTiles, above, with kBoundaryMode itself).
   // Session 7 (H200, the earlier loop) measured neither as a gain that holds. With FA3's loop
   // (kFa3Loop), early release measured +3-5% at 512 and 2k keys, mixed at 1k, on the H100 (session
   // 15, `_hd128_bnd_earlyq`), so the dense one-CTA head-dim-128 kernels take it; the cluster kernels
-  // (4096 keys and more) and the windowed ones keep mode 0 (not measured alone there).
-  static constexpr int kBoundaryModeDefault =
-      kStreamDefault ? 8 : kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
-  static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
-  // bit 3, kStreamTiles (checker experiments, `_stream`): the key blocks of a CTA's tiles run as one
-  // stream. A tile's last P V is not waited for at the tile's end: it goes out in the next tile's
-  // first pingpong turn together with that tile's first S GEMM (Q double-buffered: kQBuffers), and
-  // the previous tile's epilogue runs after that first block's softmax, while the other warpgroups'
-  // GEMMs keep the tensor cores busy. So a tile boundary costs about an epilogue instead of a
-  // pipeline drain and refill (the last P V alone, the first S alone, the first softmax with no
-  // P V under it), which at 512 keys is a large part of a causal tile of 1-4 key blocks. Q is freed
-  // at each tile's last S GEMM (early release). One P set, intra-warpgroup overlap, pingpong, warp
-  // specialization, dense scheduler (not varlen), a separate O tile.
-  static constexpr bool kStreamTiles = (kBoundaryMode & 8) != 0;
+  // (4096 keys and more) keep mode 0 (not measured alone there), and the windowed one-CTA kernels at
+  // head dims 64 and 128 stream their tiles (mode 8, session 17).
   static_assert(!kStreamTiles || (kSeparateO && kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ && !kVarlen_ &&
                                   kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
                 "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
-  static_assert(kStreamTiles == kStreamRequested, "kQBuffers follows kStreamTiles");
   static_assert(!kPartialFirstBlock || (kStreamTiles && !kPackGqa_), "the partial first block is written for streamed tiles");
   static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
   static constexpr bool kNextTileBeforeEpilogue =

@@ -200,8 +200,10 @@ export function sm90UsesCluster(p: AttentionProblem, compiledHeadDim: number, wi
 }
 
 const STAGES = 2;
-/** Q full, Q free, then full/empty for each K and V stage. */
-const BARRIER_BYTES = 8 * (2 + 4 * STAGES);
+/** Q full and Q free for each Q tile, then full/empty for each K and V stage (Traits::kBarrierCount). */
+function barrierBytes(qTiles: number): number {
+  return 8 * (2 * qTiles + 4 * STAGES);
+}
 /** Varlen kernels: the V-landed barrier and the tile ring's slots (28-byte Tile each). */
 const VARLEN_TILE_SLOTS = 2;
 const VARLEN_EXTRA_BYTES = 8 + 28 * VARLEN_TILE_SLOTS;
@@ -274,11 +276,7 @@ export function sm90SharedMemoryBytes(
   }
   const qTiles = sm90StreamsTiles(headDim, windowed, varlen, packGqa, wide, cluster) ? 2 : 1;
   const rest =
-    2 * STAGES * blockN * headDim * ELEMENT_BYTES +
-    BARRIER_BYTES +
-    8 * 2 * (qTiles - 1) +
-    (varlen ? VARLEN_EXTRA_BYTES : 0) +
-    SMEM_ALIGN;
+    2 * STAGES * blockN * headDim * ELEMENT_BYTES + barrierBytes(qTiles) + (varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
   const tileQ = sm90BlockM(headDim, windowed, varlen, packGqa, wide) * headDim * ELEMENT_BYTES;
   const withO = (qTiles + 1) * tileQ + rest;
   return withO <= MAX_SMEM_BYTES ? withO : qTiles * tileQ + rest;
