@@ -94,8 +94,13 @@ struct TileScheduler {
   int mBlocks;
   int heads;       // PackGQA: KV heads
   int unitsPerHb;  // units per (head, batch): query blocks, or pairs of them when windowed (not snake)
-  int numUnits;
-  int unit;        // current unit (snake: the round); done once index() >= numUnits
+  // The unit count (valid()): a member made at the kernel's start, or, where it is recounted
+  // (kRecountUnits: the streamed cluster kernels), a product of the kernel parameters at each
+  // valid(); held across the role split it was the one value the streamed cluster kernel spilled
+  // (4 B / 24 B), recounted it spills nothing.
+  static constexpr bool kRecountUnits = T::kStreamTiles && T::kClusterSize > 1;
+  int numUnitsHeld;
+  int unit;        // current unit (snake: the round); done once index() >= numUnits()
   int second;      // windowed pairs: 1 while running the lower block of the pair
 
   __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params& p_, const SharedTiles<T>&) : p(p_) {
@@ -109,7 +114,7 @@ struct TileScheduler {
       heads = p.heads;
       unitsPerHb = T::kWindowed && !T::kSnakeOrder ? (groups() + 1) / 2 : groups();
     }
-    numUnits = unitsPerHb * heads * p.batch;
+    numUnitsHeld = kRecountUnits ? 0 : unitsPerHb * heads * p.batch;
     unit = T::kPersistent && !T::kSnakeOrder ? static_cast<int>(blockIdx.x) / T::kClusterSize : 0;
     second = 0;
   }
@@ -127,7 +132,8 @@ struct TileScheduler {
     return unit;
   }
 
-  __device__ __forceinline__ bool valid() const { return T::kPersistent ? index() < numUnits : unit == 0; }
+  __device__ __forceinline__ int numUnits() const { return kRecountUnits ? unitsPerHb * heads * p.batch : numUnitsHeld; }
+  __device__ __forceinline__ bool valid() const { return T::kPersistent ? index() < numUnits() : unit == 0; }
 
   __device__ __forceinline__ void next() {
     if constexpr (!T::kPersistent) {
