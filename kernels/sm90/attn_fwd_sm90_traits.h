@@ -343,7 +343,13 @@ struct Traits {
                                   kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
                 "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
   static_assert(!kPartialFirstBlock || (kStreamTiles && !kPackGqa_), "the partial first block is written for streamed tiles");
-  static constexpr bool kEarlyQRelease = kSeparateO && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
+  // Without an O tile (head dims 192 and 256), early release (bit 0) stores O straight from the
+  // registers to global memory (kDirectO, epilogue.cuh): Q is then only read by the S GEMMs, as
+  // with an O tile of its own. Not varlen or PackGQA (their rows map to the output differently).
+  static constexpr bool kDirectO = !kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ &&
+                                   !kPackGqa_ && (kBoundaryMode & 1) != 0;
+  static constexpr bool kEarlyQRelease =
+      (kSeparateO || kDirectO) && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
   static constexpr bool kNextTileBeforeEpilogue =
       kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && (kBoundaryMode & 2) != 0;
   // The boundary experiments write O to shared memory with st.shared (storeShared32); production
