@@ -409,9 +409,7 @@ struct Traits {
   //   two R2UR per S wgmma, FlashAttention-3's has almost none.
   // kIssueOverride (checker experiments, `_sleep`, `_uwg`, `_sleep_uwg`): 0 the default; 1-3 those
   // bits; 4 neither.
-  // The streamed windowed kernels take bit 1 too (at head dim 64, the one without FA3's loop: +4% at
-  // 512 causal keys, level at 1k-4k in the checker's same-run A/B, NOTES "Session 17").
-  static constexpr int kIssueDefault = kFa3Loop || kStreamDefault ? 2 : 0;
+  static constexpr int kIssueDefault = kFa3Loop ? 2 : 0;
   static constexpr int kIssueBits = kIssueOverride == 0 ? kIssueDefault : (kIssueOverride & 3);
   static constexpr uint32_t kWaitSuspendNs = (kIssueBits & 1) != 0 ? kMbarrierSuspendNs : 0u;
   static constexpr bool kUniformWarpgroup = (kIssueBits & 2) != 0;
