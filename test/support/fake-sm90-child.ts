@@ -6,7 +6,7 @@
  */
 import * as cuda from '../../src/cuda/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { flashAttnFunc } from '../../src/attention/api.js';
+import { flashAttnFunc, flashAttnVarlenFunc } from '../../src/attention/api.js';
 import { selectBackend } from '../../src/attention/dispatch.js';
 import type { AttentionProblem } from '../../src/attention/problem.js';
 import { ATTN_FWD_SM90_PARAMS, sm90KernelFor, sm90Supports } from '../../src/attention/sm90.js';
@@ -260,4 +260,28 @@ async function backstop(): Promise<{ leaked: number; disposed: number; leftAfter
 
 // The backstop first: the other parts leave tensors for the collector too.
 const leaks = await backstop();
-console.log(JSON.stringify({ reasons: reasons(), planned: plannedBytes(), backstop: leaks, packGqa: packGqa() }));
+/**
+ * The output's element strides as a launch passes them (oRowStride, oHeadStride, oBatchStride: the
+ * kernels that store O from registers, Traits::kDirectO, address rows with all three): a fresh
+ * dense output, an output that is a view of every other head of a wider tensor, and varlen (no
+ * batch stride: 0).
+ */
+function outStrides(): Record<string, number[]> {
+  const P = ATTN_FWD_SM90_PARAMS.offsets;
+  const strides = (fn: () => void): number[] => {
+    const b = recordLaunches(fn).bytes[0]!;
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return [P.oRowStride, P.oHeadStride, P.oBatchStride].map((at) => Number(view.getBigInt64(at, true)));
+  };
+  const q = rand([2, 100, 4, 256]);
+  const wide = Tensor.empty([2, 100, 8, 256], { dtype: 'bfloat16', device: 'cuda' });
+  const cu = Tensor.fromData(Int32Array.from([0, 10, 30]), [3], { dtype: 'int32', device: 'cuda' });
+  const packed = rand([30, 2, 64]);
+  return {
+    dense: strides(() => flashAttnFunc(q, q, q, { causal: true })),
+    'every other head of a wider tensor': strides(() => flashAttnFunc(q, q, q, { out: wide.slice(2, 0, 8, 2) })),
+    varlen: strides(() => flashAttnVarlenFunc(packed, packed, packed, { cuSeqlensQ: cu, cuSeqlensK: cu, maxSeqlenQ: 20, maxSeqlenK: 20 })),
+  };
+}
+
+console.log(JSON.stringify({ reasons: reasons(), planned: plannedBytes(), backstop: leaks, packGqa: packGqa(), outStrides: outStrides() }));
