@@ -17,6 +17,11 @@
 #           issue: session 10's instruction-issue experiments (Traits::kIssueOverride, kernels/NOTES.md):
 #           the acceptance check of the _sleep and _uwg kernels, racecheck/synccheck of two of them,
 #           then production against _sleep, _uwg and _sleep_uwg in one bench, into $OUT/issue_*.log.
+#           ab: same-run A/Bs of checker experiments against production. AB is a space-separated list of
+#           BASE,EXPERIMENT[,...]@SEQLENS@PASSES (kernel names without attn_fwd_sm90_; the windowed ones time
+#           causal problems), default the ones session 18 prepared (kernels/NOTES.md, "Session 18"); each
+#           experiment first gets the acceptance check (--only), then every pair is timed with its
+#           passes interleaved, into $OUT/ab_*.log, and scripts/bench-ab.py prints the ratios of sums.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.device-build/attn_fwd_sm90_check
@@ -83,6 +88,21 @@ PY
       P=attn_fwd_sm90_bf16_ X=attn_fwd_sm90_x_bf16_
       timeout 300 $BIN --kernels=${P}hd64,${X}hd64_sleep,${X}hd64_sleep_uwg,${P}hd64_window,${X}hd64_window_sleep,${X}hd64_window_sleep_uwg,${P}hd128_cluster,${X}hd128_sleep_cluster,${X}hd128_uwg_cluster,${X}hd128_sleep_uwg_cluster,${X}hd128_n176_sleep_uwg_cluster,${X}hd128_n176_p4_sleep_uwg_cluster,${P}hd128_window,${X}hd128_window_sleep,${X}hd128_window_uwg,${X}hd128_window_sleep_uwg,${X}hd128_window_p5_uwg,${X}hd128_window_p5_sleep_uwg,${X}hd64_window_p5,${X}hd64_window_p5_sleep_uwg,${P}hd256_cluster,${X}hd256_sleep_cluster,${X}hd256_sleep_uwg_cluster,${P}hd256_window,${X}hd256_window_sleep,${X}hd256_window_sleep_uwg \
         --seqlens=512,2048,8192,16384 --passes=2 2>&1 | tee "$OUT/issue_bench.log" ;;
+    ab)
+      AB=${AB:-"bf16_hd256_window,x_bf16_hd256_window_bnd_earlyq@512,1024,2048,4096@4 bf16_hd256,x_bf16_hd256_bnd_earlyq@512,1024,2048@3 bf16_hd256_cluster,x_bf16_hd256_bnd_earlyq_cluster@4096,8192,16384@3 bf16_hd256_window_cluster,x_bf16_hd256_window_bnd_earlyq_cluster@8192,16384@3 bf16_hd128_window_cluster,x_bf16_hd128_window_bnd_stream_cluster@8192,16384@5 bf16_hd128_cluster,x_bf16_hd128_bnd_stream_cluster@4096,8192,16384@3"}
+      logs=()
+      for pair in $AB; do
+        IFS=@ read -r names seqlens passes <<< "$pair"
+        for x in $(echo "$names" | tr , ' ' | cut -d' ' -f2-); do
+          timeout 120 $BIN --check --only=attn_fwd_sm90_$x > "$OUT/ab_check_$x.log" 2>&1
+          echo "check $x: $(grep -c '^ok' "$OUT/ab_check_$x.log") ok; $(grep -E '^checks' "$OUT/ab_check_$x.log")"
+        done
+        log="$OUT/ab_${names//,/_vs_}.log"
+        timeout 150 $BIN --kernels=$(echo "$names" | sed -E 's/(^|,)/\1attn_fwd_sm90_/g') --seqlens=$seqlens \
+          --passes=${passes:-3} > "$log" 2>&1
+        logs+=("$log")
+      done
+      python3 scripts/bench-ab.py "${logs[@]}" | tee "$OUT/ab_summary.txt" ;;
     cudnn)
       timeout 120 python3 - <<'PY'
 import torch, torch.nn.functional as F
