@@ -444,13 +444,33 @@ export function sm90Supports(p: AttentionProblem): string | undefined {
  * that check which kernel ran; not part of the public API.
  */
 export function sm90KernelFor(p: AttentionProblem): string {
+  return kernelChoice(p).name;
+}
+
+/** Which kernel runs `p`, and the choices that name it (the launch reads its tiles from them too). */
+interface KernelChoice {
+  /** The compiled head dim (the next multiple of 64 up). */
+  d: number;
+  windowed: boolean;
+  /** PackGQA: the query heads per KV head packed into a tile; 0 unpacked. */
+  group: number;
+  cluster: boolean;
+  wide: boolean;
+  short: boolean;
+  name: string;
+}
+
+/** The one place the kernel is chosen, for sm90KernelFor and packProblem alike (call only when sm90Supports(p) is undefined). */
+function kernelChoice(p: AttentionProblem): KernelChoice {
   const windowed = isWindowed(p);
-  const compiled = sm90CompiledHeadDim(p.headDim)!;
-  const group = sm90PackGqaGroup(p, compiled, windowed);
-  const cluster = sm90UsesCluster(p, compiled, windowed, group);
-  const wide = sm90UsesWide(p, compiled, windowed, group);
-  const short = sm90UsesShort(p, compiled, windowed, group);
-  return kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiled, windowed, p.varlen !== undefined, group > 0, cluster, wide, short);
+  const d = sm90CompiledHeadDim(p.headDim)!;
+  const group = sm90PackGqaGroup(p, d, windowed);
+  const cluster = sm90UsesCluster(p, d, windowed, group);
+  const wide = sm90UsesWide(p, d, windowed, group);
+  // The short kernels have the hd64 kernels' tiles, threads and shared memory: only the name differs.
+  const short = sm90UsesShort(p, d, windowed, group);
+  const name = kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', d, windowed, p.varlen !== undefined, group > 0, cluster, wide, short);
+  return { d, windowed, group, cluster, wide, short, name };
 }
 
 /** Every check, in order; the ones of the signature are what acceptedSignatures records. */
@@ -746,20 +766,16 @@ const BLOCKS: Readonly<Record<number, cuda.Dim3>> = { 2: [128 * 3, 1, 1], 3: [12
  * configuration into `shape` (call only when sm90Supports(p) is undefined).
  */
 function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): void {
-  const dtype = p.q.dtype as 'float16' | 'bfloat16';
-  const d = sm90CompiledHeadDim(p.headDim)!;
+  const { d, windowed, group, cluster, wide, name } = kernelChoice(p);
   const vl = p.varlen;
   const varlen = vl !== undefined;
   const params = p.params;
   const windowLeft = kernelWindowLeft(p);
   const windowRight = kernelWindowRight(p);
-  const windowed = windowLeft >= 0 || windowRight >= 0;
   // PackGQA: R = 128 / group positions of each of the group's heads per tile; Q is one box
   // {64, R, group, 1} per chunk and each consumer warpgroup's 64 rows one O box {64, min(R, 64),
   // max(1, 64 / R), 1} (kernels/sm90/mainloop_producer.cuh, epilogue.cuh).
-  const group = sm90PackGqaGroup(p, d, windowed);
   const packGqa = group > 0;
-  const wide = sm90UsesWide(p, d, windowed, group);
   const blockM = sm90BlockM(d, windowed, varlen, packGqa, wide);
   const blockN = sm90BlockN(d, wide)!;
   const rowsPerHead = packGqa ? blockM / group : blockM;
@@ -804,10 +820,7 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // two SMs (all 66 pairs of the H200's 132 SMs are resident at once: cudaOccupancyMaxActiveClusters
   // in the checker; a device whose SMs do not pair up runs the odd cluster later, as a short tail).
   const device = p.q.device;
-  const cluster = sm90UsesCluster(p, d, windowed, group);
-  // The short kernels have the hd64 kernels' tiles, threads and shared memory: only the name differs.
-  const short = sm90UsesShort(p, d, windowed, group);
-  shape.kernel = kernelFor(kernelNameOf(dtype, d, windowed, varlen, packGqa, cluster, wide, short), device);
+  shape.kernel = kernelFor(name, device);
   const units = workUnits(p, blockM, windowed, group);
   // A cluster's units: pairs of query blocks (dense), or pairs of those pairs, the longer first
   // (windowed): the windowed count of pairs, halved and rounded up, per head.
