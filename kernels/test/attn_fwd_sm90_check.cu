@@ -139,6 +139,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 9000000, attn_fwd_sm90_x_bf16_hd64_window_wide_bnd_stream) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 1700009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_diag) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg) \
+  X(__nv_bfloat16, 64, true, 0, 3, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_s3) \
+  X(__nv_bfloat16, 64, true, 0, 4, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_s4) \
+  X(__nv_bfloat16, 64, true, 96, 3, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wide_s3) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd256_bnd_earlyq) \
   X(__nv_bfloat16, 256, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd256_window_bnd_earlyq) \
   X(__half, 256, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_fp16_hd256_window_bnd_earlyq) \
