@@ -94,7 +94,7 @@ PY
       for pair in $AB; do
         IFS=@ read -r names seqlens passes <<< "$pair"
         for x in $(echo "$names" | tr , ' ' | cut -d' ' -f2-); do
-          timeout 120 $BIN --check --only=attn_fwd_sm90_$x > "$OUT/ab_check_$x.log" 2>&1
+          timeout 120 $BIN --check --only==attn_fwd_sm90_$x > "$OUT/ab_check_$x.log" 2>&1
           echo "check $x: $(grep -c '^ok' "$OUT/ab_check_$x.log") ok; $(grep -E '^checks' "$OUT/ab_check_$x.log")"
         done
         log="$OUT/ab_${names//,/_vs_}.log"

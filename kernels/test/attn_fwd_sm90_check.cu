@@ -6,7 +6,8 @@
 //   nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr \
 //        -o attn_fwd_sm90_check kernels/test/attn_fwd_sm90_check.cu
 //   ./attn_fwd_sm90_check [--check] [--bench] [--small]      (scripts/sm90-check.sh runs it on the device)
-//   --only=text: check only the kernels whose name contains text (e.g. packgqa, _window);
+//   --only=text: check only the kernels whose name contains text (e.g. packgqa, _window); --only==name:
+//   only the kernel of that exact name;
 //   --skip=a,b: leave out the kernels whose name contains any of a, b, ... (e.g. hd64_window).
 //   --small: one problem per kernel and one run each (for compute-sanitizer); for the varlen kernels
 //   the sequsedK problem with NaN in the unused rows and an empty sequence.
@@ -777,7 +778,9 @@ static bool containsAny(const char* name, const char* list) {
 static int runChecks(bool small, const char* only, const char* skip) {
   int failed = 0, total = 0;
   for (const Entry& e : kEntries) {
-    if ((only && !std::strstr(e.name, only)) || (skip && containsAny(e.name, skip))) continue;
+    // --only==name: that kernel alone; --only=text: every kernel whose name contains text.
+    const bool picked = !only || (only[0] == '=' ? !std::strcmp(e.name, only + 1) : std::strstr(e.name, only) != nullptr);
+    if (!picked || (skip && containsAny(e.name, skip))) continue;
     // Diagnostics that write no output (Traits::kSkipEpilogue) are for timing only.
     if (containsAny(e.name, "_noepi,_nosum,_onesum")) continue;
     std::vector<Problem> ps;
