@@ -4,11 +4,12 @@
 // 64-column chunk at a time (rows past seqlenQ and columns past the real head dim are clipped by
 // the copy engine). Varlen rows whose box would reach into the next sequence go out as plain
 // stores instead. T::kDirectO (no O tile, early Q release: head dims 192 and 256): no shared
-// memory at all, each thread stores its fragment straight to global memory. PackGQA: a warpgroup's 64 tile rows are one box over several heads, and each LSE
-// row goes to its own head and position. LSE goes out from registers. Without a separate O tile it ends with this
-// warpgroup's arrival on the Q-free barrier; with one, a TMA store is left in flight and the next
-// tile's epilogue (or the kernel's end) waits for it to have left shared memory before the tile is
-// written again (finishOutputStores).
+// memory at all, each thread stores its fragment straight to global memory. PackGQA: a
+// warpgroup's 64 tile rows are one box over several heads, and each LSE row goes to its own head
+// and position. LSE goes out from registers. Through the Q tile (no separate O tile, not
+// kDirectO) it ends with this warpgroup's arrival on the Q-free barrier; with a separate O tile, a
+// TMA store is left in flight and the next tile's epilogue (or the kernel's end) waits for it to
+// have left shared memory before the tile is written again (finishOutputStores).
 #pragma once
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -48,7 +49,9 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
   const int r = 16 * (tid / 32) + (tid % 32) / 4;
   const int c = 2 * (tid % 4);
   uint8_t* tileO = smem.o;
-  int firstRow;  // of this warpgroup's rows in the sequence
+  // Of this warpgroup's rows in the sequence. Assigned in each branch rather than once here: made
+  // before the stores to shared memory, it moved the scheduled code of 41 production kernels.
+  int firstRow;
   if constexpr (T::kDirectO) {
     firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
     // Straight from the accumulator fragment (no O tile; Q was freed at the last S GEMM): each
