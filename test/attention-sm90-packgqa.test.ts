@@ -54,7 +54,7 @@ test('the build has a PackGQA kernel for every head dim and mask but windowed 25
   for (const dt of DTYPES) {
     for (const d of SM90_HEAD_DIMS) {
       for (const windowed of [false, true]) {
-        const n = sm90KernelName(dt, d, windowed, false, true);
+        const n = sm90KernelName(dt, { headDim: d, windowed, packGqa: true });
         assert.equal(names.has(n), sm90HasPackGqaKernel(d, windowed), `${n} built: ${names.has(n)}`);
         assert.equal(sm90HasPackGqaKernel(d, windowed), !(d === 256 && windowed));
       }
@@ -69,16 +69,16 @@ test('PackGQA kernels have two consumer warpgroups (128-row tiles) at every head
   assert.match(src, /\(kPackGqa\) \? 2 : 0/);
   for (const d of SM90_HEAD_DIMS) {
     for (const w of [false, true]) {
-      assert.equal(sm90ConsumerWarpgroups(d, w, false, true), 2);
-      assert.equal(sm90BlockM(d, w, false, true), 128);
+      assert.equal(sm90ConsumerWarpgroups({ headDim: d, windowed: w, packGqa: true }), 2);
+      assert.equal(sm90BlockM({ headDim: d, windowed: w, packGqa: true }), 128);
     }
   }
   // Head dim 64 without a window: the unpacked kernel has three warpgroups (192-row Q and O
   // tiles), the packed one two, the shared memory of the windowed kernel.
-  assert.equal(sm90ConsumerWarpgroups(64, false), 3);
-  assert.equal(sm90SharedMemoryBytes(64, false, false, true), sm90SharedMemoryBytes(64, true, false, true));
-  assert.equal(sm90SharedMemoryBytes(64, false, false, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
-  for (const d of [128, 192, 256]) assert.equal(sm90SharedMemoryBytes(d, false, false, true), sm90SharedMemoryBytes(d, false));
+  assert.equal(sm90ConsumerWarpgroups({ headDim: 64, windowed: false }), 3);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: false, packGqa: true }), sm90SharedMemoryBytes({ headDim: 64, windowed: true, packGqa: true }));
+  assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: false, packGqa: true }), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024);
+  for (const d of [128, 192, 256]) assert.equal(sm90SharedMemoryBytes({ headDim: d, windowed: false, packGqa: true }), sm90SharedMemoryBytes({ headDim: d, windowed: false }));
 });
 
 /** A problem shell of the given GQA shape (host tensors: the rule reads only sizes and options). */
@@ -153,7 +153,7 @@ function expectedKernel(c: Case): { name: string; packed: boolean } {
     [2, 4, 8, 16].includes(g) &&
     !(d === 256 && windowed) &&
     10 * Math.ceil(c.sq / rows) * rows < 9 * Math.ceil(c.sq / blockM) * blockM;
-  return { name: sm90KernelName(c.dtype, d, windowed, false, packed), packed };
+  return { name: sm90KernelName(c.dtype, { headDim: d, windowed, packGqa: packed }), packed };
 }
 
 /** checkCase with the launched kernel checked against expectedKernel; returns whether it was packed. */
@@ -263,7 +263,7 @@ gpuTest('sm90 PackGQA off: the unpacked kernels on the same decode shapes', (t) 
     for (const [sq, g, d, causal] of [[1, 8, 128, false], [17, 4, 64, true], [4, 16, 256, false], [100, 2, 192, true]] as const) {
       const opts: AttentionOptions = causal ? { causal } : {};
       const c: Case = { dtype, batch: 2, sq, sk: 1000, heads: g, headsKV: 1, d, opts };
-      checkCase({ ...c, kernel: sm90KernelName(dtype, d, causal, false, false) });
+      checkCase({ ...c, kernel: sm90KernelName(dtype, { headDim: d, windowed: causal }) });
     }
   }
 });

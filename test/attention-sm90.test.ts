@@ -93,13 +93,13 @@ test('every kernel the launcher can name was built', (t) => {
   for (const dt of DTYPES) {
     for (const d of HEAD_DIMS) {
       for (const windowed of [false, true]) {
-        const n = sm90KernelName(dt, d, windowed);
+        const n = sm90KernelName(dt, { headDim: d, windowed });
         assert.ok(names.has(n), `${n} missing from the build`);
-        const v = sm90KernelName(dt, d, windowed, true);
+        const v = sm90KernelName(dt, { headDim: d, windowed, varlen: true });
         assert.equal(names.has(v), SM90_VARLEN_HEAD_DIMS.includes(d), `${v} built: ${names.has(v)}`);
-        const c = sm90KernelName(dt, d, windowed, false, false, true);
+        const c = sm90KernelName(dt, { headDim: d, windowed, cluster: true });
         assert.equal(names.has(c), SM90_CLUSTER_HEAD_DIMS.includes(d), `${c} built: ${names.has(c)}`);
-        const w = sm90KernelName(dt, d, windowed, false, false, false, true);
+        const w = sm90KernelName(dt, { headDim: d, windowed, wide: true });
         assert.equal(names.has(w), windowed && d === 64, `${w} built: ${names.has(w)}`);
       }
     }
@@ -119,32 +119,32 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   assert.deepEqual(cpp, { ...SM90_BLOCK_N });
   for (const d of HEAD_DIMS) {
     for (const w of [false, true]) {
-      const bytes = sm90SharedMemoryBytes(d, w);
+      const bytes = sm90SharedMemoryBytes({ headDim: d, windowed: w });
       assert.ok(bytes <= H100_SMEM_PER_BLOCK, `head dim ${d}${w ? ' windowed' : ''}: ${bytes} bytes`);
     }
   }
   // Q, O (its own tile where it fits), 2 K and 2 V stages; 10 mbarriers (Q full, Q free,
   // full/empty per stage); alignment slack. Head dims 192 and 256 have no room for O: it
   // overwrites Q. Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
-  assert.equal(sm90SharedMemoryBytes(64, false), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: false }), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
   // The windowed one-CTA kernels at head dims 64 and 128 stream their tiles: two Q tiles and
   // their two barriers more (Traits::kStreamDefault); their cluster twins do not.
-  assert.equal(sm90SharedMemoryBytes(64, true), (3 * 128 + 4 * 128) * 64 * 2 + 96 + 1024);
-  assert.equal(sm90SharedMemoryBytes(128, true), (3 * 128 + 4 * 128) * 128 * 2 + 96 + 1024);
-  assert.equal(sm90SharedMemoryBytes(128, true, false, false, false, true), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
-  assert.ok(sm90SharedMemoryBytes(128, true) <= H100_SMEM_PER_BLOCK);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: true }), (3 * 128 + 4 * 128) * 64 * 2 + 96 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 128, windowed: true }), (3 * 128 + 4 * 128) * 128 * 2 + 96 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 128, windowed: true, cluster: true }), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
+  assert.ok(sm90SharedMemoryBytes({ headDim: 128, windowed: true }) <= H100_SMEM_PER_BLOCK);
   // The wide windowed head-dim-64 kernels: three consumer warpgroups, 192 x 96 tiles.
-  assert.equal(sm90SharedMemoryBytes(64, true, false, false, true), (2 * 192 + 4 * 96) * 64 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes(128, false), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes(192, false), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes(256, true), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: true, wide: true }), (2 * 192 + 4 * 96) * 64 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 128, windowed: false }), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 192, windowed: false }), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 256, windowed: true }), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
   // Varlen (two consumer warpgroups): + the V-landed barrier and the two 28-byte tile slots.
-  assert.equal(sm90SharedMemoryBytes(128, false, true), sm90SharedMemoryBytes(128, false) + 8 + 2 * 28);
-  assert.equal(sm90SharedMemoryBytes(64, false, true), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024 + 8 + 2 * 28);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 128, windowed: false, varlen: true }), sm90SharedMemoryBytes({ headDim: 128, windowed: false }) + 8 + 2 * 28);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: false, varlen: true }), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024 + 8 + 2 * 28);
   for (const d of SM90_VARLEN_HEAD_DIMS) {
-    for (const w of [false, true]) assert.ok(sm90SharedMemoryBytes(d, w, true) <= H100_SMEM_PER_BLOCK);
+    for (const w of [false, true]) assert.ok(sm90SharedMemoryBytes({ headDim: d, windowed: w, varlen: true }) <= H100_SMEM_PER_BLOCK);
   }
-  assert.throws(() => sm90SharedMemoryBytes(96, false), /headDim must be a compiled head dim \(64, 128, 192, 256\), got 96/);
+  assert.throws(() => sm90SharedMemoryBytes({ headDim: 96, windowed: false }), /headDim must be a compiled head dim \(64, 128, 192, 256\), got 96/);
   assert.deepEqual([...SM90_HEAD_DIMS], [...HEAD_DIMS]);
 });
 
@@ -153,17 +153,17 @@ test('the TypeScript consumer-warpgroup rule equals ConsumerWarpgroups in attn_f
   // The header's rule, as written there; this test pins the TypeScript copy to it.
   assert.match(src, /static constexpr int value = kHeadDim == 64 && !kWindowed && !kVarlen \? 3 : 2;/);
   for (const d of HEAD_DIMS) {
-    assert.equal(sm90ConsumerWarpgroups(d, true), 2);
-    assert.equal(sm90ConsumerWarpgroups(d, false, true), 2);
-    assert.equal(sm90ConsumerWarpgroups(d, false), d === 64 ? 3 : 2);
-    assert.equal(sm90BlockM(d, false), 64 * sm90ConsumerWarpgroups(d, false));
+    assert.equal(sm90ConsumerWarpgroups({ headDim: d, windowed: true }), 2);
+    assert.equal(sm90ConsumerWarpgroups({ headDim: d, windowed: false, varlen: true }), 2);
+    assert.equal(sm90ConsumerWarpgroups({ headDim: d, windowed: false }), d === 64 ? 3 : 2);
+    assert.equal(sm90BlockM({ headDim: d, windowed: false }), 64 * sm90ConsumerWarpgroups({ headDim: d, windowed: false }));
   }
   // The wide kernels override the count (ATTN_FWD_SM90_WIDE_TRAITS): three, 192-row tiles.
   assert.match(src, /kConsumerWgOverride \? kConsumerWgOverride : ConsumerWarpgroups<kHeadDim, kWindowed, kVarlen_>::value/);
   const instances = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_instances.h'), 'utf8');
   assert.match(instances, /ATTN_FWD_SM90_WIDE_TRAITS\(Element\) \\\s*fa::sm90::Traits<Element, 64, true, true, true, true, 96, 0, true, 3>/);
-  assert.equal(sm90ConsumerWarpgroups(64, true, false, false, true), 3);
-  assert.equal(sm90BlockM(64, true, false, false, true), 192);
+  assert.equal(sm90ConsumerWarpgroups({ headDim: 64, windowed: true, wide: true }), 3);
+  assert.equal(sm90BlockM({ headDim: 64, windowed: true, wide: true }), 192);
 });
 
 test('the TypeScript streamed-tiles rule equals Traits::kStreamDefault in attn_fwd_sm90_traits.h', () => {
@@ -177,13 +177,13 @@ test('the TypeScript streamed-tiles rule equals Traits::kStreamDefault in attn_f
   // The wide kernels override the warpgroup count and the cluster kernels the cluster size: neither streams.
   for (const d of HEAD_DIMS) {
     for (const w of [false, true]) {
-      assert.equal(sm90StreamsTiles(d, w), w && (d === 64 || d === 128), `head dim ${d}${w ? ' windowed' : ''}`);
-      assert.equal(sm90StreamsTiles(d, w, true), false);
-      assert.equal(sm90StreamsTiles(d, w, false, true), false);
-      assert.equal(sm90StreamsTiles(d, w, false, false, false, true), false);
+      assert.equal(sm90StreamsTiles({ headDim: d, windowed: w }), w && (d === 64 || d === 128), `head dim ${d}${w ? ' windowed' : ''}`);
+      assert.equal(sm90StreamsTiles({ headDim: d, windowed: w, varlen: true }), false);
+      assert.equal(sm90StreamsTiles({ headDim: d, windowed: w, packGqa: true }), false);
+      assert.equal(sm90StreamsTiles({ headDim: d, windowed: w, cluster: true }), false);
     }
   }
-  assert.equal(sm90StreamsTiles(64, true, false, false, true), false);
+  assert.equal(sm90StreamsTiles({ headDim: 64, windowed: true, wide: true }), false);
 });
 
 test('head dims that are not compiled run on the next compiled one up', () => {

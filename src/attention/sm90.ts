@@ -38,23 +38,46 @@ export const SM90_HEAD_DIMS: readonly number[] = [64, 128, 192, 256];
 const SM90_MAX_HEAD_DIM = SM90_HEAD_DIMS[SM90_HEAD_DIMS.length - 1]!;
 
 /**
- * Consumer warpgroups of a kernel (ConsumerWarpgroups in kernels/sm90/attn_fwd_sm90_traits.h, where
- * the reasons are): three for compiled head dim 64 without a window, not varlen and not packed, two
- * otherwise (PackGQA kernels always have two: ATTN_FWD_SM90_TRAITS in attn_fwd_sm90_instances.h).
- * A CTA computes 64 query rows per consumer warpgroup and has one producer warpgroup besides.
+ * One Hopper kernel of the build, by what names it (kernels/sm90/attn_fwd_sm90_instances.h: the
+ * table's columns and the cluster, wide and short tables) less the element type, which changes
+ * neither its tiles nor its shared memory. Absent flags are false.
  */
-export function sm90ConsumerWarpgroups(headDim: number, windowed: boolean, varlen = false, packGqa = false, wide = false): number {
-  return wide || (headDim === 64 && !windowed && !varlen && !packGqa) ? 3 : 2;
+export interface Sm90Variant {
+  /** The compiled head dim: one of SM90_HEAD_DIMS. */
+  headDim: number;
+  /** The causal / local mask. */
+  windowed: boolean;
+  /** Packed sequences (cuSeqlens). */
+  varlen?: boolean;
+  /** A tile holds a whole GQA group (`_packgqa`; never varlen). */
+  packGqa?: boolean;
+  /** Two-CTA clusters sharing K/V by multicast (`_cluster`; never varlen or packed). */
+  cluster?: boolean;
+  /** Windowed head dim 64 with three consumer warpgroups and 192 x 96 tiles (`_wide`). */
+  wide?: boolean;
+  /** Dense head dim 64 for short keys (`_short`): the `_hd64` kernel's tiles and shared memory. */
+  short?: boolean;
+}
+
+/**
+ * Consumer warpgroups of a kernel (ConsumerWarpgroups in kernels/sm90/attn_fwd_sm90_traits.h, where
+ * the reasons are): three for compiled head dim 64 without a window, not varlen and not packed, and
+ * for the wide kernels; two otherwise (PackGQA kernels always have two: ATTN_FWD_SM90_TRAITS in
+ * attn_fwd_sm90_instances.h). A CTA computes 64 query rows per consumer warpgroup and has one
+ * producer warpgroup besides.
+ */
+export function sm90ConsumerWarpgroups(v: Sm90Variant): number {
+  return v.wide || (v.headDim === 64 && !v.windowed && !v.varlen && !v.packGqa) ? 3 : 2;
 }
 
 /** Query rows per CTA (Traits::kBlockM). */
-export function sm90BlockM(headDim: number, windowed: boolean, varlen = false, packGqa = false, wide = false): number {
-  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(headDim, windowed, varlen, packGqa, wide);
+export function sm90BlockM(v: Sm90Variant): number {
+  return ROWS_PER_WARPGROUP * sm90ConsumerWarpgroups(v);
 }
 
 /** Keys per K/V tile of a kernel (Traits::kBlockN): SM90_BLOCK_N, or SM90_WIDE_BLOCK_N for a `_wide` kernel. */
-export function sm90BlockN(headDim: number, wide = false): number | undefined {
-  return wide ? SM90_WIDE_BLOCK_N : SM90_BLOCK_N[headDim];
+export function sm90BlockN(v: Sm90Variant): number | undefined {
+  return v.wide ? SM90_WIDE_BLOCK_N : SM90_BLOCK_N[v.headDim];
 }
 
 /**
@@ -82,7 +105,7 @@ export const SM90_SHORT_MAX_SEQLEN_K = 2048;
  */
 export function sm90UsesShort(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
   if (windowed || compiledHeadDim !== 64 || group > 0 || p.varlen !== undefined || p.seqlenK > SM90_SHORT_MAX_SEQLEN_K) return false;
-  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', 64, false, false, false, false, false, true)) ?? false;
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', { headDim: 64, windowed: false, short: true })) ?? false;
 }
 
 /**
@@ -93,7 +116,7 @@ export function sm90UsesShort(p: AttentionProblem, compiledHeadDim: number, wind
 export function sm90UsesWide(p: AttentionProblem, compiledHeadDim: number, windowed: boolean, group: number): boolean {
   if (!windowed || compiledHeadDim !== 64 || group > 0 || p.varlen !== undefined || p.seqlenQ < SM90_WIDE_MIN_SEQLEN_Q) return false;
   if (kernelWindowLeft(p) >= 0) return false;
-  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', 64, true, false, false, false, true)) ?? false;
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', { headDim: 64, windowed: true, wide: true })) ?? false;
 }
 
 /** Tile rows of a PackGQA kernel (Traits::kBlockM with two consumer warpgroups). */
@@ -146,7 +169,7 @@ export function sm90PackGqaGroup(p: AttentionProblem, compiledHeadDim: number, w
   if (!packGqaEnabled || group < 2 || group > SM90_PACK_GQA_MAX_GROUP || (group & (group - 1)) !== 0 || p.varlen !== undefined) return 0;
   if (!sm90HasPackGqaKernel(compiledHeadDim, windowed)) return 0;
   const rows = PACK_GQA_BLOCK_M / group;
-  const blockM = sm90BlockM(compiledHeadDim, windowed);
+  const blockM = sm90BlockM({ headDim: compiledHeadDim, windowed });
   const seqlenQ = p.seqlenQ;
   return 10 * Math.ceil(seqlenQ / rows) * rows < 9 * Math.ceil(seqlenQ / blockM) * blockM ? group : 0;
 }
@@ -193,10 +216,10 @@ export function sm90UsesCluster(p: AttentionProblem, compiledHeadDim: number, wi
   if (group > 0 || p.varlen !== undefined || !SM90_CLUSTER_HEAD_DIMS.includes(compiledHeadDim)) return false;
   if (windowed && (!SM90_WINDOW_CLUSTER_DISPATCH || kernelWindowLeft(p) >= 0)) return false;
   const minKeys = windowed ? SM90_WINDOW_CLUSTER_MIN_SEQLEN_K : SM90_CLUSTER_MIN_SEQLEN_K;
-  if (p.seqlenK < minKeys || Math.ceil(p.seqlenQ / sm90BlockM(compiledHeadDim, windowed)) % CLUSTER_SIZE !== 0) {
+  if (p.seqlenK < minKeys || Math.ceil(p.seqlenQ / sm90BlockM({ headDim: compiledHeadDim, windowed })) % CLUSTER_SIZE !== 0) {
     return false;
   }
-  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', compiledHeadDim, windowed, false, false, true)) ?? false;
+  return builtKernelNames()?.has(kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', { headDim: compiledHeadDim, windowed, cluster: true })) ?? false;
 }
 
 const STAGES = 2;
@@ -245,15 +268,8 @@ export function sm90CompiledHeadDim(headDim: number): number | undefined {
  * 128, not varlen, packed, wide or clustered. They keep two Q tiles (and their two barriers) so that
  * the next tile's Q is loaded while this tile's last key blocks run.
  */
-export function sm90StreamsTiles(
-  headDim: number,
-  windowed: boolean,
-  varlen = false,
-  packGqa = false,
-  wide = false,
-  cluster = false,
-): boolean {
-  return windowed && !varlen && !packGqa && !wide && !cluster && (headDim === 64 || headDim === 128);
+export function sm90StreamsTiles(v: Sm90Variant): boolean {
+  return v.windowed && !v.varlen && !v.packGqa && !v.wide && !v.cluster && (v.headDim === 64 || v.headDim === 128);
 }
 
 /**
@@ -262,22 +278,16 @@ export function sm90StreamsTiles(
  * (Traits::kSeparateO), 2 K and 2 V stages, barriers; varlen kernels add their tile ring; PackGQA
  * kernels have 128-row Q and O tiles at every head dim.
  */
-export function sm90SharedMemoryBytes(
-  headDim: number,
-  windowed: boolean,
-  varlen = false,
-  packGqa = false,
-  wide = false,
-  cluster = false,
-): number {
-  const blockN = sm90BlockN(headDim, wide);
+export function sm90SharedMemoryBytes(v: Sm90Variant): number {
+  const { headDim } = v;
+  const blockN = sm90BlockN(v);
   if (blockN === undefined) {
     throw new RangeError(`sm90SharedMemoryBytes: headDim must be a compiled head dim (${SM90_HEAD_DIMS.join(', ')}), got ${headDim}`);
   }
-  const qTiles = sm90StreamsTiles(headDim, windowed, varlen, packGqa, wide, cluster) ? 2 : 1;
+  const qTiles = sm90StreamsTiles(v) ? 2 : 1;
   const rest =
-    2 * STAGES * blockN * headDim * ELEMENT_BYTES + barrierBytes(qTiles) + (varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
-  const tileQ = sm90BlockM(headDim, windowed, varlen, packGqa, wide) * headDim * ELEMENT_BYTES;
+    2 * STAGES * blockN * headDim * ELEMENT_BYTES + barrierBytes(qTiles) + (v.varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
+  const tileQ = sm90BlockM(v) * headDim * ELEMENT_BYTES;
   const withO = (qTiles + 1) * tileQ + rest;
   return withO <= MAX_SMEM_BYTES ? withO : qTiles * tileQ + rest;
 }
@@ -292,17 +302,8 @@ export function sm90SharedMemoryBytes(
  * head-dim-64 kernels with three consumer warpgroups (attn_fwd_sm90_bf16_hd64_window_wide), `short`
  * the dense head-dim-64 kernels for short keys (attn_fwd_sm90_bf16_hd64_short).
  */
-export function sm90KernelName(
-  dtype: 'float16' | 'bfloat16',
-  headDim: number,
-  windowed: boolean,
-  varlen = false,
-  packGqa = false,
-  cluster = false,
-  wide = false,
-  short = false,
-): string {
-  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${headDim}${windowed ? '_window' : ''}${varlen ? '_varlen' : ''}${packGqa ? '_packgqa' : ''}${cluster ? '_cluster' : ''}${wide ? '_wide' : ''}${short ? '_short' : ''}`;
+export function sm90KernelName(dtype: 'float16' | 'bfloat16', v: Sm90Variant): string {
+  return `attn_fwd_sm90_${dtype === 'float16' ? 'fp16' : 'bf16'}_hd${v.headDim}${v.windowed ? '_window' : ''}${v.varlen ? '_varlen' : ''}${v.packGqa ? '_packgqa' : ''}${v.cluster ? '_cluster' : ''}${v.wide ? '_wide' : ''}${v.short ? '_short' : ''}`;
 }
 
 /** kernels/sm90/attn_fwd_sm90_params.h, field for field (tested against the build's offsetof values). */
@@ -337,29 +338,20 @@ function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
   return d === 'float16' || d === 'bfloat16';
 }
 
-/** Kernel names by (dtype, head dim, windowed, varlen, packed, cluster, wide, short), formatted once: calls happen per attention call. */
+/** Kernel names by dtype and variant, formatted once: calls happen per attention call. */
 const kernelNames = new Map<number, string>();
-function kernelNameOf(
-  dtype: 'float16' | 'bfloat16',
-  headDim: number,
-  windowed: boolean,
-  varlen: boolean,
-  packGqa: boolean,
-  cluster = false,
-  wide = false,
-  short = false,
-): string {
+function kernelNameOf(dtype: 'float16' | 'bfloat16', v: Sm90Variant): string {
   const key =
-    headDim * 128 +
-    (short ? 64 : 0) +
-    (wide ? 32 : 0) +
-    (cluster ? 16 : 0) +
-    (packGqa ? 8 : 0) +
-    (varlen ? 4 : 0) +
+    v.headDim * 128 +
+    (v.short ? 64 : 0) +
+    (v.wide ? 32 : 0) +
+    (v.cluster ? 16 : 0) +
+    (v.packGqa ? 8 : 0) +
+    (v.varlen ? 4 : 0) +
     (dtype === 'float16' ? 2 : 0) +
-    (windowed ? 1 : 0);
+    (v.windowed ? 1 : 0);
   let name = kernelNames.get(key);
-  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, headDim, windowed, varlen, packGqa, cluster, wide, short)));
+  if (name === undefined) kernelNames.set(key, (name = sm90KernelName(dtype, v)));
   return name;
 }
 
@@ -449,14 +441,10 @@ export function sm90KernelFor(p: AttentionProblem): string {
 
 /** Which kernel runs `p`, and the choices that name it (the launch reads its tiles from them too). */
 interface KernelChoice {
-  /** The compiled head dim (the next multiple of 64 up). */
-  d: number;
-  windowed: boolean;
+  /** Its flags, every one set (`headDim`: the compiled head dim, the next multiple of 64 up). */
+  variant: Required<Sm90Variant>;
   /** PackGQA: the query heads per KV head packed into a tile; 0 unpacked. */
   group: number;
-  cluster: boolean;
-  wide: boolean;
-  short: boolean;
   name: string;
 }
 
@@ -469,8 +457,8 @@ function kernelChoice(p: AttentionProblem): KernelChoice {
   const wide = sm90UsesWide(p, d, windowed, group);
   // The short kernels have the hd64 kernels' tiles, threads and shared memory: only the name differs.
   const short = sm90UsesShort(p, d, windowed, group);
-  const name = kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', d, windowed, p.varlen !== undefined, group > 0, cluster, wide, short);
-  return { d, windowed, group, cluster, wide, short, name };
+  const variant = { headDim: d, windowed, varlen: p.varlen !== undefined, packGqa: group > 0, cluster, wide, short };
+  return { variant, group, name: kernelNameOf(p.q.dtype as 'float16' | 'bfloat16', variant) };
 }
 
 /** Every check, in order; the ones of the signature are what acceptedSignatures records. */
@@ -487,15 +475,14 @@ function fullReason(p: AttentionProblem, windowed: boolean, group: number): stri
   if (shape) return shape;
   const names = builtKernelNames();
   if (!names) return `kernel module ${SM90_MODULE} was not built`;
-  const packGqa = group > 0;
-  if (!names.has(kernelNameOf(p.q.dtype, compiled, windowed, varlen, packGqa))) {
-    return `kernel ${sm90KernelName(p.q.dtype, compiled, windowed, varlen, packGqa)} was not built`;
-  }
+  // Without the cluster, wide and short choices: the kernel every problem of this signature may
+  // run on, whose shared memory (the windowed one-CTA kernels' streamed layout) is the largest.
+  const base: Sm90Variant = { headDim: compiled, windowed, varlen, packGqa: group > 0 };
+  const name = kernelNameOf(p.q.dtype, base);
+  if (!names.has(name)) return `kernel ${name} was not built`;
   const layout = layoutReason(p);
   if (layout) return layout;
-  // Without the cluster and wide choices: the windowed one-CTA kernels' streamed layout, the
-  // largest of the kernels that may run this problem.
-  const smem = sm90SharedMemoryBytes(compiled, windowed, varlen, packGqa);
+  const smem = sm90SharedMemoryBytes(base);
   const props = cuda.getDeviceProperties(p.q.device);
   if (smem > props.maxSharedMemoryPerBlockOptin) {
     return `head dim ${compiled} needs ${smem} bytes of shared memory per block, cuda:${p.q.device} allows ${props.maxSharedMemoryPerBlockOptin}`;
@@ -508,7 +495,7 @@ function shapeReason(p: AttentionProblem, compiled: number, windowed: boolean, g
   if (p.batch === 0 || p.seqlenQ === 0 || p.seqlenK === 0 || p.heads === 0) {
     return 'empty problems (a zero dim) are left to the portable path';
   }
-  const blockM = sm90BlockM(compiled, windowed, p.varlen !== undefined, group > 0);
+  const blockM = sm90BlockM({ headDim: compiled, windowed, varlen: p.varlen !== undefined, packGqa: group > 0 });
   const tiles = workUnits(p, blockM, false, group);
   if (tiles > MAX_TILES) {
     return `supports at most ${MAX_TILES} tiles of ${blockM} query rows, got ${tiles}`;
@@ -766,9 +753,9 @@ const BLOCKS: Readonly<Record<number, cuda.Dim3>> = { 2: [128 * 3, 1, 1], 3: [12
  * configuration into `shape` (call only when sm90Supports(p) is undefined).
  */
 function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): void {
-  const { d, windowed, group, cluster, wide, name } = kernelChoice(p);
+  const { variant, group, name } = kernelChoice(p);
+  const { windowed, cluster } = variant;
   const vl = p.varlen;
-  const varlen = vl !== undefined;
   const params = p.params;
   const windowLeft = kernelWindowLeft(p);
   const windowRight = kernelWindowRight(p);
@@ -776,8 +763,8 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   // {64, R, group, 1} per chunk and each consumer warpgroup's 64 rows one O box {64, min(R, 64),
   // max(1, 64 / R), 1} (kernels/sm90/mainloop_producer.cuh, epilogue.cuh).
   const packGqa = group > 0;
-  const blockM = sm90BlockM(d, windowed, varlen, packGqa, wide);
-  const blockN = sm90BlockN(d, wide)!;
+  const blockM = sm90BlockM(variant);
+  const blockN = sm90BlockN(variant)!;
   const rowsPerHead = packGqa ? blockM / group : blockM;
   const w = b.w;
   const mapQ = tensorMap(p.q, rowsPerHead, packGqa ? group : 1);
@@ -828,8 +815,8 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
   shape.grid = cluster
     ? gridOf(CLUSTER_SIZE * Math.max(1, Math.min(Math.floor(smCountOf(device) / CLUSTER_SIZE), clusterUnits)))
     : gridOf(Math.max(1, Math.min(smCountOf(device), units)));
-  shape.block = BLOCKS[sm90ConsumerWarpgroups(d, windowed, varlen, packGqa, wide)]!;
-  shape.smem = sm90SharedMemoryBytes(d, windowed, varlen, packGqa, wide, cluster);
+  shape.block = BLOCKS[sm90ConsumerWarpgroups(variant)]!;
+  shape.smem = sm90SharedMemoryBytes(variant);
   shape.oBoxRows = Math.min(rowsPerHead, O_STORE_ROWS);
   shape.oBoxHeads = Math.max(1, O_STORE_ROWS / rowsPerHead);
 }
