@@ -43,7 +43,7 @@ import {
 import '../src/attention/index.js';
 import type { AttentionProblem } from '../src/attention/problem.js';
 import { gpuTest } from './support/gpu.js';
-import { DTYPES, type Dt, checkCase, freshSeed, requireSm90 } from './support/sm90-cases.js';
+import { DTYPES, type Dt, checkCase, freshSeed, launchedKernels, requireSm90 } from './support/sm90-cases.js';
 import { assertLayoutMatches, emittedLayouts, paramOffsetsPath } from './support/param-offsets.js';
 import { problemShell, varlenOf } from './support/problem-shell.js';
 
@@ -366,6 +366,55 @@ function checkPackedQkv(d: number): void {
   const l = acceptanceCheck(res.lse.toHost().toFloat64Array(), ref.lse, naive.lse);
   assert.ok(l.ok, `packed qkv d${d} seed ${seed}: lse: ${l.message}`);
   for (const x of [qkv, res.out, res.lse]) x.dispose();
+}
+
+gpuTest('sm90: out given as a strided view of a wider tensor is written in place, its neighbours left alone', (t) => {
+  if (!requireSm90(t)) return;
+  // Head dims 192 and 256 store O from registers with the output's three strides
+  // (Traits::kDirectO), 64 and 128 through the copy engine's map of it: a view whose rows, heads and
+  // batches lie farther apart than its shape says gets the reference's numbers, and nothing beside
+  // it changes. 200 runs on the 256 kernel, whose stores skip the columns past the real head dim.
+  for (const d of [64, 128, 192, 256, 200]) {
+    for (const causal of [false, true]) checkOutView(d, causal);
+  }
+});
+
+function checkOutView(d: number, causal: boolean): void {
+  const seed = freshSeed();
+  const [b, s, h] = [2, 203, 2];
+  const what = `out view d${d}${causal ? ' causal' : ''} seed ${seed}`;
+  const dev = { dtype: 'bfloat16', device: 'cuda' } as const;
+  const q = Tensor.randn([b, s, h, d], { ...dev, seed });
+  const k = Tensor.randn([b, s, h, d], { ...dev, seed: seed + 1 });
+  const v = Tensor.randn([b, s, h, d], { ...dev, seed: seed + 2 });
+  // Rows 3.. of 5 more, heads 1.. of one more, columns 8.. of 16 more (8 elements: the 16 bytes TMA wants).
+  const big = Tensor.full([b, s + 5, h + 1, d + 16], NaN, dev);
+  const view = big.slice(1, 3, 3 + s).slice(2, 1, 1 + h).slice(3, 8, 8 + d);
+  try {
+    let res: Tensor | undefined;
+    const kernels = launchedKernels(() => {
+      res = flashAttnFunc(q, k, v, { causal, out: view });
+    });
+    assert.equal(res, view, `${what}: the given out is returned`);
+    assert.ok(kernels.length === 1 && kernels[0]!.startsWith('attn_fwd_sm90_'), `${what}: launched ${kernels.join(', ')}`);
+    const resolved = resolveOptions('test', { causal }, d, s);
+    const ref = attentionReference(q, k, v, resolved);
+    const naive = attentionNaiveLowPrecision(q, k, v, resolved, 'bfloat16');
+    const o = acceptanceCheck(view.toHost().toFloat64Array(), ref.out, naive.out);
+    assert.ok(o.ok, `${what}: ${o.message}`);
+    const all = big.toHost().toFloat64Array();
+    let written = 0;
+    for (let i = 0; i < all.length; i++) {
+      const col = i % (d + 16);
+      const head = Math.floor(i / (d + 16)) % (h + 1);
+      const row = Math.floor(i / ((d + 16) * (h + 1))) % (s + 5);
+      const inside = col >= 8 && col < 8 + d && head >= 1 && row >= 3 && row < 3 + s;
+      if (!inside && !Number.isNaN(all[i]!)) written++;
+    }
+    assert.equal(written, 0, `${what}: elements outside the view were written`);
+  } finally {
+    for (const x of [q, k, v, big]) x.dispose();
+  }
 }
 
 function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
