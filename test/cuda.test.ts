@@ -153,6 +153,9 @@ gpuTest('asynchronous copies through pinned memory round-trip', () => {
   try {
     for (let i = 0; i < n; i++) pinned.view[i] = (i * 7 + 3) & 0xff;
     pinned.copyToDevice(block.ptr, n, stream);
+    // The copy engine reads the buffer while the copy runs: overwriting it before the stream has
+    // passed the copy races with it (the H100 read zeros here at byte 627147 once, 2026-12-07).
+    stream.synchronize();
     pinned.view.fill(0);
     pinned.copyFromDevice(block.ptr, n, stream);
     stream.synchronize();

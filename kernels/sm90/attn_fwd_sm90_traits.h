@@ -290,17 +290,8 @@ struct Traits {
       kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
   // The tile-boundary mode (kBoundaryOverride and the modes' bits: the comment above kEarlyQRelease
   // below), here because the streamed tiles' second Q tile is part of the layout.
-  // Head dims 192 and 256 (no O tile) in the one-CTA kernels with every override at its default:
-  // early Q release with O stored from registers (kDirectO below; session 18's `_hd256_bnd_earlyq`
-  // experiments, kernels/NOTES.md "Session 19").
-  static constexpr bool kDirectODefault =
-      (kHeadDim_ == 192 || kHeadDim_ == 256) && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ &&
-      !kVarlen_ && !kPackGqa_ && kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed &&
-      kConsumerWgOverride == 0 && kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 &&
-      !kSpeculativeExp_ && kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 &&
-      kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
   static constexpr int kBoundaryModeDefault =
-      kStreamDefault ? 8 : kDirectODefault || (kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0) ? 1 : 0;
+      kStreamDefault ? 8 : kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
   static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
   // bit 3, kStreamTiles (checker experiments, `_stream`): the key blocks of a CTA's tiles run as one
   // stream. A tile's last P V is not waited for at the tile's end: it goes out in the next tile's

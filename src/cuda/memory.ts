@@ -272,8 +272,9 @@ export function fillElements(
 
 /**
  * Page-locked host memory: the only host memory the copy engines read and write asynchronously.
- * Fill `view`, then `copyToDevice` returns at once; after `copyFromDevice`, synchronize the stream
- * before reading `view`.
+ * Fill `view`, then `copyToDevice` returns at once, while the copy engine still reads the buffer:
+ * synchronize the stream before writing `view` again. After `copyFromDevice`, synchronize the
+ * stream before reading `view`.
  */
 export class PinnedBuffer {
   readonly ptr: bigint;
