@@ -346,6 +346,8 @@ struct Traits {
   // Without an O tile (head dims 192 and 256), early release (bit 0) stores O straight from the
   // registers to global memory (kDirectO, epilogue.cuh): Q is then only read by the S GEMMs, as
   // with an O tile of its own. Not varlen or PackGQA (their rows map to the output differently).
+  // Checker experiments only: on the H100 it lost 4-12% at hd256 below 4k keys and 5-24% with three
+  // K/V stages at hd128 (the 4-byte stores cost more than the early release gains; NOTES "Session 19").
   static constexpr bool kDirectO = !kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ &&
                                    !kPackGqa_ && (kBoundaryMode & 1) != 0;
   static constexpr bool kEarlyQRelease =
