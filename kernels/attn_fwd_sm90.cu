@@ -69,6 +69,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups * T::kClusterSize);
     }
     if constexpr (T::kVarlen) mbarrierInit(smem.landedV, 1);
+    if constexpr (T::kOInV) mbarrierInit(smem.freeO, T::kConsumerWarpgroups);
     fenceBarrierInit();
     FA_SM90_TRACE_INIT();
   }

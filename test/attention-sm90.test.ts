@@ -370,10 +370,10 @@ function checkPackedQkv(d: number): void {
 
 gpuTest('sm90: out given as a strided view of a wider tensor is written in place, its neighbours left alone', (t) => {
   if (!requireSm90(t)) return;
-  // Head dims 192 and 256 store O from registers with the output's three strides
-  // (Traits::kDirectO), 64 and 128 through the copy engine's map of it: a view whose rows, heads and
-  // batches lie farther apart than its shape says gets the reference's numbers, and nothing beside
-  // it changes. 200 runs on the 256 kernel, whose stores skip the columns past the real head dim.
+  // O leaves through the copy engine's map of the output (from its own tile, Q's or the V stages'
+  // memory): a view whose rows, heads and batches lie farther apart than its shape says gets the
+  // reference's numbers, and nothing beside it changes. 200 runs on the 256 kernel, whose stores
+  // clip the columns past the real head dim.
   for (const d of [64, 128, 192, 256, 200]) {
     for (const causal of [false, true]) checkOutView(d, causal);
   }

@@ -146,11 +146,10 @@ test('sm90 on a fake device: accepted signatures, planned launches, the leak bac
   assert.deepEqual(r.packGqa.planned, { launches: 5, identical: true });
   // The map cache tells a packed Q box from an output box of the same rows by its heads.
   assert.deepEqual(r.packGqa.reusedAddress, [[64, 64, 2, 1], [64, 64, 1, 1]]);
-  // The output's row, head and batch strides in elements as launches pass them (the batch stride
-  // for the kernels that store O from registers; 0 for varlen, whose rows carry the sequence).
+  // The output's row and head strides in elements as launches pass them.
   assert.deepEqual(r.outStrides, {
-    dense: [4 * 256, 256, 100 * 4 * 256],
-    'every other head of a wider tensor': [8 * 256, 2 * 256, 100 * 8 * 256],
-    varlen: [2 * 64, 64, 0],
+    dense: [4 * 256, 256],
+    'every other head of a wider tensor': [8 * 256, 2 * 256],
+    varlen: [2 * 64, 64],
   });
 });

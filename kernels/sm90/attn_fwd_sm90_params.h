@@ -54,12 +54,9 @@ struct AttnFwdSm90Params {
   float scoreScaleLog2;
   // 0: no softcap.
   float softcapPreScale;
-  // out's batch stride in elements (0 in varlen launches), for the kernels that store O straight
-  // from registers (Traits::kDirectO). Last, so that the fields above keep their offsets.
-  int64_t oBatchStride;
 };
 
 #define ATTN_FWD_SM90_PARAMS_FIELDS(X)                                                                   \
   X(tmQ) X(tmK) X(tmV) X(tmO) X(lse) X(lseBatchStride) X(lseHeadStride) X(cuSeqlensQ) X(cuSeqlensK)     \
   X(sequsedK) X(out) X(oRowStride) X(oHeadStride) X(batch) X(seqlenQ) X(seqlenK) X(heads) X(headGroup) \
-  X(headDim) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale) X(oBatchStride)
+  X(headDim) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale)

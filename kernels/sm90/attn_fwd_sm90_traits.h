@@ -56,6 +56,7 @@ enum NamedBarrierId : uint32_t {
   kBarrierSchedulerWg0 = 4,  // + consumer warpgroup index: pingpong turn of that warpgroup (256)
   kBarrierTileFull0 = 7,     // varlen, + tile slot: the producer warp posted the slot (tile_scheduler.cuh)
   kBarrierTileEmpty0 = 9,    // varlen, + tile slot: every reader is done with the slot
+  kBarrierConsumers = 11,    // Traits::kOInV: every consumer thread, before O is written over the V stages
 };
 
 // kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false,
@@ -309,9 +310,10 @@ struct Traits {
   // Varlen: slots of the ring through which the producer warp posts tiles (tile_scheduler.cuh).
   static constexpr int kTileSlots = kVarlen ? 2 : 0;
   static constexpr int kTileSlotBytes = 28;  // sizeof(Tile)
-  // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing).
+  // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing);
+  // with O in the V stages (kOInV, below) one more, O stored (kBarrierCount).
   // (The tile slots are handed over with named barriers: tile_scheduler.cuh.)
-  static constexpr int kBarrierCount = 2 * kQBuffers + 4 * kStages + (kVarlen ? 1 : 0);
+  static constexpr int kBarrierCountBase = 2 * kQBuffers + 4 * kStages + (kVarlen ? 1 : 0);
   static constexpr int kSmemAlign = 1024;
   static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
   // O gets its own tile where it fits (head dims 64 and 128; 192 and 256 have no room): Q is then
@@ -319,7 +321,7 @@ struct Traits {
   // P V and the epilogue. Otherwise O overwrites Q and the next Q waits for the O store to leave.
   // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
   static constexpr bool kSeparateO =
-      kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCount +
+      kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCountBase +
                                    kTileSlots * kTileSlotBytes + kSmemAlign <=
                                kMaxSmemBytes;
   // Tile boundaries of the persistent loop (kernels/NOTES.md, "Session 7"). With an O tile of its
@@ -343,15 +345,19 @@ struct Traits {
                                   kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
                 "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
   static_assert(!kPartialFirstBlock || (kStreamTiles && !kPackGqa_), "the partial first block is written for streamed tiles");
-  // Without an O tile (head dims 192 and 256), early release (bit 0) stores O straight from the
-  // registers to global memory (kDirectO, epilogue.cuh): Q is then only read by the S GEMMs, as
-  // with an O tile of its own. Not varlen or PackGQA (their rows map to the output differently).
-  // Checker experiments only: on the H100 it lost 4-12% at hd256 below 4k keys and 5-24% with three
-  // K/V stages at hd128 (the 4-byte stores cost more than the early release gains; NOTES "Session 19").
-  static constexpr bool kDirectO = !kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ &&
-                                   !kPackGqa_ && (kBoundaryMode & 1) != 0;
+  // Without an O tile (head dims 192 and 256, or three K/V stages at 128), early release (bit 0)
+  // writes O into the V stages' memory instead of Q's (kOInV, FlashAttention-3's arrangement: its
+  // epilogue's O overlaps smem_v): Q is then only read by the S GEMMs, as with an O tile of its own.
+  // The consumer warpgroups meet before writing O (every one's last P V has read its V stage), and
+  // the producer loads no V of the next tile before the O store has left (barrier freeO). One-CTA,
+  // warp-specialized, not varlen or PackGQA. (Session 18 stored O from registers instead, kDirectO:
+  // on the H100 it lost 4-12% at head dim 256 below 4k keys; NOTES "Session 19".)
+  static constexpr bool kOInV = !kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
+                                kClusterOverride == 0 && (kBoundaryMode & 1) != 0;
+  static_assert(!kOInV || kStages * kVBytes >= kQBytes, "O in the V stages: they hold a whole O tile");
+  static constexpr int kBarrierCount = kBarrierCountBase + (kOInV ? 1 : 0);
   static constexpr bool kEarlyQRelease =
-      (kSeparateO || kDirectO) && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
+      (kSeparateO || kOInV) && kIntraWgOverlap_ && ((kBoundaryMode & 1) != 0 || kStreamTiles);
   static constexpr bool kNextTileBeforeEpilogue =
       kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && (kBoundaryMode & 2) != 0;
   // The boundary experiments write O to shared memory with st.shared (storeShared32); production
@@ -421,9 +427,9 @@ struct Traits {
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");
   static constexpr int kOffsetQ = 0;
-  static constexpr int kOffsetO = kSeparateO ? kQBuffers * kQBytes : kOffsetQ;
   static constexpr int kOffsetK = kQBytes * (kQBuffers + (kSeparateO ? 1 : 0));
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
+  static constexpr int kOffsetO = kSeparateO ? kQBuffers * kQBytes : kOInV ? kOffsetV : kOffsetQ;
   static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
   static constexpr int kOffsetTileSlots = kOffsetBarriers + 8 * kBarrierCount;
   static constexpr int kSmemBytes = kOffsetTileSlots + kTileSlots * kTileSlotBytes + kSmemAlign;
@@ -460,7 +466,7 @@ struct PipelineState {
 template <class T>
 struct SharedTiles {
   uint8_t* q;  // [kChunks][kBlockM][128 B]
-  uint8_t* o;  // same layout; == q unless T::kSeparateO (each consumer warpgroup writes its own rows)
+  uint8_t* o;  // same layout; == q, or its own tile (T::kSeparateO), or == v (T::kOInV); each consumer warpgroup writes its own rows
   uint8_t* k;  // [kStages][kChunks][kBlockN][128 B]
   uint8_t* v;  // [kStages][kChunks][kBlockN][128 B]
   uint64_t* barQ;
@@ -474,6 +480,9 @@ struct SharedTiles {
   // Varlen: the V block that crosses a sequence's end lands here (1 arrival + bytes); the producer
   // warp zeroes the rows past the end and only then arrives on fullV.
   uint64_t* landedV;
+  // T::kOInV: the O tile (in the V stages) has been written and read by its TMA store, one arrival
+  // per consumer warpgroup per tile; the producer waits on it before the next tile's first V load.
+  uint64_t* freeO;
   Tile* tiles;  // varlen, [kTileSlots]
 
   __device__ __forceinline__ explicit SharedTiles(uint8_t* raw) {
@@ -492,6 +501,8 @@ struct SharedTiles {
     emptyV = fullV + T::kStages;
     // Only allocated (and initialized) when T::kVarlen:
     landedV = emptyV + T::kStages;
+    // Only when T::kOInV:
+    freeO = landedV + (T::kVarlen ? 1 : 0);
     tiles = reinterpret_cast<Tile*>(base + T::kOffsetTileSlots);
   }
   __device__ __forceinline__ uint8_t* qBuffer(uint32_t b) const { return q + b * T::kQBytes; }

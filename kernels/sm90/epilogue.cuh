@@ -1,15 +1,15 @@
 // Epilogue of one consumer warpgroup: O / rowSum converted to 16 bits into its own 64 rows of the
-// O tile (its own tile when T::kSeparateO, else the Q tile, which is no longer read once the last
-// S GEMM completed), in the 128B-swizzled chunk layout of the O tensor map, then TMA-stored one
-// 64-column chunk at a time (rows past seqlenQ and columns past the real head dim are clipped by
-// the copy engine). Varlen rows whose box would reach into the next sequence go out as plain
-// stores instead. T::kDirectO (no O tile, early Q release: head dims 192 and 256): no shared
-// memory at all, each thread stores its fragment straight to global memory. PackGQA: a
-// warpgroup's 64 tile rows are one box over several heads, and each LSE row goes to its own head
-// and position. LSE goes out from registers. Through the Q tile (no separate O tile, not
-// kDirectO) it ends with this warpgroup's arrival on the Q-free barrier; with a separate O tile, a
-// TMA store is left in flight and the next tile's epilogue (or the kernel's end) waits for it to
-// have left shared memory before the tile is written again (finishOutputStores).
+// O tile (its own tile when T::kSeparateO; over the V stages when T::kOInV, once every consumer
+// warpgroup's last P V has read them; else the Q tile, which is no longer read once the last S GEMM
+// completed), in the 128B-swizzled chunk layout of the O tensor map, then TMA-stored one 64-column
+// chunk at a time (rows past seqlenQ and columns past the real head dim are clipped by the copy
+// engine). Varlen rows whose box would reach into the next sequence go out as plain stores instead.
+// PackGQA: a warpgroup's 64 tile rows are one box over several heads, and each LSE row goes to its
+// own head and position. LSE goes out from registers. Through the Q tile it ends with this
+// warpgroup's arrival on the Q-free barrier, over the V stages on the O-stored barrier (the
+// producer's next V loads wait for it); with a separate O tile, a TMA store is left in flight and
+// the next tile's epilogue (or the kernel's end) waits for it to have left shared memory before
+// the tile is written again (finishOutputStores).
 #pragma once
 #include "common/tma.cuh"
 #include "common/warpgroup.cuh"
@@ -49,84 +49,64 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
   const int r = 16 * (tid / 32) + (tid % 32) / 4;
   const int c = 2 * (tid % 4);
   uint8_t* tileO = smem.o;
-  // Of this warpgroup's rows in the sequence. Assigned in each branch rather than once here: made
-  // before the stores to shared memory, it moved the scheduled code of 41 production kernels.
-  int firstRow;
-  if constexpr (T::kDirectO) {
-    firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
-    // Straight from the accumulator fragment (no O tile; Q was freed at the last S GEMM): each
-    // quad writes 16 contiguous bytes of a row, a warp 8 rows per store. Rows past seqlenQ (and a
-    // cluster CTA past the last query block) and columns past the real head dim stay unwritten.
-    uint16_t* outRows = static_cast<uint16_t*>(p.out) + tile.batch * p.oBatchStride + tile.head * p.oHeadStride +
-                        (tile.qStart + firstRow) * p.oRowStride;
-    uint32_t* outRow0 = reinterpret_cast<uint32_t*>(outRows + r * p.oRowStride + c);
-    uint32_t* outRow1 = reinterpret_cast<uint32_t*>(outRows + (r + 8) * p.oRowStride + c);
-    const bool row0 = firstRow + r < tile.seqlenQ, row1 = firstRow + r + 8 < tile.seqlenQ;
-#pragma unroll
-    for (int j = 0; j < T::kHeadDim / 8; ++j) {
-      if (8 * j + c >= p.headDim) continue;
-      if (row0) outRow0[4 * j] = packPair<Element>(o[4 * j] * invSum[0], o[4 * j + 1] * invSum[0]);
-      if (row1) outRow1[4 * j] = packPair<Element>(o[4 * j + 2] * invSum[1], o[4 * j + 3] * invSum[1]);
-    }
-    // Not for ordering (nothing reads these rows): without this barrier ptxas spills 72 B in the
-    // windowed head-dim-256 kernel (where the spilled values live was not examined).
+  if constexpr (T::kSeparateO) {
+    // The previous tile's store of these rows must have read them (issued a whole mainloop ago).
+    if (tid == 0) bulkWaitGroupRead0();
     namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
-  } else {
-    if constexpr (T::kSeparateO) {
-      // The previous tile's store of these rows must have read them (issued a whole mainloop ago).
-      if (tid == 0) bulkWaitGroupRead0();
-      namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
-    }
+  }
+  // Every consumer warpgroup has waited for its last P V, i.e. read its last V stage.
+  if constexpr (T::kOInV) namedBarrierSync(kBarrierConsumers, T::kConsumerWarpgroups * 128);
 #pragma unroll
-    for (int j = 0; j < T::kHeadDim / 8; ++j)
+  for (int j = 0; j < T::kHeadDim / 8; ++j)
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const int row = wg * T::kRowsPerWarpgroup + r + 8 * h;  // row of the kBlockM-row tile
-        const int col = 8 * j + c;
-        // Chunks are 1024-aligned, so the 128B swizzle XORs the 16-byte index with row % 8. A quad's
-        // 8 rows then land in 8 different 16-byte bank groups: conflict-free 4-byte stores.
-        uint32_t off = (col / 64) * (T::kBlockM * 128) + row * 128 + (col % 64) * 2;
-        off ^= (row % 8) << 4;
-        const uint32_t packed = packPair<Element>(o[4 * j + 2 * h] * invSum[h], o[4 * j + 2 * h + 1] * invSum[h]);
-        if constexpr (T::kSharedStoresInEpilogue) {
-          storeShared32(smemAddress(tileO) + off, packed);
-        } else {
-          *reinterpret_cast<uint32_t*>(tileO + off) = packed;
-        }
+    for (int h = 0; h < 2; ++h) {
+      const int row = wg * T::kRowsPerWarpgroup + r + 8 * h;  // row of the kBlockM-row tile
+      const int col = 8 * j + c;
+      // Chunks are 1024-aligned, so the 128B swizzle XORs the 16-byte index with row % 8. A quad's
+      // 8 rows then land in 8 different 16-byte bank groups: conflict-free 4-byte stores.
+      uint32_t off = (col / 64) * (T::kBlockM * 128) + row * 128 + (col % 64) * 2;
+      off ^= (row % 8) << 4;
+      const uint32_t packed = packPair<Element>(o[4 * j + 2 * h] * invSum[h], o[4 * j + 2 * h + 1] * invSum[h]);
+      if constexpr (T::kSharedStoresInEpilogue) {
+        storeShared32(smemAddress(tileO) + off, packed);
+      } else {
+        *reinterpret_cast<uint32_t*>(tileO + off) = packed;
       }
-    fenceProxyAsyncShared();  // each writer, before the barrier, so the TMA store sees the stores
-    namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
-    firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
-    int storeHead = tile.head;
-    if constexpr (T::kPackGqa) {
-      // The warpgroup's 64 rows are one box {64, min(R, 64), max(1, 64 / R), 1} of the O map (the
-      // host encodes it so): heads from storeHead, positions from firstRow.
-      const PackedRows<T> packed(p);
-      firstRow = packed.position(tile, wg * T::kRowsPerWarpgroup);
-      storeHead = tile.head + packed.headOffset(wg * T::kRowsPerWarpgroup);
     }
-    bool plainStores = false;
-    if constexpr (T::kVarlen) plainStores = tile.seqlenQ - firstRow < T::kRowsPerWarpgroup;  // uniform
-    if (plainStores) {
-      // Varlen: a TMA box would write the next packed sequence's rows (only the end of the tensor
-      // clips), so these rows go out as plain 16-byte stores, as in FA3.
-      storeRowsPlain<T>(p, tileO, tile, wg, firstRow, tile.seqlenQ - firstRow);
-      namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);  // every read of this warpgroup's O rows is done
-    } else if (tid == 0 && firstRow < tile.seqlenQ) {
+  fenceProxyAsyncShared();  // each writer, before the barrier, so the TMA store sees the stores
+  namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
+  // Of this warpgroup's rows in the sequence; computed after the stores to shared memory (before
+  // them, it moved the scheduled code of 41 production kernels).
+  int firstRow = tile.mBlock * T::kBlockM + wg * T::kRowsPerWarpgroup;
+  int storeHead = tile.head;
+  if constexpr (T::kPackGqa) {
+    // The warpgroup's 64 rows are one box {64, min(R, 64), max(1, 64 / R), 1} of the O map (the
+    // host encodes it so): heads from storeHead, positions from firstRow.
+    const PackedRows<T> packed(p);
+    firstRow = packed.position(tile, wg * T::kRowsPerWarpgroup);
+    storeHead = tile.head + packed.headOffset(wg * T::kRowsPerWarpgroup);
+  }
+  bool plainStores = false;
+  if constexpr (T::kVarlen) plainStores = tile.seqlenQ - firstRow < T::kRowsPerWarpgroup;  // uniform
+  if (plainStores) {
+    // Varlen: a TMA box would write the next packed sequence's rows (only the end of the tensor
+    // clips), so these rows go out as plain 16-byte stores, as in FA3.
+    storeRowsPlain<T>(p, tileO, tile, wg, firstRow, tile.seqlenQ - firstRow);
+    namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);  // every read of this warpgroup's O rows is done
+  } else if (tid == 0 && firstRow < tile.seqlenQ) {
 #pragma unroll
-      for (int chunk = 0; chunk < T::kChunks; ++chunk)
-        tmaStore4d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, chunk * T::kChunkCols,
-                   tile.qStart + firstRow, storeHead, T::kVarlen ? 0 : tile.batch);
-      bulkCommitGroup();
-      // Aliased with Q: shared memory must stay valid until the copy engine has read it.
-      if constexpr (!T::kSeparateO) bulkWaitGroupRead0();
-    }
-    // This warpgroup's rows of the Q/O tile are free again: the producer may load the next Q there.
-    // (The other 127 threads wrote their O before the named barrier above; tid 0 has seen the store
-    // read them.)
-    if constexpr (!T::kSeparateO) {
-      if (tid == 0) mbarrierArrive(smem.emptyQ);
-    }
+    for (int chunk = 0; chunk < T::kChunks; ++chunk)
+      tmaStore4d(&p.tmO, tileO + chunk * (T::kBlockM * 128) + wg * T::kRowsPerWarpgroup * 128, chunk * T::kChunkCols,
+                 tile.qStart + firstRow, storeHead, T::kVarlen ? 0 : tile.batch);
+    bulkCommitGroup();
+    // Aliased with Q or V: shared memory must stay valid until the copy engine has read it.
+    if constexpr (!T::kSeparateO) bulkWaitGroupRead0();
+  }
+  // This warpgroup's rows of the Q/O tile are free again: the producer may load the next Q there
+  // (or, over the V stages, the next tile's V blocks). (The other 127 threads wrote their O before
+  // the named barrier above; tid 0 has seen the store read them.)
+  if constexpr (!T::kSeparateO) {
+    if (tid == 0) mbarrierArrive(T::kOInV ? smem.freeO : smem.emptyQ);
   }
   if (p.lse != nullptr && c == 0) {
     if constexpr (T::kPackGqa) {

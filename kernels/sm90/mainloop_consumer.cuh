@@ -140,13 +140,13 @@ struct MainloopConsumer {
     }
   }
 
-  // With a separate O tile, or O stored from registers (T::kDirectO), Q is free once this
+  // With a separate O tile, or O written over the V stages (T::kOInV), Q is free once this
   // warpgroup's last S GEMM has completed (its wait covers the whole warpgroup); otherwise the
   // epilogue frees it after the O store.
   __device__ __forceinline__ void releaseQ() const {
     if constexpr (T::kStreamTiles) {
       release(smem.emptyQ + qBuf);
-    } else if constexpr (T::kSeparateO || T::kDirectO) {
+    } else if constexpr (T::kSeparateO || T::kOInV) {
       release(smem.emptyQ);
     }
   }

@@ -137,6 +137,14 @@ struct MainloopProducer {
     }
   }
 
+  // T::kOInV: the previous tile's O, written over the V stages, has been read by its TMA store (a
+  // fresh barrier reports its "previous" phase complete: the first tile does not block). One phase
+  // per tile, empty ones included (their epilogue arrives too); the Q handshake keeps the consumers
+  // within a tile of the producer, so the parity cannot alias.
+  __device__ __forceinline__ void waitOutputStored(uint32_t iteration) const {
+    if constexpr (T::kOInV) mbarrierWait<T::kWaitSuspendNs>(smem.freeO, (iteration & 1) ^ 1);
+  }
+
   // Key blocks go from nMax - 1 down to nMin (the masked diagonal first). V lags K by one block,
   // the order in which the overlapped consumer uses them: S_j = Q K_j^T is issued before O += P_{j+1} V_{j+1}.
   // k and v carry the ring state from tile to tile; `iteration` counts this CTA's tiles (the parity
@@ -152,8 +160,10 @@ struct MainloopProducer {
     if (range.empty()) return;  // the consumers write zeros and -inf without reading K or V
     for (int n = range.nMax - 2; n >= range.nMin; --n) {
       loadK(n, tile, headKV, k);
+      if (n == range.nMax - 2) waitOutputStored(iteration);
       loadV(n + 1, tile, headKV, v);
     }
+    if (range.nMax - 1 == range.nMin) waitOutputStored(iteration);
     loadV(range.nMin, tile, headKV, v);
     // No drain: the CTA cannot exit before the consumers have waited on every load issued here.
   }

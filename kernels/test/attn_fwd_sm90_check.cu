@@ -143,12 +143,13 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 0, 3, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_s3) \
   X(__nv_bfloat16, 64, true, 0, 4, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_s4) \
   X(__nv_bfloat16, 64, true, 96, 3, true, 3, 0, attn_fwd_sm90_x_bf16_hd64_window_wide_s3) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd256_bnd_earlyq) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd256_window_bnd_earlyq) \
-  X(__half, 256, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_fp16_hd256_window_bnd_earlyq) \
-  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd192_window_bnd_earlyq) \
-  X(__nv_bfloat16, 128, false, 0, 3, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_s3_bnd_earlyq) \
-  X(__nv_bfloat16, 128, true, 0, 3, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_window_s3_bnd_earlyq) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd256_bnd_oinv) \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd256_window_bnd_oinv) \
+  X(__half, 256, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_fp16_hd256_window_bnd_oinv) \
+  X(__nv_bfloat16, 192, true, 0, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd192_window_bnd_oinv) \
+  X(__nv_bfloat16, 128, false, 0, 3, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_s3_bnd_oinv) \
+  X(__nv_bfloat16, 128, true, 0, 3, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_window_s3_bnd_oinv) \
+  X(__nv_bfloat16, 128, false, 176, 0, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd128_n176_bnd_oinv) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
@@ -313,10 +314,6 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both_cluster) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 209000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_stream_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 209000000, attn_fwd_sm90_x_bf16_hd128_bnd_stream_cluster) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd256_bnd_earlyq_cluster) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd256_window_bnd_earlyq_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 3, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd128_s3_bnd_earlyq_cluster) \
-  X(__nv_bfloat16, 128, true, 0, 3, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd128_window_s3_bnd_earlyq_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_bnd_both_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 10000200000000, attn_fwd_sm90_x_bf16_hd128_pexp1_cluster)   \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd128_pexp2_cluster)   \
@@ -523,7 +520,6 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   p.out = dr.o;
   p.oRowStride = (int64_t)pr.heads * pr.d;
   p.oHeadStride = pr.d;
-  p.oBatchStride = vl ? 0 : (int64_t)pr.sq * pr.heads * pr.d;
   p.batch = pr.batch;
   p.seqlenQ = pr.sq;
   p.seqlenK = pr.sk;

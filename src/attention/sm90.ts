@@ -331,7 +331,6 @@ export const ATTN_FWD_SM90_PARAMS = cuda.defineStruct('AttnFwdSm90Params', [
   ['windowRight', 'i32'],
   ['scoreScaleLog2', 'f32'],
   ['softcapPreScale', 'f32'],
-  ['oBatchStride', 'i64'],
 ] as const);
 
 function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
@@ -700,7 +699,6 @@ const AT = {
   windowRight: ATTN_FWD_SM90_PARAMS.offsetOf('windowRight', 'i32'),
   scoreScaleLog2: ATTN_FWD_SM90_PARAMS.offsetOf('scoreScaleLog2', 'f32'),
   softcapPreScale: ATTN_FWD_SM90_PARAMS.offsetOf('softcapPreScale', 'f32'),
-  oBatchStride: ATTN_FWD_SM90_PARAMS.offsetOf('oBatchStride', 'i64'),
 } as const;
 
 /**
@@ -824,8 +822,7 @@ function packProblem(p: AttentionProblem, b: ArgBuffer, shape: LaunchShape): voi
 /**
  * Packs the output's map, address and strides into `b`, with the box `shape` says (packProblem).
  * Each consumer warpgroup stores its 64 rows one 64-column chunk at a time; varlen tiles whose TMA
- * box would reach into the next sequence use plain stores to [.., heads, headDim], and kernels that
- * store O from registers (Traits::kDirectO) address it with the batch stride too (0 for varlen).
+ * box would reach into the next sequence use plain stores to [.., heads, headDim].
  */
 function packOutput(b: ArgBuffer, out: Tensor, shape: LaunchShape): void {
   const w = b.w;
@@ -836,7 +833,6 @@ function packOutput(b: ArgBuffer, out: Tensor, shape: LaunchShape): void {
   }
   const o = stridesOf(out);
   w.ptrAt(AT.out, out.devicePointer()).i64At(AT.oRowStride, o[o.length - 3]!).i64At(AT.oHeadStride, o[o.length - 2]!);
-  w.i64At(AT.oBatchStride, o.length === 4 ? o[0]! : 0);
 }
 
 /**

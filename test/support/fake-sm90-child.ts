@@ -261,17 +261,16 @@ async function backstop(): Promise<{ leaked: number; disposed: number; leftAfter
 // The backstop first: the other parts leave tensors for the collector too.
 const leaks = await backstop();
 /**
- * The output's element strides as a launch passes them (oRowStride, oHeadStride, oBatchStride: the
- * kernels that store O from registers, Traits::kDirectO, address rows with all three): a fresh
- * dense output, an output that is a view of every other head of a wider tensor, and varlen (no
- * batch stride: 0).
+ * The output's element strides as a launch passes them (oRowStride, oHeadStride: varlen rows that
+ * go out as plain stores are addressed with them): a fresh dense output, an output that is a view
+ * of every other head of a wider tensor, and varlen.
  */
 function outStrides(): Record<string, number[]> {
   const P = ATTN_FWD_SM90_PARAMS.offsets;
   const strides = (fn: () => void): number[] => {
     const b = recordLaunches(fn).bytes[0]!;
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return [P.oRowStride, P.oHeadStride, P.oBatchStride].map((at) => Number(view.getBigInt64(at, true)));
+    return [P.oRowStride, P.oHeadStride].map((at) => Number(view.getBigInt64(at, true)));
   };
   const q = rand([2, 100, 4, 256]);
   const wide = Tensor.empty([2, 100, 8, 256], { dtype: 'bfloat16', device: 'cuda' });
