@@ -349,11 +349,12 @@ struct Traits {
   // writes O into the V stages' memory instead of Q's (kOInV, FlashAttention-3's arrangement: its
   // epilogue's O overlaps smem_v): Q is then only read by the S GEMMs, as with an O tile of its own.
   // The consumer warpgroups meet before writing O (every one's last P V has read its V stage), and
-  // the producer loads no V of the next tile before the O store has left (barrier freeO). One-CTA,
-  // warp-specialized, not varlen or PackGQA. (Session 18 stored O from registers instead, kDirectO:
+  // the producer loads no V of the next tile before the O store has left (barrier freeO; with
+  // clusters every CTA's consumers arrive on every CTA's, since a V block lands in both).
+  // Warp-specialized, not varlen or PackGQA. (Session 18 stored O from registers instead, kDirectO:
   // on the H100 it lost 4-12% at head dim 256 below 4k keys; NOTES "Session 19".)
   static constexpr bool kOInV = !kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
-                                kClusterOverride == 0 && (kBoundaryMode & 1) != 0;
+                                (kBoundaryMode & 1) != 0;
   static_assert(!kOInV || kStages * kVBytes >= kQBytes, "O in the V stages: they hold a whole O tile");
   static constexpr int kBarrierCount = kBarrierCountBase + (kOInV ? 1 : 0);
   static constexpr bool kEarlyQRelease =
@@ -481,7 +482,8 @@ struct SharedTiles {
   // warp zeroes the rows past the end and only then arrives on fullV.
   uint64_t* landedV;
   // T::kOInV: the O tile (in the V stages) has been written and read by its TMA store, one arrival
-  // per consumer warpgroup per tile; the producer waits on it before the next tile's first V load.
+  // per consumer warpgroup of the cluster per tile; the producer waits on it before the next tile's
+  // first V load.
   uint64_t* freeO;
   Tile* tiles;  // varlen, [kTileSlots]
 
