@@ -22,6 +22,7 @@
 #           causal problems), default the ones session 19 prepared (kernels/NOTES.md, "Session 19"); each
 #           experiment first gets the acceptance check (--only), then every pair is timed with its
 #           passes interleaved, into $OUT/ab_*.log, and scripts/bench-ab.py prints the ratios of sums.
+#           AB_RACE=NAME runs racecheck on that experiment's small problems first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.device-build/attn_fwd_sm90_check
@@ -91,6 +92,10 @@ PY
     ab)
       AB=${AB:-"bf16_hd256_window,x_bf16_hd256_window_bnd_oinv@512,1024,2048,4096@4 bf16_hd256,x_bf16_hd256_bnd_oinv@512,1024,2048@3 bf16_hd192_window,x_bf16_hd192_window_bnd_oinv@512,1024,2048@3 bf16_hd128,x_bf16_hd128_s3_bnd_oinv,x_bf16_hd128_n176_bnd_oinv@512,1024,2048@3 bf16_hd128_window,x_bf16_hd128_window_s3_bnd_oinv@512,1024,2048,4096@3 bf16_hd256_cluster,x_bf16_hd256_bnd_oinv_cluster@4096,8192,16384@3 bf16_hd256_window_cluster,x_bf16_hd256_window_bnd_oinv_cluster@8192,16384@3 bf16_hd128_cluster,x_bf16_hd128_s3_bnd_oinv_cluster@4096,8192,16384@3 bf16_hd128_window_cluster,x_bf16_hd128_window_s3_bnd_oinv_cluster@8192,16384@4"}
       logs=()
+      # AB_RACE=kernel (name without attn_fwd_sm90_): racecheck of its small problems first.
+      if [ -n "${AB_RACE:-}" ]; then
+        timeout 200 compute-sanitizer --tool racecheck $BIN --check --small --only==attn_fwd_sm90_$AB_RACE 2>&1 | tail -3
+      fi
       for pair in $AB; do
         IFS=@ read -r names seqlens passes <<< "$pair"
         for x in $(echo "$names" | tr , ' ' | cut -d' ' -f2-); do
