@@ -111,6 +111,8 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
         mbarrierArrive(smem.freeO);
       } else {
         // A V block lands in every CTA of the cluster: each CTA's producer waits for all of them.
+        // (All from tid 0, unlike releaseShared's one rank per thread: only tid 0 has seen the
+        // store read the tile.)
 #pragma unroll
         for (uint32_t rank = 0; rank < T::kClusterSize; ++rank) mbarrierArriveCluster(smem.freeO, rank);
       }

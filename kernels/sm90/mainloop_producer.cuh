@@ -158,6 +158,8 @@ struct MainloopProducer {
     if (!range.empty()) loadK(range.nMax - 1, tile, headKV, k);
     loadQ(tile, iteration);
     if (range.empty()) return;  // the consumers write zeros and -inf without reading K or V
+    // The tile's first V load waits for the previous tile's O (T::kOInV): after the tile's second K
+    // load, or right away in a one-block tile.
     for (int n = range.nMax - 2; n >= range.nMin; --n) {
       loadK(n, tile, headKV, k);
       if (n == range.nMax - 2) waitOutputStored(iteration);
@@ -176,7 +178,7 @@ struct MainloopProducer {
   __device__ __forceinline__ void tail(PipelineState<T::kStages>& k, PipelineState<T::kStages>& v,
                                        uint32_t tiles) const {
     if constexpr (T::kClusterSize > 1) {
-      if (tiles > 0) waitOutputStored(tiles);
+      waitOutputStored(tiles);  // (no tiles: a fresh barrier, which passes)
 #pragma unroll
       for (int s = 0; s < T::kStages; ++s) {
         mbarrierWait<T::kWaitSuspendNs>(&smem.emptyK[k.stage], k.phase ^ 1);
