@@ -69,7 +69,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       mbarrierInit(&smem.emptyV[s], T::kConsumerWarpgroups * T::kClusterSize);
     }
     if constexpr (T::kVarlen) mbarrierInit(smem.landedV, 1);
-    if constexpr (T::kOInV) mbarrierInit(smem.freeO, T::kConsumerWarpgroups * T::kClusterSize);
+    if constexpr (T::kOInV) mbarrierInit(smem.freeO, T::kConsumerWarpgroups);
     fenceBarrierInit();
     FA_SM90_TRACE_INIT();
   }
@@ -98,12 +98,11 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
           producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
         }
       } else {
-        uint32_t iteration = 0;
-        for (; scheduler.valid(); scheduler.next(), ++iteration) {
+        for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
           const Tile tile = scheduler.tile();
           producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
         }
-        producer.tail(k, v, iteration);
+        producer.tail(k, v);
       }
     }
   } else {

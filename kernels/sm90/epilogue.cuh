@@ -105,20 +105,8 @@ __device__ __forceinline__ void storeOutput(const AttnFwdSm90Params& p, const Sh
   // This warpgroup's rows of the Q/O tile are free again: the producer may load the next Q there
   // (or, over the V stages, the next tile's V blocks). (The other 127 threads wrote their O before
   // the named barrier above; tid 0 has seen the store read them.)
-  if constexpr (T::kOInV) {
-    if (tid == 0) {
-      if constexpr (T::kClusterSize == 1) {
-        mbarrierArrive(smem.freeO);
-      } else {
-        // A V block lands in every CTA of the cluster: each CTA's producer waits for all of them.
-        // (All from tid 0, unlike releaseShared's one rank per thread: only tid 0 has seen the
-        // store read the tile.)
-#pragma unroll
-        for (uint32_t rank = 0; rank < T::kClusterSize; ++rank) mbarrierArriveCluster(smem.freeO, rank);
-      }
-    }
-  } else if constexpr (!T::kSeparateO) {
-    if (tid == 0) mbarrierArrive(smem.emptyQ);
+  if constexpr (!T::kSeparateO) {
+    if (tid == 0) mbarrierArrive(T::kOInV ? smem.freeO : smem.emptyQ);
   }
   if (p.lse != nullptr && c == 0) {
     if constexpr (T::kPackGqa) {

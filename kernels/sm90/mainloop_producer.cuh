@@ -172,13 +172,10 @@ struct MainloopProducer {
 
   // Clusters: the peers' consumers arrive on this CTA's empty barriers (releaseShared), possibly
   // after this CTA's own consumers are done; the producer thread keeps the CTA alive until every
-  // stage of both rings has been released for its last use (a stage never used passes at once),
-  // and with T::kOInV until the O-stored arrivals of the last of its `tiles` tiles are all in.
+  // stage of both rings has been released for its last use (a stage never used passes at once).
   // The peers' multicasts into this CTA have all landed: its consumers waited for every block.
-  __device__ __forceinline__ void tail(PipelineState<T::kStages>& k, PipelineState<T::kStages>& v,
-                                       uint32_t tiles) const {
+  __device__ __forceinline__ void tail(PipelineState<T::kStages>& k, PipelineState<T::kStages>& v) const {
     if constexpr (T::kClusterSize > 1) {
-      waitOutputStored(tiles);  // (no tiles: a fresh barrier, which passes)
 #pragma unroll
       for (int s = 0; s < T::kStages; ++s) {
         mbarrierWait<T::kWaitSuspendNs>(&smem.emptyK[k.stage], k.phase ^ 1);

@@ -314,10 +314,6 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_both_cluster) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 209000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_stream_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 209000000, attn_fwd_sm90_x_bf16_hd128_bnd_stream_cluster) \
-  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd256_bnd_oinv_cluster) \
-  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd256_window_bnd_oinv_cluster) \
-  X(__nv_bfloat16, 128, false, 0, 3, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd128_s3_bnd_oinv_cluster) \
-  X(__nv_bfloat16, 128, true, 0, 3, true, 0, 202000000, attn_fwd_sm90_x_bf16_hd128_window_s3_bnd_oinv_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 204000000, attn_fwd_sm90_x_bf16_hd128_bnd_both_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 10000200000000, attn_fwd_sm90_x_bf16_hd128_pexp1_cluster)   \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 20000200000000, attn_fwd_sm90_x_bf16_hd128_pexp2_cluster)   \
