@@ -35,6 +35,7 @@ import {
   sm90CompiledHeadDim,
   sm90KernelName,
   sm90SharedMemoryBytes,
+  sm90OutputInV,
   sm90StreamsTiles,
   sm90ConsumerWarpgroups,
   sm90BlockM,
@@ -124,8 +125,8 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
     }
   }
   // Q, O (its own tile where it fits), 2 K and 2 V stages; 10 mbarriers (Q full, Q free,
-  // full/empty per stage); alignment slack. Head dims 192 and 256 have no room for O: it
-  // overwrites Q. Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
+  // full/empty per stage); alignment slack. Head dims 192 and 256 have no room for O: it goes
+  // over the V stages (one CTA) or overwrites Q (clusters, PackGQA). Head dim 64 without a window has three consumer warpgroups: 192-row Q and O tiles.
   assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: false }), (2 * 192 + 4 * 128) * 64 * 2 + 80 + 1024);
   // The windowed one-CTA kernels at head dims 64 and 128 stream their tiles: two Q tiles and
   // their two barriers more (Traits::kStreamDefault); their cluster twins do not.
@@ -136,8 +137,11 @@ test('the TypeScript tile table equals TileN in attn_fwd_sm90_traits.h, and fits
   // The wide windowed head-dim-64 kernels: three consumer warpgroups, 192 x 96 tiles.
   assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: true, wide: true }), (2 * 192 + 4 * 96) * 64 * 2 + 80 + 1024);
   assert.equal(sm90SharedMemoryBytes({ headDim: 128, windowed: false }), (2 * 128 + 4 * 128) * 128 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes({ headDim: 192, windowed: false }), (128 + 4 * 112) * 192 * 2 + 80 + 1024);
-  assert.equal(sm90SharedMemoryBytes({ headDim: 256, windowed: true }), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
+  // Head dims 192 and 256, one CTA: O goes over the V stages, and its O-stored barrier is one more
+  // (Traits::kOInVDefault); their cluster kernels write O over Q.
+  assert.equal(sm90SharedMemoryBytes({ headDim: 192, windowed: false }), (128 + 4 * 112) * 192 * 2 + 88 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 256, windowed: true }), (128 + 4 * 80) * 256 * 2 + 88 + 1024);
+  assert.equal(sm90SharedMemoryBytes({ headDim: 256, windowed: true, cluster: true }), (128 + 4 * 80) * 256 * 2 + 80 + 1024);
   // Varlen (two consumer warpgroups): + the V-landed barrier and the two 28-byte tile slots.
   assert.equal(sm90SharedMemoryBytes({ headDim: 128, windowed: false, varlen: true }), sm90SharedMemoryBytes({ headDim: 128, windowed: false }) + 8 + 2 * 28);
   assert.equal(sm90SharedMemoryBytes({ headDim: 64, windowed: false, varlen: true }), (2 * 128 + 4 * 128) * 64 * 2 + 80 + 1024 + 8 + 2 * 28);
@@ -170,10 +174,10 @@ test('the TypeScript streamed-tiles rule equals Traits::kStreamDefault in attn_f
   const src = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_traits.h'), 'utf8');
   // The header's rule as written there (windowed, head dim 64 or 128, two consumer warpgroups
   // through no override, not varlen, packed or clustered, every experiment override at its default).
-  assert.match(src, /static constexpr bool kStreamDefault =\s*kWindowed_ && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&\s*\(kHeadDim_ == 64 \|\| kHeadDim_ == 128\) &&/);
-  assert.match(src, /kConsumerWgOverride == 0 &&/);
-  assert.match(src, /kClusterOverride == 0 && kIssueOverride == 0/);
-  assert.match(src, /kBoundaryModeDefault =\s*kStreamDefault \? 8 :/);
+  assert.match(src, /static constexpr bool kOneCtaProduction =\s*kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&\s*kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed && kConsumerWgOverride == 0 &&/);
+  assert.match(src, /kClusterOverride == 0 &&\s*kIssueOverride == 0/);
+  assert.match(src, /static constexpr bool kStreamDefault = kOneCtaProduction && kWindowed_ && \(kHeadDim_ == 64 \|\| kHeadDim_ == 128\);/);
+  assert.match(src, /kBoundaryModeDefault =\s*kStreamDefault \? 8/);
   // The wide kernels override the warpgroup count and the cluster kernels the cluster size: neither streams.
   for (const d of HEAD_DIMS) {
     for (const w of [false, true]) {
@@ -184,6 +188,22 @@ test('the TypeScript streamed-tiles rule equals Traits::kStreamDefault in attn_f
     }
   }
   assert.equal(sm90StreamsTiles({ headDim: 64, windowed: true, wide: true }), false);
+});
+
+test('the TypeScript O-over-V rule equals Traits::kOInVDefault in attn_fwd_sm90_traits.h', () => {
+  const src = readFileSync(join(root, 'kernels', 'sm90', 'attn_fwd_sm90_traits.h'), 'utf8');
+  // The header's rule as written there: the one-CTA production kernels (kOneCtaProduction, pinned
+  // by the streamed-tiles test: not varlen, packed or clustered) at head dims 192 and 256.
+  assert.match(src, /static constexpr bool kOInVDefault = kOneCtaProduction && \(kHeadDim_ == 192 \|\| kHeadDim_ == 256\);/);
+  assert.match(src, /: kOInVDefault \|\| \(kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0\) \? 1/);
+  for (const d of HEAD_DIMS) {
+    for (const w of [false, true]) {
+      assert.equal(sm90OutputInV({ headDim: d, windowed: w }), d === 192 || d === 256, `head dim ${d}${w ? ' windowed' : ''}`);
+      assert.equal(sm90OutputInV({ headDim: d, windowed: w, varlen: true }), false);
+      assert.equal(sm90OutputInV({ headDim: d, windowed: w, packGqa: true }), false);
+      assert.equal(sm90OutputInV({ headDim: d, windowed: w, cluster: true }), false);
+    }
+  }
 });
 
 test('head dims that are not compiled run on the next compiled one up', () => {

@@ -283,16 +283,24 @@ struct Traits {
   // at head dims 64 and 128 with two consumer warpgroups, not varlen or PackGQA, every experiment
   // override at its default (the checker's windowed experiments keep the boundary they were
   // measured with); src/attention/sm90.ts (sm90StreamsTiles) counts their shared memory.
-  static constexpr bool kStreamDefault =
-      kWindowed_ && kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
-      (kHeadDim_ == 64 || kHeadDim_ == 128) && kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed &&
-      kConsumerWgOverride == 0 && kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 &&
-      !kSpeculativeExp_ && kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 &&
-      kClusterOverride == 0 && kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
+  // One CTA (no cluster), and every experiment override at its default.
+  static constexpr bool kOneCtaProduction =
+      kIntraWgOverlap_ && kPingpong_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
+      kBlockNOverride == 0 && kStagesOverride == 0 && kSeparateOAllowed && kConsumerWgOverride == 0 &&
+      kPSetsOverride == 0 && kWaitOverride == 0 && !kLeanMask_ && kRescaleOverride == 0 && !kSpeculativeExp_ &&
+      kMaxOverride == 0 && kBoundaryOverride == 0 && kRowSumOverride == 0 && kClusterOverride == 0 &&
+      kIssueOverride == 0 && kScheduleOverride == 0 && kLoopOverride == 0 && kExpOverride == 0;
+  static constexpr bool kStreamDefault = kOneCtaProduction && kWindowed_ && (kHeadDim_ == 64 || kHeadDim_ == 128);
+  // The one-CTA kernels at head dims 192 and 256 (dense and windowed; no room for an O tile of
+  // their own) write O over the V stages and release Q early (kOInV below; boundary mode 1): on
+  // the H100 +4-14% below 2k keys, level at 2k-4k (NOTES "Session 20").
+  static constexpr bool kOInVDefault = kOneCtaProduction && (kHeadDim_ == 192 || kHeadDim_ == 256);
   // The tile-boundary mode (kBoundaryOverride and the modes' bits: the comment above kEarlyQRelease
   // below), here because the streamed tiles' second Q tile is part of the layout.
   static constexpr int kBoundaryModeDefault =
-      kStreamDefault ? 8 : kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0 ? 1 : 0;
+      kStreamDefault ? 8
+      : kOInVDefault || (kFa3Loop && kHeadDim_ == 128 && !kWindowed_ && kClusterOverride == 0) ? 1
+                                                                                              : 0;
   static constexpr int kBoundaryMode = kBoundaryOverride == 0 ? kBoundaryModeDefault : kBoundaryOverride - 1;
   // bit 3, kStreamTiles (checker experiments, `_stream`): the key blocks of a CTA's tiles run as one
   // stream. A tile's last P V is not waited for at the tile's end: it goes out in the next tile's
@@ -349,12 +357,17 @@ struct Traits {
   // writes O into the V stages' memory instead of Q's (kOInV, FlashAttention-3's arrangement: its
   // epilogue's O overlaps smem_v): Q is then only read by the S GEMMs, as with an O tile of its own.
   // The consumer warpgroups meet before writing O (every one's last P V has read its V stage), and
-  // the producer loads no V of the next tile before the O store has left (barrier freeO; with
-  // clusters every CTA's consumers arrive on every CTA's, since a V block lands in both).
-  // Warp-specialized, not varlen or PackGQA. (Session 18 stored O from registers instead, kDirectO:
-  // on the H100 it lost 4-12% at head dim 256 below 4k keys; NOTES "Session 19".)
+  // the producer loads no V of the next tile before the O store has left (barrier freeO).
+  // One-CTA, warp-specialized, not varlen or PackGQA. (Session 18 stored O from registers instead,
+  // kDirectO: on the H100 it lost 4-12% at head dim 256 below 4k keys; NOTES "Session 19".)
+  // Clusters: a V block lands in both CTAs, so each CTA's producer would have to wait for both
+  // CTAs' O stores. Session 19 had every consumer warpgroup arrive on both CTAs' freeO; the H100
+  // (session 20) measured it level (0.98-1.02) and found it wrong where a pair's tiles are empty
+  // (causal, more queries than keys): with no K or V to share, one CTA's consumers run tiles ahead
+  // of the other's producer and their arrivals complete its phases early (a launch failure). So
+  // one CTA only.
   static constexpr bool kOInV = !kSeparateO && kIntraWgOverlap_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
-                                (kBoundaryMode & 1) != 0;
+                                kClusterOverride == 0 && (kBoundaryMode & 1) != 0;
   static_assert(!kOInV || kStages * kVBytes >= kQBytes, "O in the V stages: they hold a whole O tile");
   static constexpr int kBarrierCount = kBarrierCountBase + (kOInV ? 1 : 0);
   static constexpr bool kEarlyQRelease =
@@ -482,8 +495,7 @@ struct SharedTiles {
   // warp zeroes the rows past the end and only then arrives on fullV.
   uint64_t* landedV;
   // T::kOInV: the O tile (in the V stages) has been written and read by its TMA store, one arrival
-  // per consumer warpgroup of the cluster per tile; the producer waits on it before the next tile's
-  // first V load.
+  // per consumer warpgroup per tile; the producer waits on it before the next tile's first V load.
   uint64_t* freeO;
   Tile* tiles;  // varlen, [kTileSlots]
 

@@ -273,10 +273,20 @@ export function sm90StreamsTiles(v: Sm90Variant): boolean {
 }
 
 /**
+ * Whether the kernel writes O over its V stages (Traits::kOInVDefault): the one-CTA kernels at
+ * compiled head dims 192 and 256, not varlen or packed, which have no room for an O tile of their
+ * own. They keep one barrier more (O stored, before the next tile's V may load).
+ */
+export function sm90OutputInV(v: Sm90Variant): boolean {
+  return !v.varlen && !v.packGqa && !v.cluster && (v.headDim === 192 || v.headDim === 256);
+}
+
+/**
  * Dynamic shared memory of the kernel for compiled head dim `headDim` (Traits::kSmemBytes): Q (two
  * tiles where it streams its tiles, sm90StreamsTiles), a separate O tile where it fits
- * (Traits::kSeparateO), 2 K and 2 V stages, barriers; varlen kernels add their tile ring; PackGQA
- * kernels have 128-row Q and O tiles at every head dim.
+ * (Traits::kSeparateO), 2 K and 2 V stages, barriers (one more where O goes over the V stages,
+ * sm90OutputInV); varlen kernels add their tile ring; PackGQA kernels have 128-row Q and O tiles at
+ * every head dim.
  */
 export function sm90SharedMemoryBytes(v: Sm90Variant): number {
   const { headDim } = v;
@@ -289,7 +299,7 @@ export function sm90SharedMemoryBytes(v: Sm90Variant): number {
     2 * STAGES * blockN * headDim * ELEMENT_BYTES + barrierBytes(qTiles) + (v.varlen ? VARLEN_EXTRA_BYTES : 0) + SMEM_ALIGN;
   const tileQ = sm90BlockM(v) * headDim * ELEMENT_BYTES;
   const withO = (qTiles + 1) * tileQ + rest;
-  return withO <= MAX_SMEM_BYTES ? withO : qTiles * tileQ + rest;
+  return withO <= MAX_SMEM_BYTES ? withO : qTiles * tileQ + rest + (sm90OutputInV(v) ? 8 : 0);
 }
 
 /**
