@@ -326,7 +326,8 @@ struct Traits {
   static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
   // O gets its own tile where it fits (head dims 64 and 128; 192 and 256 have no room): Q is then
   // free as soon as the tile's last S GEMM completed, so the next tile's Q loads under the last
-  // P V and the epilogue. Otherwise O overwrites Q and the next Q waits for the O store to leave.
+  // P V and the epilogue. Otherwise O goes over the V stages (kOInV, below: the one-CTA kernels at
+  // head dims 192 and 256) or overwrites Q, and then the next Q waits for the O store to leave.
   // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
   static constexpr bool kSeparateO =
       kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCountBase +
