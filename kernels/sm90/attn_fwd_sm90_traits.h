@@ -348,8 +348,9 @@ struct Traits {
   // Session 7 (H200, the earlier loop) measured neither as a gain that holds. With FA3's loop
   // (kFa3Loop), early release measured +3-5% at 512 and 2k keys, mixed at 1k, on the H100 (session
   // 15, `_hd128_bnd_earlyq`), so the dense one-CTA head-dim-128 kernels take it; the cluster kernels
-  // (4096 keys and more) keep mode 0 (not measured alone there), and the windowed one-CTA kernels at
-  // head dims 64 and 128 stream their tiles (mode 8, session 17).
+  // (4096 keys and more) keep mode 0 (not measured alone there), the windowed one-CTA kernels at
+  // head dims 64 and 128 stream their tiles (mode 8, session 17), and the one-CTA kernels at head
+  // dims 192 and 256 take mode 1 with O over the V stages (kOInVDefault, session 20).
   static_assert(!kStreamTiles || (kSeparateO && kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ && !kVarlen_ &&
                                   kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
                 "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
