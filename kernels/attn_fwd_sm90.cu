@@ -154,7 +154,22 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
             continue;
           }
           const ScoreMask<T> mask(p, tile, ScoreMask<T>::rowsOf(p, tile, wg, consumer.rowInWg));
-          if (havePrev) {
+          if constexpr (T::kHalfDiagonal) {
+            // Two copies of the tile: a narrow first S GEMM where this warpgroup sees none of the
+            // first block's upper half (uniform over the warpgroup).
+            const auto flush = [&] { storeOutput<T>(p, smem, prev, wg, o, invSum, lse); };
+            if (mask.upperHalfMasked(range.nMax - 1)) {
+              if (havePrev) {
+                consumer.template streamTile<true, kCap, true>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs, flush);
+              } else {
+                consumer.template streamTile<false, kCap, true>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs, [] {});
+              }
+            } else if (havePrev) {
+              consumer.template streamTile<true, kCap>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs, flush);
+            } else {
+              consumer.template streamTile<false, kCap>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs, [] {});
+            }
+          } else if (havePrev) {
             consumer.template streamTile<true, kCap>(range, mask, s, o, pa, pendingAcc, softmax, ks, vs,
                                                      [&] { storeOutput<T>(p, smem, prev, wg, o, invSum, lse); });
           } else {

@@ -209,6 +209,19 @@ struct Traits {
   // bit. At head dim 128 every form of it spilled 124-180 B (the P V of the previous tile is in
   // flight there, holding O and P), so the checker has it at head dim 64 only.
   static constexpr bool kPartialFirstBlock = (kLoopBits & 16) != 0;
+  // bit 5 (streamed tiles): a tile's first S GEMM is m64n(N/2) where every row of the warpgroup
+  // has the upper half of that key block masked (ScoreMask::upperHalfMasked; with an aligned
+  // causal diagonal, warpgroup 0 of each tile); the columns it leaves are set to -inf, as the mask
+  // would. bit 6 (with bit 5): that block's P V takes only the lower half's k-steps (P is 0 above),
+  // in the second block's turn (a one-block tile's goes out whole in the next tile's first turn).
+  // Half of warpgroup 0's tensor work on each diagonal block, the same output. The kernel runs one
+  // of two copies of the tile per warpgroup (attn_fwd_sm90.cu). ptxas (session 20): bits 5 + 6 at
+  // head dim 64 (`_hd64_window_bnd_stream_uwg_halfdiag2`) 0 spills, no C75xx; bit 5 alone, or head
+  // dim 128, serializes the wgmmas (C7511), so the checker has only the former.
+  static constexpr bool kHalfDiagonal = (kLoopBits & 32) != 0;
+  static constexpr bool kHalfDiagonalPV = (kLoopBits & 64) != 0;
+  static_assert(!kHalfDiagonalPV || (kHalfDiagonal && !kSplitMaskedBlocks),
+                "the half P V follows the half S GEMM (the one-loop streamed tiles)");
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower
@@ -355,6 +368,8 @@ struct Traits {
                                   kPersistent_ && kPBuffers == 1 && !kRescaleInTurn),
                 "streamed tiles: one P set, overlap, pingpong, warp specialization, persistent dense scheduler, separate O");
   static_assert(!kPartialFirstBlock || (kStreamTiles && !kPackGqa_), "the partial first block is written for streamed tiles");
+  static_assert(!kHalfDiagonal || (kStreamTiles && kWindowed_ && !kPackGqa_ && kBlockN % 16 == 0),
+                "the half-width diagonal S GEMM is written for streamed windowed tiles");
   // Without an O tile (head dims 192 and 256, or three K/V stages at 128), early release (bit 0)
   // writes O into the V stages' memory instead of Q's (kOInV, FlashAttention-3's arrangement: its
   // epilogue's O overlaps smem_v): Q is then only read by the S GEMMs, as with an O tile of its own.

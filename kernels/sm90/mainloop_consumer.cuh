@@ -93,6 +93,22 @@ struct MainloopConsumer {
     }
   }
 
+  // Traits::kHalfDiagonal: gemmQK over the first kBlockN / 2 keys of the stage only (the same
+  // descriptors: the narrower B reads the first rows of each chunk). The m64n(N/2) fragment is the
+  // first half of the m64nN one, so the caller passes the first half of s.
+  __device__ __forceinline__ void gemmQKHalf(float (&half)[kAccS / 2], int kStage) const {
+    const uint32_t k = descKLow + kStage * (T::kKBytes >> 4);
+    const uint32_t q = T::kStreamTiles ? descQCur : descQLow;
+#pragma unroll
+    for (int kk = 0; kk < kQkSteps; ++kk) {
+      const uint32_t inChunk = (kk % 4) * 32;
+      const uint64_t descQ =
+          wgmmaDescriptorFromWords(q + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
+      const uint64_t descK = wgmmaDescriptorFromWords(k + (((kk / 4) * (T::kBlockN * kRowBytes) + inChunk) >> 4), kDescHigh);
+      Wgmma<T::kBlockN / 2, Element>::ss(half, descQ, descK, kk > 0 ? 1u : 0u);
+    }
+  }
+
   // O += P V (O = P V where accumulate is 0: the tile's first P V under
   // T::kNextTileBeforeEpilogue, which never zeroes O). V [keys][headDim] row-major is the MN-major
   // B: LBO = next 64 columns (chunk), SBO = next 8 keys, a k16 step (16 keys) = +2048 B.
@@ -101,6 +117,17 @@ struct MainloopConsumer {
     const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
 #pragma unroll
     for (int kk = 0; kk < kPvSteps; ++kk) {
+      const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
+      Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
+    }
+  }
+
+  // Traits::kHalfDiagonalPV: gemmPV over the first kBlockN / 2 keys only (P is 0 above them).
+  __device__ __forceinline__ void gemmPVHalf(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage,
+                                             uint32_t accumulate) const {
+    const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
+#pragma unroll
+    for (int kk = 0; kk < kPvSteps / 2; ++kk) {
       const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
       Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
     }
@@ -225,7 +252,7 @@ struct MainloopConsumer {
   // only after the P V has completed.
   // With T::kRescaleInTurn, O's rescale for the previous block's maxima (`pending`, factors
   // pendScale) runs in this block's turn between the two GEMMs, and this block's is left pending.
-  template <bool kTwoSets, int kCap, bool kMayMask = T::kSteadyMaskTest>
+  template <bool kTwoSets, int kCap, bool kMayMask = T::kSteadyMaskTest, bool kHalfPV = false>
   __device__ __forceinline__ void steadyBlock(int n, float (&s)[kAccS], float (&o)[kAccO],
                                               const uint32_t (&cur)[kPvSteps][4], uint32_t (&next)[kPvSteps][4],
                                               Softmax& softmax, PipelineState<T::kStages>& ks,
@@ -254,7 +281,12 @@ struct MainloopConsumer {
     } else if constexpr (T::kRescaleInTurn) {
       wgmmaFence();  // O's rescale above is read by the P V below
     }
-    gemmPV(o, cur, vs.stage, accumulate);
+    // kHalfPV (Traits::kHalfDiagonalPV): `cur` is a tile's first P, of a narrow first S GEMM.
+    if constexpr (kHalfPV) {
+      gemmPVHalf(o, cur, vs.stage, accumulate);
+    } else {
+      gemmPV(o, cur, vs.stage, accumulate);
+    }
     float rs[4];
     if constexpr (T::kOnesRowSum) gemmOnes(rs, cur);
     wgmmaCommitGroup();
@@ -501,7 +533,7 @@ struct MainloopConsumer {
   // Returns with this tile's last P in pa and its P V not issued; pendingAcc is then that P V's
   // accumulate flag (0 for a one-block tile: its first P V overwrites O). softmax comes back with
   // this tile's row statistics, to be finalized before the next call.
-  template <bool kPending, int kCap, class FlushPrev>
+  template <bool kPending, int kCap, bool kHalf = false, class FlushPrev>
   __device__ __forceinline__ void streamTile(const BlockRange& range, const ScoreMask<T>& mask, float (&s)[kAccS],
                                              float (&o)[kAccO], uint32_t (&pa)[kPvSteps][4], uint32_t& pendingAcc,
                                              Softmax& softmax, PipelineState<T::kStages>& ks,
@@ -509,8 +541,16 @@ struct MainloopConsumer {
     int n = range.nMax - 1;
     mbarrierWait<T::kWaitSuspendNs>(&smem.fullK[ks.stage], ks.phase);
     schedulerSync();
+    // kHalf (Traits::kHalfDiagonal, where this warpgroup sees none of the first block's upper
+    // half): a narrow first S GEMM; those columns are set to -inf once it has completed, as the
+    // mask would write. (A run-time branch between the two GEMM shapes here made ptxas serialize
+    // every wgmma of the kernel, C7511 / C7515; the caller picks one of two copies instead.)
     wgmmaFence();
-    gemmQK(s, ks.stage);
+    if constexpr (kHalf) {
+      gemmQKHalf(*reinterpret_cast<float(*)[kAccS / 2]>(&s[0]), ks.stage);
+    } else {
+      gemmQK(s, ks.stage);
+    }
     wgmmaCommitGroup();
     if constexpr (kPending) {
       mbarrierWait<T::kWaitSuspendNs>(&smem.fullV[vs.stage], vs.phase);
@@ -523,6 +563,10 @@ struct MainloopConsumer {
       wgmmaWaitGroup<1>();  // S is done; the previous tile's last P V may still run
     } else {
       wgmmaWaitGroup<0>();
+    }
+    if constexpr (kHalf) {
+#pragma unroll
+      for (int i = kAccS / 2; i < kAccS; ++i) s[i] = -INFINITY;
     }
     float oScale[2];
     if constexpr (T::kPartialFirstBlock) {
@@ -555,6 +599,16 @@ struct MainloopConsumer {
         accumulate = 1u;
       }
     } else {
+      if constexpr (kHalf && T::kHalfDiagonalPV) {
+        // The first block's P V (half its k-steps) goes out in the second block's turn. (A
+        // one-block tile's goes out whole in the next tile's first turn: P is 0 above the half.)
+        if (n - 1 >= range.nMin) {
+          --n;
+          steadyBlock<false, kCap, T::kSteadyMaskTest, true>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin,
+                                                             accumulate, oScale, pending);
+          accumulate = 1u;
+        }
+      }
       for (--n; n >= range.nMin; --n) {
         steadyBlock<false, kCap>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
         accumulate = 1u;

@@ -144,6 +144,16 @@ struct ScoreMask {
     return max(0, min(T::kBlockN / 16, (hi - n * T::kBlockN + 15) / 16));
   }
 
+  // Traits::kHalfDiagonal: whether no row of the warpgroup sees a key in the upper half of block n
+  // (its columns kBlockN / 2 and up): the right bounds, seqlenK and windowRight, end before it.
+  __device__ __forceinline__ bool upperHalfMasked(int n) const {
+    int hi = seqlenK;
+    if constexpr (T::kWindowed) {
+      if (windowRight >= 0) hi = min(hi, wgLastRow + offset + windowRight + 1);
+    }
+    return hi <= n * T::kBlockN + T::kBlockN / 2;
+  }
+
   // s: m64nN accumulator fragment, s[4j + 2h + e] is (row + 8h, column 8j + col0 + e) of block n.
   template <int kAcc>
   __device__ __forceinline__ void apply(float (&s)[kAcc], int n, int col0) const {
