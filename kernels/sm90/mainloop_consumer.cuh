@@ -79,8 +79,12 @@ struct MainloopConsumer {
     descVLow = wgmmaDescriptorLow128B(smemAddress(smem.v), T::kBlockN * kRowBytes);
   }
 
-  // S = Q_wg K^T. K-major, 128B swizzle: a k16 step is +32 B inside a chunk, then the next chunk.
-  __device__ __forceinline__ void gemmQK(float (&s)[kAccS], int kStage) const {
+  // S = Q_wg K^T over the stage's first kCols keys (kBlockN but for Traits::kHalfDiagonal's narrow
+  // GEMM, whose m64n(N/2) fragment is the first half of the m64nN one: its caller passes the first
+  // half of s; the same descriptors, the narrower B reads the first rows of each chunk). K-major,
+  // 128B swizzle: a k16 step is +32 B inside a chunk, then the next chunk.
+  template <int kCols = T::kBlockN>
+  __device__ __forceinline__ void gemmQK(float (&s)[kCols / 2], int kStage) const {
     const uint32_t k = descKLow + kStage * (T::kKBytes >> 4);
     const uint32_t q = T::kStreamTiles ? descQCur : descQLow;
 #pragma unroll
@@ -89,23 +93,7 @@ struct MainloopConsumer {
       const uint64_t descQ =
           wgmmaDescriptorFromWords(q + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
       const uint64_t descK = wgmmaDescriptorFromWords(k + (((kk / 4) * (T::kBlockN * kRowBytes) + inChunk) >> 4), kDescHigh);
-      Wgmma<T::kBlockN, Element>::ss(s, descQ, descK, kk > 0 ? 1u : 0u);
-    }
-  }
-
-  // Traits::kHalfDiagonal: gemmQK over the first kBlockN / 2 keys of the stage only (the same
-  // descriptors: the narrower B reads the first rows of each chunk). The m64n(N/2) fragment is the
-  // first half of the m64nN one, so the caller passes the first half of s.
-  __device__ __forceinline__ void gemmQKHalf(float (&half)[kAccS / 2], int kStage) const {
-    const uint32_t k = descKLow + kStage * (T::kKBytes >> 4);
-    const uint32_t q = T::kStreamTiles ? descQCur : descQLow;
-#pragma unroll
-    for (int kk = 0; kk < kQkSteps; ++kk) {
-      const uint32_t inChunk = (kk % 4) * 32;
-      const uint64_t descQ =
-          wgmmaDescriptorFromWords(q + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
-      const uint64_t descK = wgmmaDescriptorFromWords(k + (((kk / 4) * (T::kBlockN * kRowBytes) + inChunk) >> 4), kDescHigh);
-      Wgmma<T::kBlockN / 2, Element>::ss(half, descQ, descK, kk > 0 ? 1u : 0u);
+      Wgmma<kCols, Element>::ss(s, descQ, descK, kk > 0 ? 1u : 0u);
     }
   }
 
@@ -547,7 +535,7 @@ struct MainloopConsumer {
     // every wgmma of the kernel, C7511 / C7515; the caller picks one of two copies instead.)
     wgmmaFence();
     if constexpr (kHalf) {
-      gemmQKHalf(*reinterpret_cast<float(*)[kAccS / 2]>(&s[0]), ks.stage);
+      gemmQK<T::kBlockN / 2>(*reinterpret_cast<float(*)[kAccS / 2]>(&s[0]), ks.stage);
     } else {
       gemmQK(s, ks.stage);
     }
