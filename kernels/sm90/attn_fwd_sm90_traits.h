@@ -209,19 +209,16 @@ struct Traits {
   // bit. At head dim 128 every form of it spilled 124-180 B (the P V of the previous tile is in
   // flight there, holding O and P), so the checker has it at head dim 64 only.
   static constexpr bool kPartialFirstBlock = (kLoopBits & 16) != 0;
-  // bit 5 (streamed tiles): a tile's first S GEMM is m64n(N/2) where every row of the warpgroup
-  // has the upper half of that key block masked (ScoreMask::upperHalfMasked; with an aligned
-  // causal diagonal, warpgroup 0 of each tile); the columns it leaves are set to -inf, as the mask
-  // would. bit 6 (with bit 5): that block's P V takes only the lower half's k-steps (P is 0 above),
-  // in the second block's turn (a one-block tile's goes out whole in the next tile's first turn).
-  // Half of warpgroup 0's tensor work on each diagonal block, the same output. The kernel runs one
-  // of two copies of the tile per warpgroup (attn_fwd_sm90.cu). ptxas (session 20): bits 5 + 6 at
-  // head dim 64 (`_hd64_window_bnd_stream_uwg_halfdiag2`) 0 spills, no C75xx; bit 5 alone, or head
-  // dim 128, serializes the wgmmas (C7511), so the checker has only the former.
+  // bit 5 (`_halfdiag`, streamed tiles): a tile's first S GEMM is m64n(N/2) where every row of the
+  // warpgroup has the upper half of that key block masked (ScoreMask::upperHalfMasked; with an
+  // aligned causal diagonal, warpgroup 0 of each tile), the columns it leaves set to -inf as the
+  // mask would, and that block's P V takes only the lower half's k-steps (P is 0 above), in the
+  // second block's turn (a one-block tile's goes out whole in the next tile's first turn). Half of
+  // warpgroup 0's tensor work on each diagonal block, the same output. The kernel runs one of two
+  // copies of the tile per warpgroup (attn_fwd_sm90.cu). ptxas (session 20): the S half alone, or
+  // a run-time branch between GEMM shapes, serialized the wgmmas (C7511 / C7515); this form is
+  // clean at head dim 64 and spills or serializes at 128 (kernels/NOTES.md, "Left for later").
   static constexpr bool kHalfDiagonal = (kLoopBits & 32) != 0;
-  static constexpr bool kHalfDiagonalPV = (kLoopBits & 64) != 0;
-  static_assert(!kHalfDiagonalPV || (kHalfDiagonal && !kSplitMaskedBlocks),
-                "the half P V follows the half S GEMM (the one-loop streamed tiles)");
   // A row maximum from four partial maxima instead of one chain (OnlineSoftmax, kSplitMax): a
   // shorter dependency chain ahead of the exponentials, the same value. kMaxOverride (checker
   // experiments): 1 one chain, 2 split. Production keeps one chain: split measured 1-2% slower

@@ -110,7 +110,7 @@ struct MainloopConsumer {
     }
   }
 
-  // Traits::kHalfDiagonalPV: gemmPV over the first kBlockN / 2 keys only (P is 0 above them).
+  // Traits::kHalfDiagonal: gemmPV over the first kBlockN / 2 keys only (P is 0 above them).
   __device__ __forceinline__ void gemmPVHalf(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage,
                                              uint32_t accumulate) const {
     const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
@@ -269,7 +269,7 @@ struct MainloopConsumer {
     } else if constexpr (T::kRescaleInTurn) {
       wgmmaFence();  // O's rescale above is read by the P V below
     }
-    // kHalfPV (Traits::kHalfDiagonalPV): `cur` is a tile's first P, of a narrow first S GEMM.
+    // kHalfPV (Traits::kHalfDiagonal): `cur` is a tile's first P, of a narrow first S GEMM.
     if constexpr (kHalfPV) {
       gemmPVHalf(o, cur, vs.stage, accumulate);
     } else {
@@ -572,6 +572,16 @@ struct MainloopConsumer {
     convertP(pa, s);
     uint32_t accumulate = 0u;  // o holds the previous tile's output, already stored
     bool pending = false;      // T::kRescaleInTurn is off here
+    if constexpr (kHalf) {
+      // The first block's P V (half its k-steps) goes out in the second block's turn. (A
+      // one-block tile's goes out whole in the next tile's first turn: P is 0 above the half.)
+      if (n - 1 >= range.nMin) {
+        --n;
+        steadyBlock<false, kCap, true, true>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate,
+                                             oScale, pending);
+        accumulate = 1u;
+      }
+    }
     // The same loops as finishBlocks' one-set steady loop (a shared helper changed the scheduled
     // machine code of every kernel using it, so each keeps its own copy as measured).
     if constexpr (T::kSplitMaskedBlocks) {
@@ -587,16 +597,6 @@ struct MainloopConsumer {
         accumulate = 1u;
       }
     } else {
-      if constexpr (kHalf && T::kHalfDiagonalPV) {
-        // The first block's P V (half its k-steps) goes out in the second block's turn. (A
-        // one-block tile's goes out whole in the next tile's first turn: P is 0 above the half.)
-        if (n - 1 >= range.nMin) {
-          --n;
-          steadyBlock<false, kCap, T::kSteadyMaskTest, true>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin,
-                                                             accumulate, oScale, pending);
-          accumulate = 1u;
-        }
-      }
       for (--n; n >= range.nMin; --n) {
         steadyBlock<false, kCap>(n, s, o, pa, pa, softmax, ks, vs, mask, n == range.nMin, accumulate, oScale, pending);
         accumulate = 1u;

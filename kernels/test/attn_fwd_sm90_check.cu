@@ -155,7 +155,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 192, true, 64, 3, true, 0, 2000000, attn_fwd_sm90_x_bf16_hd192_window_n64_s3_bnd_oinv) \
   X(__nv_bfloat16, 128, true, 64, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd128_window_n64_bnd_stream_uwg) \
   X(__nv_bfloat16, 64, true, 64, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_n64_bnd_stream_uwg) \
-  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 9702009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_halfdiag2) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3302009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_halfdiag) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
