@@ -100,22 +100,13 @@ struct MainloopConsumer {
   // O += P V (O = P V where accumulate is 0: the tile's first P V under
   // T::kNextTileBeforeEpilogue, which never zeroes O). V [keys][headDim] row-major is the MN-major
   // B: LBO = next 64 columns (chunk), SBO = next 8 keys, a k16 step (16 keys) = +2048 B.
+  // kSteps: the first kSteps k16 steps only (Traits::kHalfDiagonal's half P V: P is 0 above them).
+  template <int kSteps = kPvSteps>
   __device__ __forceinline__ void gemmPV(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage,
                                          uint32_t accumulate) const {
     const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
 #pragma unroll
-    for (int kk = 0; kk < kPvSteps; ++kk) {
-      const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
-      Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
-    }
-  }
-
-  // Traits::kHalfDiagonal: gemmPV over the first kBlockN / 2 keys only (P is 0 above them).
-  __device__ __forceinline__ void gemmPVHalf(float (&o)[kAccO], const uint32_t (&pa)[kPvSteps][4], int vStage,
-                                             uint32_t accumulate) const {
-    const uint32_t v = descVLow + vStage * (T::kVBytes >> 4);
-#pragma unroll
-    for (int kk = 0; kk < kPvSteps / 2; ++kk) {
+    for (int kk = 0; kk < kSteps; ++kk) {
       const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
       Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
     }
@@ -270,11 +261,7 @@ struct MainloopConsumer {
       wgmmaFence();  // O's rescale above is read by the P V below
     }
     // kHalfPV (Traits::kHalfDiagonal): `cur` is a tile's first P, of a narrow first S GEMM.
-    if constexpr (kHalfPV) {
-      gemmPVHalf(o, cur, vs.stage, accumulate);
-    } else {
-      gemmPV(o, cur, vs.stage, accumulate);
-    }
+    gemmPV<kHalfPV ? kPvSteps / 2 : kPvSteps>(o, cur, vs.stage, accumulate);
     float rs[4];
     if constexpr (T::kOnesRowSum) gemmOnes(rs, cur);
     wgmmaCommitGroup();

@@ -133,25 +133,27 @@ struct ScoreMask {
     return hi - 1;
   }
 
-  // Traits::kPartialFirstBlock: how many 16-column groups of block n the 16 query rows from
-  // warpFirstRow may see at most (the right bounds, seqlenK and windowRight); every column from 16
-  // times that on is masked for each of those rows. kBlockN / 16 where nothing bounds them.
-  __device__ __forceinline__ int visibleGroups16(int n, int warpFirstRow) const {
+  // One past the last key that any query position up to lastRow may see: the right bounds,
+  // seqlenK and windowRight (the experiments' partial and half first blocks).
+  __device__ __forceinline__ int keyEnd(int lastRow) const {
     int hi = seqlenK;
     if constexpr (T::kWindowed) {
-      if (windowRight >= 0) hi = min(hi, warpFirstRow + 15 + offset + windowRight + 1);
+      if (windowRight >= 0) hi = min(hi, lastRow + offset + windowRight + 1);
     }
-    return max(0, min(T::kBlockN / 16, (hi - n * T::kBlockN + 15) / 16));
+    return hi;
+  }
+
+  // Traits::kPartialFirstBlock: how many 16-column groups of block n the 16 query rows from
+  // warpFirstRow may see at most; every column from 16 times that on is masked for each of those
+  // rows. kBlockN / 16 where nothing bounds them.
+  __device__ __forceinline__ int visibleGroups16(int n, int warpFirstRow) const {
+    return max(0, min(T::kBlockN / 16, (keyEnd(warpFirstRow + 15) - n * T::kBlockN + 15) / 16));
   }
 
   // Traits::kHalfDiagonal: whether no row of the warpgroup sees a key in the upper half of block n
-  // (its columns kBlockN / 2 and up): the right bounds, seqlenK and windowRight, end before it.
+  // (its columns kBlockN / 2 and up).
   __device__ __forceinline__ bool upperHalfMasked(int n) const {
-    int hi = seqlenK;
-    if constexpr (T::kWindowed) {
-      if (windowRight >= 0) hi = min(hi, wgLastRow + offset + windowRight + 1);
-    }
-    return hi <= n * T::kBlockN + T::kBlockN / 2;
+    return keyEnd(wgLastRow) <= n * T::kBlockN + T::kBlockN / 2;
   }
 
   // s: m64nN accumulator fragment, s[4j + 2h + e] is (row + 8h, column 8j + col0 + e) of block n.
