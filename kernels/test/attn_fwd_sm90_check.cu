@@ -96,7 +96,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // kLoopOverride: 1 + bits, bit 0 O's rescale in the next block's turn (Traits::kRescaleInTurn,
 // `_rit`), bit 1 no mask test in dense steady blocks (`_nm`), bit 2 the softcap chosen outside
 // the key loop (`_cap`), bit 3 masked and unmasked steady blocks in two loops (`_maskloop`), bit 4
-// the first block's softmax over the column groups each warp may see (`_diag`, with streamed tiles); the
+// the first block's softmax over the column groups each warp may see (`_diag`, with streamed tiles), bit 5
+// the half diagonal block (`_halfdiag`), none of them `_plainloop` (the
 // field that may take two digits); + 10000000000000 x kExpOverride: n + 10 x degree, of every 8
 // column pairs the first n take their exponentials from the FMA-pipe polynomial (`_pexp<n>`,
 // Traits::kPolyExpOf8; degree 0: 3 for bfloat16, 4 for float16), name.
@@ -156,6 +157,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 64, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd128_window_n64_bnd_stream_uwg) \
   X(__nv_bfloat16, 64, true, 64, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_n64_bnd_stream_uwg) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3302009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_halfdiag) \
+  X(__nv_bfloat16, 64, true, 128, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_plainloop) \
+  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_plainloop) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
