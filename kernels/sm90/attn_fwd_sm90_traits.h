@@ -137,6 +137,8 @@ struct Traits {
   //     rescale and the conversion with the remaining exponentials; in mode 1 it gave P's
   //     registers to softmax temporaries and hoisted the wait above the whole softmax (SASS of the
   //     causal hd128 kernel, kernels/NOTES.md "Session 12").
+  //  7: (checker experiment, `_psmem`) no register set: P goes through shared memory (kPFromSmem,
+  //     below), as one set converted after the wait.
   // Mode 5 at head dim 128 (dense, non-windowed): +1-5% over 1 at 2k-16k. The windowed kernel
   // spills with it (mask registers); at head dims 64 (160 registers), 192 and 256 and in the
   // varlen kernels two sets spill, and mode 4 measured no better than 1 (NOTES).
@@ -158,7 +160,7 @@ struct Traits {
   static constexpr bool kFa3Loop = kIntraWgOverlap_ && kPingpong_ && kWarpSpecialized_ &&
                                    (kHeadDim_ == 128 || (kHeadDim_ == 64 && kWindowed_ && kConsumerWgOverride == 3)) &&
                                    !kVarlen_ && !kPackGqa_ && !kSpeculativeExp_ &&
-                                   !(kWindowed_ && kPSetsOverride != 0);
+                                   !(kWindowed_ && kPSetsOverride != 0 && kPSetsOverride != 7);
   static constexpr int kPSetsDefault =
       kFa3Loop ? 1 : kIntraWgOverlap_ && kHeadDim_ == 128 && !kWindowed_ && !kVarlen_ ? 5 : 1;
   static constexpr int kPSetsMode = kPSetsOverride ? kPSetsOverride : kPSetsDefault;
@@ -229,12 +231,12 @@ struct Traits {
   // a new maximum only where they come out too large (OnlineSoftmax::updateSpeculative). Needs
   // the lazy rescale and two P sets (it packs P while s is still needed). Checker experiment.
   static constexpr bool kSpeculativeExp = kSpeculativeExp_;
-  static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 || kPSetsMode == 6 ? 1 : 2;
+  static constexpr int kPBuffers = kPSetsMode == 1 || kPSetsMode == 4 || kPSetsMode == 6 || kPSetsMode == 7 ? 1 : 2;
   static constexpr bool kKeepPLive = kPSetsMode == 2 || kPSetsMode == 5 || kPSetsMode == 6;
   // Modes 4 (one set) and 5 (two kept sets): a scheduling fence between the softmax and the P V
   // wait (schedulingFence), so ptxas cannot move the softmax below the wait.
   static constexpr bool kFenceBeforePvWait = kPSetsMode == 4 || kPSetsMode == 5;
-  static_assert(kPSetsMode >= 1 && kPSetsMode <= 6, "P set mode 1 to 6");
+  static_assert(kPSetsMode >= 1 && kPSetsMode <= 7, "P set mode 1 to 7");
   static_assert(!kSplitMaskedBlocks || (kSoftcapOutsideLoop && kPBuffers == 1),
                 "the split of masked key blocks is written for the per-tile softcap loop with one P set");
   static_assert(kPBuffers == 1 || kIntraWgOverlap_, "two P sets only with intra-warpgroup overlap");
@@ -325,6 +327,19 @@ struct Traits {
   static constexpr int kQBuffers = kStreamTiles ? 2 : 1;
   static constexpr int kKBytes = kBlockN * kHeadDim * 2;
   static constexpr int kVBytes = kBlockN * kHeadDim * 2;
+  // P through shared memory (P set mode 7, checker experiments `_psmem`; FlashAttention-3's choice for
+  // its dense head-dim-64 kernel, 192 x 192 tiles with Mma1_is_RS false): each consumer warpgroup
+  // writes its P [64 rows][kBlockN keys] into a tile of its own (the Q tile's 128B-swizzled chunk
+  // layout, keys as the K dimension), and O += P V is an SS wgmma reading it. That frees P's
+  // kBlockN / 4 registers per thread (live until the RS P V's wait, after the softmax), for
+  // kBlockN / 4 32-bit shared stores, a proxy fence and a warpgroup barrier per key block. With
+  // three consumer warpgroups (160 registers) it lets the windowed head-dim-64 kernel take 128 keys
+  // with FA3's loop; FA3's dense 192 x 192 still spills (kernels/NOTES.md, "Session 21").
+  static constexpr bool kPFromSmem = kPSetsMode == 7;
+  static constexpr int kPWgBytes = kPFromSmem ? (kBlockN + 63) / 64 * kRowsPerWarpgroup * 128 : 0;  // whole chunks
+  static constexpr int kPBytes = kConsumerWarpgroups * kPWgBytes;
+  static_assert(!kPFromSmem || (!kVarlen_ && !kPackGqa_ && !kSpeculativeExp_),
+                "P through shared memory: not varlen or packed (checker experiment)");
   // Varlen: slots of the ring through which the producer warp posts tiles (tile_scheduler.cuh).
   static constexpr int kTileSlots = kVarlen ? 2 : 0;
   static constexpr int kTileSlotBytes = 28;  // sizeof(Tile)
@@ -340,7 +355,7 @@ struct Traits {
   // head dims 192 and 256) or overwrites Q, and then the next Q waits for the O store to leave.
   // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
   static constexpr bool kSeparateO =
-      kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + 8 * kBarrierCountBase +
+      kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + kPBytes + 8 * kBarrierCountBase +
                                    kTileSlots * kTileSlotBytes + kSmemAlign <=
                                kMaxSmemBytes;
   // Tile boundaries of the persistent loop (kernels/NOTES.md, "Session 7"). With an O tile of its
@@ -403,6 +418,7 @@ struct Traits {
   static constexpr int kRowSumMode = kRowSumOverride == 0 ? 0 : kRowSumOverride - 1;
   static constexpr bool kNoFaddRowSum = (kRowSumMode & 1) != 0;
   static constexpr bool kOnesRowSum = (kRowSumMode & 2) != 0;
+  static_assert(!kOnesRowSum || !kPFromSmem, "the ones row sum reads P from registers");
   static constexpr int kRowSumChains = (kRowSumMode & 4) != 0 ? 4 : 1;
   // Exponentials on the FMA pipe (checker experiments `_pexp<n>`; kExpOverride = n + 10 x degree):
   // of every 8 column pairs of a row, the first n take 2^x from ex2Poly (kernels/common/fast_math.cuh)
@@ -451,14 +467,16 @@ struct Traits {
   static constexpr int kIssueBits = kIssueOverride == 0 ? kIssueDefault : (kIssueOverride & 3);
   static constexpr uint32_t kWaitSuspendNs = (kIssueBits & 1) != 0 ? kMbarrierSuspendNs : 0u;
   static constexpr bool kUniformWarpgroup = (kIssueBits & 2) != 0;
-  // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, then the mbarriers.
+  // Layout from the 1024-aligned base: Q, O (or none), K stages, V stages, P (kPFromSmem), then the
+  // mbarriers.
   // Every chunk is a multiple of 1024 B, so each swizzle atom starts on its repeat boundary.
   static_assert(kWarpSpecialized || kSeparateO, "without warp specialization Q is refilled at releaseQ");
   static constexpr int kOffsetQ = 0;
   static constexpr int kOffsetK = kQBytes * (kQBuffers + (kSeparateO ? 1 : 0));
   static constexpr int kOffsetV = kOffsetK + kStages * kKBytes;
   static constexpr int kOffsetO = kSeparateO ? kQBuffers * kQBytes : kOInV ? kOffsetV : kOffsetQ;
-  static constexpr int kOffsetBarriers = kOffsetV + kStages * kVBytes;
+  static constexpr int kOffsetP = kOffsetV + kStages * kVBytes;  // kPBytes (0 but with kPFromSmem)
+  static constexpr int kOffsetBarriers = kOffsetP + kPBytes;
   static constexpr int kOffsetTileSlots = kOffsetBarriers + 8 * kBarrierCount;
   static constexpr int kSmemBytes = kOffsetTileSlots + kTileSlots * kTileSlotBytes + kSmemAlign;
   static_assert(kSmemBytes <= kMaxSmemBytes, "more than the 227 KB of shared memory an H100 block may use");
@@ -497,6 +515,7 @@ struct SharedTiles {
   uint8_t* o;  // same layout; == q, or its own tile (T::kSeparateO), or == v (T::kOInV); each consumer warpgroup writes its own rows
   uint8_t* k;  // [kStages][kChunks][kBlockN][128 B]
   uint8_t* v;  // [kStages][kChunks][kBlockN][128 B]
+  uint8_t* p;  // T::kPFromSmem: [consumer warpgroup][ceil(kBlockN / 64)][64 rows][128 B]
   uint64_t* barQ;
   // Q tile free: one arrival per consumer warpgroup, once its last S GEMM completed (T::kSeparateO)
   // or once its O store has left the Q tile; the producer waits on it before loading the next Q.
@@ -520,6 +539,7 @@ struct SharedTiles {
     o = base + T::kOffsetO;
     k = base + T::kOffsetK;
     v = base + T::kOffsetV;
+    p = base + T::kOffsetP;
     uint64_t* bars = reinterpret_cast<uint64_t*>(base + T::kOffsetBarriers);
     barQ = bars;  // [kQBuffers]
     emptyQ = bars + T::kQBuffers;

@@ -66,6 +66,7 @@ struct MainloopConsumer {
   mutable uint32_t descQCur = 0;
   uint32_t descKLow;
   uint32_t descVLow;
+  uint32_t descPLow = 0;  // T::kPFromSmem: this warpgroup's P tile
   static constexpr uint32_t kDescHigh = wgmmaDescriptorHigh128B(kSwizzleAtomBytes);
 
   __device__ __forceinline__ MainloopConsumer(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_, int wg_,
@@ -77,6 +78,7 @@ struct MainloopConsumer {
     descQLow = wgmmaDescriptorLow128B(smemAddress(smem.q) + wg * T::kRowsPerWarpgroup * kRowBytes, 16);
     descKLow = wgmmaDescriptorLow128B(smemAddress(smem.k), 16);
     descVLow = wgmmaDescriptorLow128B(smemAddress(smem.v), T::kBlockN * kRowBytes);
+    if constexpr (T::kPFromSmem) descPLow = wgmmaDescriptorLow128B(smemAddress(smem.p) + wg * T::kPWgBytes, 16);
   }
 
   // S = Q_wg K^T over the stage's first kCols keys (kBlockN but for Traits::kHalfDiagonal's narrow
@@ -108,7 +110,15 @@ struct MainloopConsumer {
 #pragma unroll
     for (int kk = 0; kk < kSteps; ++kk) {
       const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
-      Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
+      if constexpr (T::kPFromSmem) {
+        // P [64 rows][keys] K-major from this warpgroup's tile (storeP), addressed as Q is in gemmQK.
+        const uint32_t inChunk = (kk % 4) * 32;
+        const uint64_t descP = wgmmaDescriptorFromWords(
+            descPLow + (((kk / 4) * (T::kRowsPerWarpgroup * kRowBytes) + inChunk) >> 4), kDescHigh);
+        Wgmma<T::kHeadDim, Element>::ssTransB(o, descP, descV, kk > 0 ? 1u : accumulate);
+      } else {
+        Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
+      }
     }
   }
 
@@ -125,11 +135,36 @@ struct MainloopConsumer {
   }
 
   // The accumulator of a 64 x 16 slice is exactly the A-operand fragment: no shuffles for 16-bit P.
-  __device__ __forceinline__ static void convertP(uint32_t (&pa)[kPvSteps][4], const float (&s)[kAccS]) {
+  // T::kPFromSmem: P goes to this warpgroup's shared tile instead (storeP), and pa stays unused.
+  __device__ __forceinline__ void convertP(uint32_t (&pa)[kPvSteps][4], const float (&s)[kAccS]) const {
+    if constexpr (T::kPFromSmem) {
+      storeP(s);
+    } else {
 #pragma unroll
-    for (int kk = 0; kk < kPvSteps; ++kk)
+      for (int kk = 0; kk < kPvSteps; ++kk)
 #pragma unroll
-      for (int i = 0; i < 4; ++i) pa[kk][i] = packPair<Element>(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
+        for (int i = 0; i < 4; ++i) pa[kk][i] = packPair<Element>(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
+    }
+  }
+
+  // T::kPFromSmem: P (16-bit) into this warpgroup's [kBlockN / 64][64][128 B] tile, 128B-swizzled as
+  // the O tile is written (storeOutput: a quad's 8 rows hit 8 different 16-byte bank groups), then
+  // made visible to the async proxy and to the warpgroup's other warps before its P V reads it.
+  // The caller has waited for the previous P V (wait_group 0), which read this tile.
+  __device__ __forceinline__ void storeP(const float (&s)[kAccS]) const {
+    const uint32_t tileP = smemAddress(smem.p) + wg * T::kPWgBytes;
+#pragma unroll
+    for (int j = 0; j < T::kBlockN / 8; ++j)
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int row = rowInWg + 8 * h;
+        const int col = 8 * j + colInBlock;
+        uint32_t off = (col / 64) * (T::kRowsPerWarpgroup * kRowBytes) + row * kRowBytes + (col % 64) * 2;
+        off ^= (row % 8) << 4;
+        storeShared32(tileP + off, packPair<Element>(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
+      }
+    fenceProxyAsyncShared();
+    namedBarrierSync(kBarrierEpilogueWg0 + wg, 128);
   }
 
   // One thread per warpgroup releases a stage; the wgmma that read it has completed (wait_group).

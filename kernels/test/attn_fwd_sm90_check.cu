@@ -80,7 +80,7 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // K/V stages (0: 2), O may have its own tile (Traits::kSeparateO where it fits; false: O
 // overwrites Q as before), consumer warpgroups (0: ConsumerWarpgroups), P register sets (0:
 // Traits::kPSetsDefault; 3: two sets ptxas may merge; 4, 5: 1, 2 + a fence before the P V
-// wait; 6: one set kept allocated past the wait, no fence; + 10 x (1 + Traits wait-mode bits),
+// wait; 6: one set kept allocated past the wait, no fence; 7: P through shared memory (`_psmem`); + 10 x (1 + Traits wait-mode bits),
 // see kWaitOverride; + 100: Traits::kLeanMask;
 // + 1000 x (1 + Traits::kRescaleMode): 0 eager, 1 vote, 2 lazy; + 10000: Traits::kSpeculativeExp;
 // + 100000 x kMaxOverride: 1 one chain, 2 split; + 1000000 x kBoundaryOverride: 1 + bits, bit 0
@@ -159,6 +159,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3302009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_halfdiag) \
   X(__nv_bfloat16, 64, true, 128, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_plainloop) \
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_plainloop) \
+  X(__nv_bfloat16, 64, true, 128, 0, true, 3, 7, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_psmem) \
+  X(__half, 64, true, 128, 0, true, 3, 7, attn_fwd_sm90_x_fp16_hd64_window_wide_n128_psmem) \
+  X(__nv_bfloat16, 64, false, 0, 0, true, 0, 7, attn_fwd_sm90_x_bf16_hd64_psmem) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_window_noepi) \
