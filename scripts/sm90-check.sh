@@ -19,10 +19,10 @@
 #           then production against _sleep, _uwg and _sleep_uwg in one bench, into $OUT/issue_*.log.
 #           ab: same-run A/Bs of checker experiments against production. AB is a space-separated list of
 #           BASE,EXPERIMENT[,...]@SEQLENS@PASSES (kernel names without attn_fwd_sm90_; the windowed ones time
-#           causal problems), default the ones session 19 prepared (kernels/NOTES.md, "Session 19"); each
+#           causal problems), default the ones sessions 20 and 21 prepared (kernels/NOTES.md, "Session 21"); each
 #           experiment first gets the acceptance check (--only), then every pair is timed with its
 #           passes interleaved, into $OUT/ab_*.log, and scripts/bench-ab.py prints the ratios of sums.
-#           AB_RACE=NAME runs racecheck on that experiment's small problems first.
+#           AB_RACE="NAME ..." runs racecheck on those experiments' small problems first.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.device-build/attn_fwd_sm90_check
@@ -90,12 +90,12 @@ PY
       timeout 300 $BIN --kernels=${P}hd64,${X}hd64_sleep,${X}hd64_sleep_uwg,${P}hd64_window,${X}hd64_window_sleep,${X}hd64_window_sleep_uwg,${P}hd128_cluster,${X}hd128_sleep_cluster,${X}hd128_uwg_cluster,${X}hd128_sleep_uwg_cluster,${X}hd128_n176_sleep_uwg_cluster,${X}hd128_n176_p4_sleep_uwg_cluster,${P}hd128_window,${X}hd128_window_sleep,${X}hd128_window_uwg,${X}hd128_window_sleep_uwg,${X}hd128_window_p5_uwg,${X}hd128_window_p5_sleep_uwg,${X}hd64_window_p5,${X}hd64_window_p5_sleep_uwg,${P}hd256_cluster,${X}hd256_sleep_cluster,${X}hd256_sleep_uwg_cluster,${P}hd256_window,${X}hd256_window_sleep,${X}hd256_window_sleep_uwg \
         --seqlens=512,2048,8192,16384 --passes=2 2>&1 | tee "$OUT/issue_bench.log" ;;
     ab)
-      AB=${AB:-"bf16_hd64_window,x_bf16_hd64_window_bnd_stream_uwg_halfdiag@512,1024,2048,4096@4"}
+      AB=${AB:-"bf16_hd64_window,x_bf16_hd64_window_bnd_stream_uwg_halfdiag@512,1024,2048@3 bf16_hd64_window_wide,x_bf16_hd64_window_wide_n128_plainloop,x_bf16_hd64_window_wide_plainloop,x_bf16_hd64_window_wide_n128_psmem@8192,16384@2 bf16_hd64,x_bf16_hd64_psmem@2048,16384@2"}
       logs=()
-      # AB_RACE=kernel (name without attn_fwd_sm90_): racecheck of its small problems first.
-      if [ -n "${AB_RACE:-}" ]; then
-        timeout 200 compute-sanitizer --tool racecheck $BIN --check --small --only==attn_fwd_sm90_$AB_RACE 2>&1 | tail -3
-      fi
+      # AB_RACE="kernel ..." (names without attn_fwd_sm90_): racecheck of their small problems first.
+      for x in ${AB_RACE:-}; do
+        timeout 200 compute-sanitizer --tool racecheck $BIN --check --small --only==attn_fwd_sm90_$x 2>&1 | tail -3
+      done
       for pair in $AB; do
         IFS=@ read -r names seqlens passes <<< "$pair"
         for x in $(echo "$names" | tr , ' ' | cut -d' ' -f2-); do
