@@ -9,6 +9,12 @@ problem, mean / busiest CTA (1.0: no CTA idles at the end) for:
   tailN   pairs round robin, but the last N full rounds of pairs and the partial round singly,
           longest first, in snake order (tried in session 11; spilled, kernels/NOTES.md)
   greedy  single tiles longest first to whichever CTA frees first (an atomic counter, as FA3)
+  headsN  pairs round robin for all but the last N (head, batch) groups, whose tiles follow singly
+          in level order (longest first), the CTAs' round robin continuing (a tile formula without
+          a per-tile choice; modelled in session 21 and not built: worse than pairs)
+A second table models the production kernels of the long causal points: head dim 64 on the wide
+kernel (192-row tiles), 128 / 256 on the cluster kernels (a unit of two adjacent query blocks per
+cluster of two CTAs, so 66 clusters walk groups of two blocks).
     python3 scripts/schedule-model.py [--ctas 132] [--overhead 2]
 """
 import argparse
@@ -43,6 +49,13 @@ def balance(M, HB, G, scheme, h):
         for _, u in pairs[head:]:
             tail += [M - 1 - u] + ([u] if M - 1 - u != u else [])
         snake_deal(load, [c(m) for m in sorted(tail, reverse=True)], G)
+    elif scheme.startswith('heads'):
+        k = int(scheme[5:])
+        head = (HB - k) * ((M + 1) // 2)
+        for i in range(head):
+            load[i % G] += pair_cost(M, pairs[i][1], c)
+        for t in range(k * M):
+            load[(head + t) % G] += c(M - 1 - t // k)
     elif scheme == 'greedy':
         heap = [(0.0, i) for i in range(G)]
         for m in sorted((m for m in range(M) for _ in range(HB)), reverse=True):
@@ -64,6 +77,13 @@ def main():
         for s in (512, 2048, 8192, 16384):
             M, HB = s // 128, (16384 // s) * (2048 // hd)
             print(f'hd{hd} {s} ({M} x {HB})', *(f'{balance(M, HB, a.ctas, x, a.overhead):.4f}' for x in schemes), sep='\t')
+    # The long causal points' production kernels: M counts units of rows x cluster query rows.
+    schemes = ['pairs', 'heads1', 'heads2', 'heads4', 'greedy']
+    print('production kernel (M x HB, CTAs or clusters)', *schemes, sep='\t')
+    for hd, rows, cluster in ((64, 192, 1), (128, 128, 2), (256, 128, 2)):
+        for s in (8192, 16384):
+            M, HB, G = -(-s // (rows * cluster)), (16384 // s) * (2048 // hd), a.ctas // cluster
+            print(f'hd{hd} {s} ({M} x {HB}, {G})', *(f'{balance(M, HB, G, x, a.overhead):.4f}' for x in schemes), sep='\t')
 
 
 if __name__ == '__main__':
