@@ -36,22 +36,29 @@ template <int N, typename Element>
 struct Wgmma;
 
 `;
+/** An SS wrapper (A and B descriptors): `transB` 0 for B K-major, 1 for B MN-major. */
+const ssWrapper = (n, t, name, transB, comment) => {
+  const acc = n / 2;
+  return `${comment}
+  static __device__ __forceinline__ void ${name}(float (&d)[${acc}], uint64_t descA, uint64_t descB, uint32_t scaleD) {
+    asm volatile(
+        "{\\n.reg .pred p;\\nsetp.ne.b32 p, %${acc + 2}, 0;\\n"
+        "wgmma.mma_async.sync.aligned.m64n${n}k16.f32.${t.ptx}.${t.ptx} "
+        "{${regs(acc)}}, "
+        "%${acc}, %${acc + 1}, p, 1, 1, 0, ${transB};\\n}\\n"
+        : ${accOut(acc)}
+        : "l"(descA), "l"(descB), "r"(scaleD));
+  }
+`;
+};
+
 for (const t of TYPES) {
   for (const n of SHAPES) {
     const acc = n / 2;
     out += `template <>
 struct Wgmma<${n}, ${t.cpp}> {
   static constexpr int kAccumulators = ${acc};
-  // D (+)= A * B^T, A [64 x 16] and B [${n} x 16] K-major in shared memory (descriptors); scaleD 0 zero-initializes D.
-  static __device__ __forceinline__ void ss(float (&d)[${acc}], uint64_t descA, uint64_t descB, uint32_t scaleD) {
-    asm volatile(
-        "{\\n.reg .pred p;\\nsetp.ne.b32 p, %${acc + 2}, 0;\\n"
-        "wgmma.mma_async.sync.aligned.m64n${n}k16.f32.${t.ptx}.${t.ptx} "
-        "{${regs(acc)}}, "
-        "%${acc}, %${acc + 1}, p, 1, 1, 0, 0;\\n}\\n"
-        : ${accOut(acc)}
-        : "l"(descA), "l"(descB), "r"(scaleD));
-  }
+${ssWrapper(n, t, 'ss', 0, `  // D (+)= A * B^T, A [64 x 16] and B [${n} x 16] K-major in shared memory (descriptors); scaleD 0 zero-initializes D.`)}\
   // D (+)= A * B, A [64 x 16] from registers (4 x b32 per thread), B [16 x ${n}] MN-major in shared memory.
   static __device__ __forceinline__ void rsTransB(float (&d)[${acc}], const uint32_t (&a)[4], uint64_t descB, uint32_t scaleD) {
     asm volatile(
@@ -62,17 +69,8 @@ struct Wgmma<${n}, ${t.cpp}> {
         : ${accOut(acc)}
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(descB), "r"(scaleD));
   }
-  // D (+)= A * B, A [64 x 16] K-major and B [16 x ${n}] MN-major, both in shared memory (P V with P
-  // staged through shared memory, Traits::kPFromSmem).
-  static __device__ __forceinline__ void ssTransB(float (&d)[${acc}], uint64_t descA, uint64_t descB, uint32_t scaleD) {
-    asm volatile(
-        "{\\n.reg .pred p;\\nsetp.ne.b32 p, %${acc + 2}, 0;\\n"
-        "wgmma.mma_async.sync.aligned.m64n${n}k16.f32.${t.ptx}.${t.ptx} "
-        "{${regs(acc)}}, "
-        "%${acc}, %${acc + 1}, p, 1, 1, 0, 1;\\n}\\n"
-        : ${accOut(acc)}
-        : "l"(descA), "l"(descB), "r"(scaleD));
-  }
+${ssWrapper(n, t, 'ssTransB', 1, `  // D (+)= A * B, A [64 x 16] K-major and B [16 x ${n}] MN-major, both in shared memory (P V with P
+  // staged through shared memory, Traits::kPFromSmem).`)}\
 };
 
 `;
