@@ -482,6 +482,15 @@ struct Traits {
   static_assert(kSmemBytes <= kMaxSmemBytes, "more than the 227 KB of shared memory an H100 block may use");
 };
 
+// Byte offset of the 16-bit element (row, col) in a tile of 64-column chunks of chunkRows rows,
+// 128 B a row, 128B-swizzled (the Q, O and P tiles). Chunks start 1024-aligned, so the swizzle
+// XORs the 16-byte index with row % 8: a quad's 8 rows land in 8 different 16-byte bank groups.
+__device__ __forceinline__ uint32_t swizzledOffset128B(int row, int col, int chunkRows) {
+  uint32_t off = (col / 64) * (chunkRows * 128) + row * 128 + (col % 64) * 2;
+  off ^= (row % 8) << 4;
+  return off;
+}
+
 // One tile of work: 128 query rows of one head of one sequence (tile_scheduler.cuh).
 struct Tile {
   int mBlock;

@@ -147,9 +147,9 @@ struct MainloopConsumer {
     }
   }
 
-  // T::kPFromSmem: P (16-bit) into this warpgroup's [kBlockN / 64][64][128 B] tile, 128B-swizzled as
-  // the O tile is written (storeOutput: a quad's 8 rows hit 8 different 16-byte bank groups), then
-  // made visible to the async proxy and to the warpgroup's other warps before its P V reads it.
+  // T::kPFromSmem: P (16-bit) into this warpgroup's [ceil(kBlockN / 64)][64][128 B] tile, written as
+  // storeOutput writes O (swizzledOffset128B: conflict-free 4-byte stores), then made visible to
+  // the async proxy and to the warpgroup's other warps before its P V reads it.
   // The caller has waited for the previous P V (wait_group 0), which read this tile.
   __device__ __forceinline__ void storeP(const float (&s)[kAccS]) const {
     const uint32_t tileP = smemAddress(smem.p) + wg * T::kPWgBytes;
@@ -157,10 +157,7 @@ struct MainloopConsumer {
     for (int j = 0; j < T::kBlockN / 8; ++j)
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const int row = rowInWg + 8 * h;
-        const int col = 8 * j + colInBlock;
-        uint32_t off = (col / 64) * (T::kRowsPerWarpgroup * kRowBytes) + row * kRowBytes + (col % 64) * 2;
-        off ^= (row % 8) << 4;
+        const uint32_t off = swizzledOffset128B(rowInWg + 8 * h, 8 * j + colInBlock, T::kRowsPerWarpgroup);
         storeShared32(tileP + off, packPair<Element>(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]));
       }
     fenceProxyAsyncShared();
