@@ -91,12 +91,14 @@ struct MainloopConsumer {
     const uint32_t q = T::kStreamTiles ? descQCur : descQLow;
 #pragma unroll
     for (int kk = 0; kk < kQkSteps; ++kk) {
-      const uint32_t inChunk = (kk % 4) * 32;
-      const uint64_t descQ =
-          wgmmaDescriptorFromWords(q + (((kk / 4) * (T::kBlockM * kRowBytes) + inChunk) >> 4), kDescHigh);
-      const uint64_t descK = wgmmaDescriptorFromWords(k + (((kk / 4) * (T::kBlockN * kRowBytes) + inChunk) >> 4), kDescHigh);
-      Wgmma<kCols, Element>::ss(s, descQ, descK, kk > 0 ? 1u : 0u);
+      Wgmma<kCols, Element>::ss(s, kMajorStep(q, kk, T::kBlockM), kMajorStep(k, kk, T::kBlockN), kk > 0 ? 1u : 0u);
     }
+  }
+
+  // The descriptor of k16 step kk of a K-major, 128B-swizzled operand of chunkRows rows per
+  // 64-column chunk whose low word at step 0 is `low`: +32 B inside a chunk, then the next chunk.
+  __device__ __forceinline__ static uint64_t kMajorStep(uint32_t low, int kk, int chunkRows) {
+    return wgmmaDescriptorFromWords(low + (((kk / 4) * (chunkRows * kRowBytes) + (kk % 4) * 32) >> 4), kDescHigh);
   }
 
   // O += P V (O = P V where accumulate is 0: the tile's first P V under
@@ -112,10 +114,8 @@ struct MainloopConsumer {
       const uint64_t descV = wgmmaDescriptorFromWords(v + ((kk * 16 * kRowBytes) >> 4), kDescHigh);
       if constexpr (T::kPFromSmem) {
         // P [64 rows][keys] K-major from this warpgroup's tile (storeP), addressed as Q is in gemmQK.
-        const uint32_t inChunk = (kk % 4) * 32;
-        const uint64_t descP = wgmmaDescriptorFromWords(
-            descPLow + (((kk / 4) * (T::kRowsPerWarpgroup * kRowBytes) + inChunk) >> 4), kDescHigh);
-        Wgmma<T::kHeadDim, Element>::ssTransB(o, descP, descV, kk > 0 ? 1u : accumulate);
+        Wgmma<T::kHeadDim, Element>::ssTransB(o, kMajorStep(descPLow, kk, T::kRowsPerWarpgroup), descV,
+                                              kk > 0 ? 1u : accumulate);
       } else {
         Wgmma<T::kHeadDim, Element>::rsTransB(o, pa[kk], descV, kk > 0 ? 1u : accumulate);
       }
