@@ -7,6 +7,7 @@
 # windowed, kBlockN, stages, separate O, consumer warpgroups, the packed overrides P); `cluster`
 # builds it as FA_CLUSTER_EXPERIMENTS do (__cluster_dims__). E.g. the streamed windowed hd64 kernel
 # with the uniform warpgroup index: bash scripts/sm90-probe.sh __nv_bfloat16 64 true 0 0 true 0 2009000000
+# PROBE_CUBIN=file keeps the cubin (for nvdisasm: scripts/get-sass-tools.sh, scripts/sass-loop-count.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 8 ] || { sed -n 2,9p "$0"; exit 2; }
@@ -24,3 +25,5 @@ dims=""
 } > "$tmp/probe.cu"
 nvcc -gencode=arch=compute_90a,code=sm_90a -O3 -std=c++17 -I kernels --expt-relaxed-constexpr -Xptxas -v -cubin \
   -o "$tmp/probe.cubin" "$tmp/probe.cu" 2>&1 | grep -E "Compiling|registers|spill|error|C75" || true
+[ -n "${PROBE_CUBIN:-}" ] && cp "$tmp/probe.cubin" "$PROBE_CUBIN"
+true
