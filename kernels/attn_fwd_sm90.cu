@@ -88,10 +88,10 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     if (threadIdx.x < T::kProducerThreads) {
       MainloopProducer<T> producer{p, smem};
       PipelineState<T::kStages> k, v;
-      if constexpr (T::kVarlen) {
-        // The producer warp finds the tiles of the packed sequences and hands them to the
-        // consumers (tile_scheduler.cuh).
-        VarlenTileSearch<T> search(p, smem);
+      if constexpr (T::kTileHandover) {
+        // The producer warp finds the tiles (of the packed sequences, or from the global counter)
+        // and hands them to the consumers (tile_scheduler.cuh). One CTA: no tail.
+        std::conditional_t<T::kVarlen, VarlenTileSearch<T>, DynamicTileSearch<T>> search(p, smem);
         for (uint32_t iteration = 0;; ++iteration) {
           const Tile tile = search.next();
           if (tile.mBlock < 0) break;

@@ -9,12 +9,22 @@ __device__ __forceinline__ uint32_t smemAddress(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
-// st.shared.b32 at a shared-window address (smemAddress). A C++ store through a pointer into the
+// st.shared.b32 at a shared-window address (smemAddress) (PTX ISA 9.7.9.10, st; ld is 9.7.9.8). A C++ store through a pointer into the
 // dynamic shared memory (after the alignment arithmetic on its address) compiles to a generic
 // ST.E, which resolves the address space at run time (the sm90 epilogue's O stores, SASS of
 // session 7); this is the shared-memory store itself.
 __device__ __forceinline__ void storeShared32(uint32_t addr, uint32_t value) {
   asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(value) : "memory");
+}
+
+// ld.shared.b32 at a shared-window address (smemAddress): the load that storeShared32 pairs with.
+// A C++ load through such a pointer is a generic LD.E with a 64-bit address, two registers where
+// this needs one (the sm90 consumers' tile reads from the hand-over ring). Ordered like a memory
+// access against the barriers around it.
+__device__ __forceinline__ uint32_t loadShared32(uint32_t addr) {
+  uint32_t value;
+  asm volatile("ld.shared.b32 %0, [%1];\n" : "=r"(value) : "r"(addr) : "memory");
+  return value;
 }
 
 // mbarrier.init: arrivals expected per phase (9.7.13.15.9).

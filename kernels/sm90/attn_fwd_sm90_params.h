@@ -54,9 +54,13 @@ struct AttnFwdSm90Params {
   float scoreScaleLog2;
   // 0: no softcap.
   float softcapPreScale;
+  // Dynamic tile hand-out (Traits::kDynamicTiles, checker experiments): two int32 words, zero at
+  // launch and left zero by the kernel (tile_scheduler.cuh, DynamicTileSearch); one pair per
+  // stream. Null for every other kernel.
+  int32_t* tileCounter;
 };
 
 #define ATTN_FWD_SM90_PARAMS_FIELDS(X)                                                                   \
   X(tmQ) X(tmK) X(tmV) X(tmO) X(lse) X(lseBatchStride) X(lseHeadStride) X(cuSeqlensQ) X(cuSeqlensK)     \
   X(sequsedK) X(out) X(oRowStride) X(oHeadStride) X(batch) X(seqlenQ) X(seqlenK) X(heads) X(headGroup) \
-  X(headDim) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale)
+  X(headDim) X(windowLeft) X(windowRight) X(scoreScaleLog2) X(softcapPreScale) X(tileCounter)

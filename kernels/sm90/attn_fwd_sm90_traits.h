@@ -119,6 +119,14 @@ struct Traits {
   static constexpr bool kSnakeDefault = false;
   static constexpr bool kSnakeOrder = kWindowed_ && kPersistent_ && !kVarlen_ && !kPackGqa_ &&
                                       (kScheduleOverride == 0 ? kSnakeDefault : kScheduleOverride == 2);
+  // kScheduleOverride 3 (checker experiments, `_dyn`): single tiles handed out by a global counter,
+  // longest first within L2 sections of heads (DynamicTileSearch, tile_scheduler.cuh; FA3's
+  // dynamic scheduler). The producer warp fetches them and posts them to the consumers through the
+  // varlen kernels' ring (kTileHandover). One CTA (a cluster's CTAs would have to agree on a unit).
+  static constexpr bool kDynamicTiles = kWindowed_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
+                                        kClusterOverride == 0 && kScheduleOverride == 3;
+  // The producer warp hands each tile to the consumers through shared memory (tile_scheduler.cuh).
+  static constexpr bool kTileHandover = kVarlen_ || kDynamicTiles;
 
   // Register sets for P (the A operand of O += P V) and where the softmax sits against the P V's
   // wait. With intra-warpgroup overlap the P V of block n + 1 runs while block n's softmax makes
@@ -264,7 +272,7 @@ struct Traits {
   static constexpr int kThreads = 128 * ((kWarpSpecialized ? 1 : 0) + kConsumerWarpgroups);
   // Threads of the producer warpgroup that run the producer: one issues every TMA; varlen keeps its
   // whole warp for the sequence search and for zeroing V rows past a sequence's keys.
-  static constexpr int kProducerThreads = kVarlen ? 32 : 1;
+  static constexpr int kProducerThreads = kTileHandover ? 32 : 1;
   // Per thread, producer / consumers. The pool setmaxnreg moves registers in is what the launch
   // gave the CTA: kThreads x (65536 / kThreads rounded down to 8), i.e. 384 x 168 = 64512 or
   // 512 x 128 = 65536; asking for more makes setmaxnreg.inc wait forever (a varlen split of 48 / 232
@@ -340,8 +348,9 @@ struct Traits {
   static constexpr int kPBytes = kConsumerWarpgroups * kPWgBytes;
   static_assert(!kPFromSmem || (!kVarlen_ && !kPackGqa_ && !kSpeculativeExp_),
                 "P through shared memory: not varlen or packed (checker experiment)");
-  // Varlen: slots of the ring through which the producer warp posts tiles (tile_scheduler.cuh).
-  static constexpr int kTileSlots = kVarlen ? 2 : 0;
+  // Varlen and dynamic tiles: slots of the ring through which the producer warp posts tiles
+  // (tile_scheduler.cuh).
+  static constexpr int kTileSlots = kTileHandover ? 2 : 0;
   static constexpr int kTileSlotBytes = 28;  // sizeof(Tile)
   // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing);
   // with O in the V stages (kOInV, below) one more, O stored (kBarrierCount).
@@ -409,6 +418,8 @@ struct Traits {
   static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
   static_assert(!kSkipEpilogue || !kNextTileBeforeEpilogue, "the no-epilogue diagnostic runs on the per-tile loop");
   static_assert(!kStreamTiles || (!kSkipEpilogue && !kNextTileBeforeEpilogue), "streamed tiles have their own boundary");
+  static_assert(!kDynamicTiles || (!kStreamTiles && !kNextTileBeforeEpilogue),
+                "dynamic tiles: the per-tile loop (the consumers read each tile from the ring)");
   // Row sums of P (checker diagnostics so far; kRowSumOverride = 1 + bits): bit 0 leaves out the
   // 64 FADD per thread and key block that sum the f32 p (the output is then wrong: timing only);
   // bit 1 adds a m64n8k16 wgmma per k16 step of P V, P times a block of ones (what a tensor-core row

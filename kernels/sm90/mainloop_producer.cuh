@@ -25,9 +25,10 @@ struct MainloopProducer {
   const SharedTiles<T>& smem;
   uint32_t landedPhase = 0;  // varlen: parity of the next wait on smem.landedV
 
-  // Dense: the one producer thread. Varlen: lane 0 of the producer warp issues the TMA and the
-  // arrivals; the whole warp waits, searches for tiles and zeroes V rows.
-  __device__ __forceinline__ static bool leader() { return !T::kVarlen || threadIdx.x % 32 == 0; }
+  // Dense: the one producer thread. Varlen and dynamic tiles: lane 0 of the producer warp issues
+  // the TMA and the arrivals; the whole warp waits and hands the tiles over (varlen: searches for
+  // them and zeroes V rows).
+  __device__ __forceinline__ static bool leader() { return T::kProducerThreads == 1 || threadIdx.x % 32 == 0; }
   // The maps' batch coordinate: varlen maps have one "batch" ({headDim, total, heads, 1}).
   __device__ __forceinline__ static int mapBatch(const Tile& tile) { return T::kVarlen ? 0 : tile.batch; }
 

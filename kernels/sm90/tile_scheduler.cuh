@@ -37,6 +37,16 @@
 // single tiles even when windowed: the causal pairing balances long prefills, and packed tiles
 // serve short queries, where every block of a (KV head, batch) visits about the same keys.
 //
+// Dynamic (T::kDynamicTiles, checker experiment `_dyn`; windowed one-CTA kernels): single tiles,
+// handed out greedily: a CTA's first unit is blockIdx.x, each later one the next value of a global
+// counter (p.tileCounter), so whichever CTA frees first takes the next tile, as FA3's
+// DynamicPersistentTileScheduler does. Units run longest first within L2 sections of (head, batch)
+// groups whose K/V fit in kL2SectionBytes (FA3's order; longest first across every head re-read each
+// head's K/V from DRAM at every level: the snake order's lesson above). scripts/schedule-model.py
+// (scheme greedyL2): 0.996-0.999 of a perfect balance at the long causal points, against pairs'
+// 0.970 (0.948 on the wide head-dim-64 kernel's 192-row tiles). The producer warp fetches the
+// units and hands the tiles to the consumers through the varlen kernels' ring (DynamicTileSearch
+// below), so the consumers keep no value read from memory in registers (the lesson above).
 // Varlen (T::kVarlen): units are numbered sequence by sequence, (b, head, unit of the sequence),
 // each sequence contributing ceil(seqlenQ_b / kBlockM) units per head (pairs when windowed; none
 // when empty), and CTA b again runs b, b + G, ... Finding a unit's sequence takes a search over
@@ -47,6 +57,7 @@
 // above), and so do the loop bounds and pipeline stages derived from them: the varlen kernels need
 // a 48 / 232 register split and exist for head dims <= 128 only (kernels/NOTES.md).
 #pragma once
+#include <cstddef>
 #include "sm90/attn_fwd_sm90_params.h"
 #include "common/mbarrier.cuh"
 #include "common/warpgroup.cuh"
@@ -88,7 +99,7 @@ __device__ __forceinline__ int clusterRank() {
   return static_cast<int>(blockIdx.x) % T::kClusterSize;
 }
 
-template <class T, bool kVarlen = T::kVarlen>
+template <class T, bool kHandover = T::kTileHandover>
 struct TileScheduler {
   const AttnFwdSm90Params& p;
   int mBlocks;
@@ -194,35 +205,55 @@ struct TileScheduler {
 template <class T>
 constexpr int kTileHandoverThreads = 32 + 128 * T::kConsumerWarpgroups;
 
+// The producer warp's end of the ring. Warp-collective.
+template <class T>
+struct TileRing {
+  const SharedTiles<T>& smem;
+  int slot = 0;
+  uint32_t pending = 0;  // bit s: slot s holds a tile the consumers will release
+
+  // Writes `t` to `slot` once the consumers released its previous tile (none on the first pass),
+  // then advances `slot`; after the end marker (mBlock < 0) the hand-over is closed. Named
+  // barriers count whole warps: the warp reconverges first (its lanes part ways around the
+  // single-lane TMA issue).
+  __device__ __forceinline__ void post(const Tile& t) {
+    __syncwarp();
+    if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
+    if (threadIdx.x % 32 == 0) smem.tiles[slot] = t;
+    __syncwarp();
+    namedBarrierArrive(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    pending |= 1u << slot;
+    if (++slot == T::kTileSlots) slot = 0;
+    if (t.mBlock < 0) {
+      // The consumers stop at the end marker without releasing its slot, but they do release the
+      // tile in the other slot (where `slot` now points), if there is one: consume that release,
+      // so every barrier ends balanced.
+      static_assert(T::kTileSlots == 2, "the end hand-over assumes two slots");
+      if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
+    }
+  }
+};
+
 // The producer warp's side. Warp-collective.
 template <class T>
 struct VarlenTileSearch {
   static constexpr unsigned kAllLanes = 0xffffffffu;
   const AttnFwdSm90Params& p;
-  const SharedTiles<T>& smem;
   int groupStart = 0;   // first sequence of the 32 loaded last
   int unitsBefore = 0;  // units of the sequences before groupStart
   int unit = static_cast<int>(blockIdx.x);
   int lowerBlock = -1;  // windowed: the pair's second (lower) query block, still to hand out
   Tile last{};          // the tile handed out last (windowed pairs reuse its sequence fields)
-  int slot = 0;
-  uint32_t pending = 0;  // bit s: slot s holds a tile the consumers will release
+  TileRing<T> ring;
 
   __device__ __forceinline__ VarlenTileSearch(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_)
-      : p(p_), smem(smem_) {}
+      : p(p_), ring{smem_} {}
 
   // The next tile of this CTA, posted to the consumers; mBlock < 0 when there is none (also posted,
   // and the hand-over is then closed).
   __device__ __forceinline__ Tile next() {
     Tile t = find();
-    post(t);
-    if (t.mBlock < 0) {
-      // The consumers stop at the end marker without releasing its slot, but they do release the
-      // tile in the other slot (where post() has moved `slot`), if there is one: consume that
-      // release, so every barrier ends balanced.
-      static_assert(T::kTileSlots == 2, "the end hand-over assumes two slots");
-      if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
-    }
+    ring.post(t);
     return t;
   }
 
@@ -282,22 +313,70 @@ struct VarlenTileSearch {
     last = Tile{T::kWindowed ? mBlocks - 1 - u : u, head, batch, qStart, kStart, seqlenQ, seqlenK};
     return last;
   }
+};
 
-  // Writes `t` to `slot` once the consumers released its previous tile (none on the first pass),
-  // then advances `slot`. Named barriers count whole warps: the warp reconverges first (its lanes
-  // part ways around the single-lane TMA issue).
-  __device__ __forceinline__ void post(const Tile& t) {
-    __syncwarp();
-    if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
-    if (threadIdx.x % 32 == 0) smem.tiles[slot] = t;
-    __syncwarp();
-    namedBarrierArrive(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
-    pending |= 1u << slot;
-    if (++slot == T::kTileSlots) slot = 0;
+// Dynamic tiles (T::kDynamicTiles), the producer warp's side. Warp-collective. Unit t, in the
+// order the counter hands them out: section s = t / (S x M) of S (head, batch) groups (the last
+// section may have fewer, n), and inside it level l = r / n and group r % n of r = t - s S M, so a
+// section's tiles go out longest first (query block M - 1 - l; l under a window bounded on the left
+// only, whose first block is the longest), S groups to a level.
+// The counter (p.tileCounter[0]) starts at 0 and is back at 0 when the kernel ends: every CTA
+// counts itself in p.tileCounter[1] after its last fetch, and the last one to do so, after which no
+// fetch of this launch can follow, sets both to 0. So the host zeroes the two words once, when it
+// allocates them, and launches that may run at the same time need words of their own (one pair per
+// stream). The next unit is fetched when a tile is handed out and read at the next search, so the
+// atomic's round trip hides under the tile's loads.
+template <class T>
+struct DynamicTileSearch {
+  static constexpr unsigned kAllLanes = 0xffffffffu;
+  // K/V bytes a section's heads may read: FA3's L2 budget (its DynamicPersistentTileScheduler).
+  static constexpr uint32_t kL2SectionBytes = 32u << 20;
+  const AttnFwdSm90Params& p;
+  // Lane 0: the counter's value for the next unit, gridDim.x + fetched (the first unit: blockIdx.x).
+  int fetched = static_cast<int>(blockIdx.x) - static_cast<int>(gridDim.x);
+  TileRing<T> ring;
+
+  __device__ __forceinline__ DynamicTileSearch(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_)
+      : p(p_), ring{smem_} {}
+
+  // The next tile of this CTA, posted to the consumers; mBlock < 0 when there is none (also posted,
+  // and the hand-over is then closed).
+  __device__ __forceinline__ Tile next() {
+    const int unit = static_cast<int>(gridDim.x) + __shfl_sync(kAllLanes, fetched, 0);
+    const int mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
+    const int groups = p.heads * p.batch;
+    const bool lane0 = threadIdx.x % 32 == 0;
+    Tile t{-1, 0, 0, 0, 0, 0, 0};
+    if (unit < mBlocks * groups) {
+      // (head, batch) groups per section: the query heads of the KV heads whose K and V fit in
+      // kL2SectionBytes. seqlenK is capped so that the product fits 32 bits; at the cap a KV head
+      // is 64 MB or more, a section of one.
+      const uint32_t kvHeadBytes = static_cast<uint32_t>(min(p.seqlenK, 1 << 20)) * (T::kHeadDim * 4u);
+      const int perSection = max(1, static_cast<int>(kL2SectionBytes / max(kvHeadBytes, 1u))) * p.headGroup;
+      const int section = unit / (perSection * mBlocks);
+      const int first = section * perSection;
+      const int n = min(perSection, groups - first);
+      const int r = unit - first * mBlocks;
+      const int level = r / n;
+      const int hb = first + (r - level * n);
+      const int m = p.windowRight < 0 && p.windowLeft >= 0 ? level : mBlocks - 1 - level;
+      t = Tile{m, hb % p.heads, hb / p.heads, 0, 0, p.seqlenQ, p.seqlenK};
+      if (lane0) fetched = atomicAdd(p.tileCounter, 1);
+    } else if (lane0) {
+      // This CTA fetches no more: the last CTA to get here sets the counters back to 0. (The fence
+      // orders this CTA's fetches before its count, for the CTA that reads the count.)
+      __threadfence();
+      if (atomicAdd(p.tileCounter + 1, 1) == static_cast<int>(gridDim.x) - 1) {
+        atomicExch(p.tileCounter, 0);
+        atomicExch(p.tileCounter + 1, 0);
+      }
+    }
+    ring.post(t);
+    return t;
   }
 };
 
-// Varlen, the consumers' side: the loop shape of the dense scheduler over the posted slots.
+// Varlen and dynamic tiles, the consumers' side: the loop shape of the dense scheduler over the posted slots.
 // valid() waits for the next slot; next() releases it: every consumer thread arrives once it will
 // not read the slot again.
 template <class T>
@@ -309,6 +388,7 @@ struct TileScheduler<T, true> {
 
   __device__ __forceinline__ bool valid() const {
     namedBarrierSync(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    if constexpr (T::kDynamicTiles) return static_cast<int>(loadShared32(slotAddress())) >= 0;  // mBlock
     return smem.tiles[slot].mBlock >= 0;
   }
 
@@ -318,7 +398,24 @@ struct TileScheduler<T, true> {
   }
 
   // Read from shared memory at each call, so that callers need not keep the fields in registers.
-  __device__ __forceinline__ Tile tile() const { return smem.tiles[slot]; }
+  // Dynamic tiles read the words at 32-bit shared addresses (loadShared32): through the generic
+  // pointer the slot's 64-bit address was live across the tile loop, and the wide head-dim-64
+  // kernel's consumers (160 registers) spilled it (24 B, ptxas 13.0; the SASS shows the STL.64).
+  // (The varlen kernels keep the generic reads, the code their measurements ran.)
+  __device__ __forceinline__ Tile tile() const {
+    if constexpr (T::kDynamicTiles) {
+      const uint32_t a = slotAddress();
+      return Tile{static_cast<int>(loadShared32(a)),      static_cast<int>(loadShared32(a + 4)),
+                  static_cast<int>(loadShared32(a + 8)),  static_cast<int>(loadShared32(a + 12)),
+                  static_cast<int>(loadShared32(a + 16)), static_cast<int>(loadShared32(a + 20)),
+                  static_cast<int>(loadShared32(a + 24))};
+    }
+    return smem.tiles[slot];
+  }
+  __device__ __forceinline__ uint32_t slotAddress() const {
+    static_assert(sizeof(Tile) == 28 && offsetof(Tile, mBlock) == 0, "Tile: seven 32-bit words, mBlock first");
+    return smemAddress(smem.tiles) + slot * static_cast<uint32_t>(sizeof(Tile));
+  }
 };
 
 }  // namespace fa::sm90

@@ -60,6 +60,7 @@ struct Entry {
   bool packGqa;  // Traits::kPackGqa: the Q and O maps get the packed boxes (launch)
   int cluster;   // Traits::kClusterSize: CTAs per cluster (the kernel carries __cluster_dims__)
   bool pairs;    // windowed units are pairs of query blocks (production; not Traits::kSnakeOrder)
+  bool dynamicTiles;  // Traits::kDynamicTiles: tiles from the counter at p.tileCounter
 };
 template <class T>
 static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persistent) {
@@ -70,7 +71,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
                fn,            T::kSmemBytes,
                T::kBlockN,    T::kBlockM,
                T::kThreads,   T::kPackGqa,
-               T::kClusterSize, T::kWindowed && !T::kSnakeOrder};
+               T::kClusterSize, T::kWindowed && !T::kSnakeOrder && !T::kDynamicTiles,
+               T::kDynamicTiles};
 }
 #define FA_ENTRY(E, D, W, OV, PP, V, PG, name) entryOf<ATTN_FWD_SM90_TRAITS(E, D, W, OV, PP, V, PG)>(#name, name, true),
 #define FA_CLUSTER_ENTRY(E, D, W, name) entryOf<ATTN_FWD_SM90_CLUSTER_TRAITS(E, D, W)>(#name, name, true),
@@ -92,7 +94,8 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
 // kIssueOverride: 0 the default, else bits, 1 sleeping mbarrier waits (Traits::kWaitSuspendNs), 2
 // warp-uniform warpgroup index (Traits::kUniformWarpgroup), 4 neither; + 10000000000 x
 // kScheduleOverride: 1 windowed tiles in pairs of equal cost round robin (production), 2 single
-// tiles longest first in snake order (Traits::kSnakeOrder, `_snake`); + 100000000000 x
+// tiles longest first in snake order (Traits::kSnakeOrder, `_snake`), 3 single tiles from a global
+// counter, longest first within L2 sections of heads (Traits::kDynamicTiles, `_dyn`); + 100000000000 x
 // kLoopOverride: 1 + bits, bit 0 O's rescale in the next block's turn (Traits::kRescaleInTurn,
 // `_rit`), bit 1 no mask test in dense steady blocks (`_nm`), bit 2 the softcap chosen outside
 // the key loop (`_cap`), bit 3 masked and unmasked steady blocks in two loops (`_maskloop`), bit 4
@@ -161,6 +164,11 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_plainloop) \
   X(__nv_bfloat16, 64, true, 128, 0, true, 3, 7, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_psmem) \
   X(__half, 64, true, 128, 0, true, 3, 7, attn_fwd_sm90_x_fp16_hd64_window_wide_n128_psmem) \
+  X(__nv_bfloat16, 64, true, 96, 0, true, 3, 30000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_dyn) \
+  X(__half, 64, true, 96, 0, true, 3, 30000000000, attn_fwd_sm90_x_fp16_hd64_window_wide_dyn) \
+  X(__nv_bfloat16, 64, true, 128, 0, true, 3, 130000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_plainloop_dyn) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 30000000000, attn_fwd_sm90_x_bf16_hd128_window_dyn) \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 32000000000, attn_fwd_sm90_x_bf16_hd256_window_dyn_uwg) \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 7, attn_fwd_sm90_x_bf16_hd64_psmem) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd64_noepi)        \
@@ -500,6 +508,18 @@ static int clusterCap(const Entry& e) {
   return cache.back().second;
 }
 
+// The two counter words of the dynamic tile hand-out (Traits::kDynamicTiles), zeroed once: every
+// launch leaves them zero (DynamicTileSearch; checkOne checks it). This program launches on one
+// stream at a time, so one pair serves every launch.
+static int32_t* tileCounter() {
+  static int32_t* words = nullptr;
+  if (words == nullptr) {
+    CK(cudaMalloc(&words, 2 * sizeof(int32_t)));
+    CK(cudaMemset(words, 0, 2 * sizeof(int32_t)));
+  }
+  return words;
+}
+
 // gridCap (persistent kernels): at most this many CTAs, so that each CTA runs several tiles even
 // on small problems (the pipeline and Q-barrier phases then cross tile boundaries).
 static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float scale, int gridCap = 1 << 30,
@@ -548,6 +568,7 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
     p.softcapPreScale = 0.f;
     p.scoreScaleLog2 = scale * log2e;
   }
+  p.tileCounter = e.dynamicTiles ? tileCounter() : nullptr;
   CK(cudaFuncSetAttribute(e.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, e.smemBytes));
   const int mBlocks = (pr.sq + e.blockM - 1) / e.blockM;
   // Work units (tile_scheduler.cuh): tiles, or pairs of query blocks for the windowed kernels
@@ -719,6 +740,15 @@ static bool checkOne(const Entry& e, const Problem& pr, int repeats = 3, int fir
     // Repeats run on fewer CTAs (more tiles each) and must give the same bits.
     launch(e, pr, dr, scale, rep == 0 ? firstGridCap : rep == 1 ? 7 : 2);
     CK(cudaDeviceSynchronize());
+    if (e.dynamicTiles) {
+      // The kernel hands the counter back at zero; otherwise the next launch would skip tiles.
+      int32_t words[2];
+      CK(cudaMemcpy(words, tileCounter(), sizeof words, cudaMemcpyDeviceToHost));
+      if (words[0] != 0 || words[1] != 0) {
+        std::printf("    run %d left the tile counter at %d / %d\n", rep, words[0], words[1]);
+        ok = false;
+      }
+    }
     CK(cudaMemcpy(o.data(), dr.o, nq * 2, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(lse.data(), dr.lse, lse.size() * 4, cudaMemcpyDeviceToHost));
     if (rep == 0) {

@@ -341,6 +341,9 @@ export const ATTN_FWD_SM90_PARAMS = cuda.defineStruct('AttnFwdSm90Params', [
   ['windowRight', 'i32'],
   ['scoreScaleLog2', 'f32'],
   ['softcapPreScale', 'f32'],
+  // The dynamic tile hand-out's counter (Traits::kDynamicTiles): checker experiments only so far;
+  // the kernels launched from here leave it null (the bytes start zeroed).
+  ['tileCounter', 'ptr'],
 ] as const);
 
 function isSm90DType(d: DType): d is 'float16' | 'bfloat16' {
