@@ -8,13 +8,17 @@ problem, mean / busiest CTA (1.0: no CTA idles at the end) for:
   snake   single tiles longest first, rounds alternating direction (Traits::kSnakeOrder)
   tailN   pairs round robin, but the last N full rounds of pairs and the partial round singly,
           longest first, in snake order (tried in session 11; spilled, kernels/NOTES.md)
-  greedy  single tiles longest first to whichever CTA frees first (an atomic counter, as FA3)
+  greedy  single tiles longest first to whichever CTA frees first (an atomic counter)
+  greedyL2  the same, longest first within sections of (head, batch) groups whose K/V fit 32 MB
+          (FA3's order, and Traits::kDynamicTiles, `_dyn`: longest first across every head re-reads
+          each head's K/V at every level, the snake order's loss on the H100)
   headsN  pairs round robin for all but the last N (head, batch) groups, whose tiles follow singly
           in level order (longest first), the CTAs' round robin continuing (a tile formula without
           a per-tile choice; modelled in session 21 and not built: worse than pairs)
 A second table models the production kernels of the long causal points: head dim 64 on the wide
 kernel (192-row tiles), 128 / 256 on the cluster kernels (a unit of two adjacent query blocks per
-cluster of two CTAs, so 66 clusters walk groups of two blocks).
+cluster of two CTAs, so 66 clusters walk groups of two blocks), and the one-CTA kernels that the
+dynamic hand-out is built for (`_dyn`: the wide kernel, and 128-row tiles at 128 / 256).
     python3 scripts/schedule-model.py [--ctas 132] [--overhead 2]
 """
 import argparse
@@ -31,7 +35,7 @@ def snake_deal(load, costs, G):
         load[b if r % 2 == 0 else G - 1 - b] += cost
 
 
-def balance(M, HB, G, scheme, h):
+def balance(M, HB, G, scheme, h, section=1):
     c = lambda m: m + 1 + h
     load = [0.0] * G
     pairs = [(hb, u) for hb in range(HB) for u in range((M + 1) // 2)]
@@ -56,9 +60,13 @@ def balance(M, HB, G, scheme, h):
             load[i % G] += pair_cost(M, pairs[i][1], c)
         for t in range(k * M):
             load[(head + t) % G] += c(M - 1 - t // k)
-    elif scheme == 'greedy':
+    elif scheme in ('greedy', 'greedyL2'):
+        step = HB if scheme == 'greedy' else section
+        order = []
+        for first in range(0, HB, step):
+            order += sorted((m for m in range(M) for _ in range(min(step, HB - first))), reverse=True)
         heap = [(0.0, i) for i in range(G)]
-        for m in sorted((m for m in range(M) for _ in range(HB)), reverse=True):
+        for m in order:
             t, i = heapq.heappop(heap)
             heapq.heappush(heap, (t + c(m), i))
         load = [t for t, _ in heap]
@@ -78,12 +86,15 @@ def main():
             M, HB = s // 128, (16384 // s) * (2048 // hd)
             print(f'hd{hd} {s} ({M} x {HB})', *(f'{balance(M, HB, a.ctas, x, a.overhead):.4f}' for x in schemes), sep='\t')
     # The long causal points' production kernels: M counts units of rows x cluster query rows.
-    schemes = ['pairs', 'heads1', 'heads2', 'heads4', 'greedy']
-    print('production kernel (M x HB, CTAs or clusters)', *schemes, sep='\t')
-    for hd, rows, cluster in ((64, 192, 1), (128, 128, 2), (256, 128, 2)):
+    schemes = ['pairs', 'heads1', 'heads2', 'heads4', 'greedy', 'greedyL2']
+    print('kernel (M x HB, CTAs or clusters, L2 section)', *schemes, sep='\t')
+    for hd, rows, cluster in ((64, 192, 1), (128, 128, 2), (256, 128, 2), (128, 128, 1), (256, 128, 1)):
         for s in (8192, 16384):
             M, HB, G = -(-s // (rows * cluster)), (16384 // s) * (2048 // hd), a.ctas // cluster
-            print(f'hd{hd} {s} ({M} x {HB}, {G})', *(f'{balance(M, HB, G, x, a.overhead):.4f}' for x in schemes), sep='\t')
+            # DynamicTileSearch's section: (head, batch) groups whose K and V (bf16) fit 32 MB.
+            section = max(1, (32 << 20) // (s * hd * 4))
+            print(f'hd{hd} {s} ({M} x {HB}, {G}, {section})',
+                  *(f'{balance(M, HB, G, x, a.overhead, section):.4f}' for x in schemes), sep='\t')
 
 
 if __name__ == '__main__':

@@ -90,7 +90,7 @@ PY
       timeout 300 $BIN --kernels=${P}hd64,${X}hd64_sleep,${X}hd64_sleep_uwg,${P}hd64_window,${X}hd64_window_sleep,${X}hd64_window_sleep_uwg,${P}hd128_cluster,${X}hd128_sleep_cluster,${X}hd128_uwg_cluster,${X}hd128_sleep_uwg_cluster,${X}hd128_n176_sleep_uwg_cluster,${X}hd128_n176_p4_sleep_uwg_cluster,${P}hd128_window,${X}hd128_window_sleep,${X}hd128_window_uwg,${X}hd128_window_sleep_uwg,${X}hd128_window_p5_uwg,${X}hd128_window_p5_sleep_uwg,${X}hd64_window_p5,${X}hd64_window_p5_sleep_uwg,${P}hd256_cluster,${X}hd256_sleep_cluster,${X}hd256_sleep_uwg_cluster,${P}hd256_window,${X}hd256_window_sleep,${X}hd256_window_sleep_uwg \
         --seqlens=512,2048,8192,16384 --passes=2 2>&1 | tee "$OUT/issue_bench.log" ;;
     ab)
-      AB=${AB:-"bf16_hd64_window,x_bf16_hd64_window_bnd_stream_uwg_halfdiag@512,1024,2048@3 bf16_hd64_window_wide,x_bf16_hd64_window_wide_n128_plainloop,x_bf16_hd64_window_wide_plainloop,x_bf16_hd64_window_wide_n128_psmem@8192,16384@2 bf16_hd64,x_bf16_hd64_psmem@2048,16384@2"}
+      AB=${AB:-"bf16_hd64_window_wide,x_bf16_hd64_window_wide_dyn,x_bf16_hd64_window_wide_n128_plainloop,x_bf16_hd64_window_wide_n128_plainloop_dyn,x_bf16_hd64_window_wide_n128_psmem@4096,8192,16384@2 bf16_hd128_window_cluster,x_bf16_hd128_window_dyn,bf16_hd128_window@8192,16384@2 bf16_hd256_window_cluster,x_bf16_hd256_window_dyn_uwg@8192,16384@2 bf16_hd64_window,x_bf16_hd64_window_bnd_stream_uwg_halfdiag@512,1024,2048@3 bf16_hd64,x_bf16_hd64_psmem@2048,16384@2"}
       logs=()
       # AB_RACE="kernel ..." (names without attn_fwd_sm90_): racecheck of their small problems first.
       for x in ${AB_RACE:-}; do
