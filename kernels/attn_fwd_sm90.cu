@@ -95,7 +95,11 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
         for (uint32_t iteration = 0;; ++iteration) {
           const Tile tile = search.next();
           if (tile.mBlock < 0) break;
-          producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
+          if constexpr (T::kDynamicTiles) {
+            producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration, [&] { search.prefetch(); });
+          } else {
+            producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
+          }
         }
       } else {
         for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {

@@ -146,18 +146,27 @@ struct MainloopProducer {
     if constexpr (T::kOInV) mbarrierWait<T::kWaitSuspendNs>(smem.freeO, (iteration & 1) ^ 1);
   }
 
+  struct NoPrefetch {
+    __device__ __forceinline__ void operator()() const {}
+  };
+
   // Key blocks go from nMax - 1 down to nMin (the masked diagonal first). V lags K by one block,
   // the order in which the overlapped consumer uses them: S_j = Q K_j^T is issued before O += P_{j+1} V_{j+1}.
   // k and v carry the ring state from tile to tile; `iteration` counts this CTA's tiles (the parity
   // of the one-shot Q barriers). Q is loaded for every tile, empty ones included, so that the
   // consumers' Q wait and the Q-free handshake stay in step with the tile count.
+  // `prefetch` runs once the tile's Q and first K are issued (the dynamic tile hand-out fetches its
+  // next unit there, as FA3's producer does: DynamicTileSearch).
+  template <class Prefetch = NoPrefetch>
   __device__ __forceinline__ void run(const Tile& tile, const BlockRange& range, PipelineState<T::kStages>& k,
-                                      PipelineState<T::kStages>& v, uint32_t iteration) {
+                                      PipelineState<T::kStages>& v, uint32_t iteration,
+                                      const Prefetch& prefetch = Prefetch{}) {
     // The first K block of this tile needs only a free K stage: it goes out before the wait for the
     // previous tile's Q to be free (its last S GEMM, or its O store where O overwrites Q).
     const int headKV = tile.head / p.headGroup;
     if (!range.empty()) loadK(range.nMax - 1, tile, headKV, k);
     loadQ(tile, iteration);
+    prefetch();
     if (range.empty()) return;  // the consumers write zeros and -inf without reading K or V
     // The tile's first V load waits for the previous tile's O (T::kOInV): after the tile's second K
     // load, or right away in a one-block tile.

@@ -324,8 +324,11 @@ struct VarlenTileSearch {
 // counts itself in p.tileCounter[1] after its last fetch, and the last one to do so, after which no
 // fetch of this launch can follow, sets both to 0. So the host zeroes the two words once, when it
 // allocates them, and launches that may run at the same time need words of their own (one pair per
-// stream). The next unit is fetched when a tile is handed out and read at the next search, so the
-// atomic's round trip hides under the tile's loads.
+// stream). The next unit is fetched once the tile's Q and first K load are issued (prefetch(), from
+// MainloopProducer::run, as FA3's producer does), where the producer would wait for a free K stage
+// anyway: ptxas turns the single-lane atomic into a warp-aggregated one that waits for its result
+// at once (a SHFL of it right after the ATOMG; FA3's SASS has the same), so it cannot be left in
+// flight until the next search.
 template <class T>
 struct DynamicTileSearch {
   static constexpr unsigned kAllLanes = 0xffffffffu;
@@ -349,10 +352,12 @@ struct DynamicTileSearch {
     Tile t{-1, 0, 0, 0, 0, 0, 0};
     if (unit < mBlocks * groups) {
       // (head, batch) groups per section: the query heads of the KV heads whose K and V fit in
-      // kL2SectionBytes. seqlenK is capped so that the product fits 32 bits; at the cap a KV head
-      // is 64 MB or more, a section of one.
+      // kL2SectionBytes, at most all of them (so perSection x mBlocks <= the unit count). seqlenK is
+      // capped so that the product fits 32 bits; at the cap a KV head is 64 MB or more, a section
+      // of one.
       const uint32_t kvHeadBytes = static_cast<uint32_t>(min(p.seqlenK, 1 << 20)) * (T::kHeadDim * 4u);
-      const int perSection = max(1, static_cast<int>(kL2SectionBytes / max(kvHeadBytes, 1u))) * p.headGroup;
+      const int perSection =
+          min(groups, max(1, static_cast<int>(kL2SectionBytes / max(kvHeadBytes, 1u))) * p.headGroup);
       const int section = unit / (perSection * mBlocks);
       const int first = section * perSection;
       const int n = min(perSection, groups - first);
@@ -361,7 +366,6 @@ struct DynamicTileSearch {
       const int hb = first + (r - level * n);
       const int m = p.windowRight < 0 && p.windowLeft >= 0 ? level : mBlocks - 1 - level;
       t = Tile{m, hb % p.heads, hb / p.heads, 0, 0, p.seqlenQ, p.seqlenK};
-      if (lane0) fetched = atomicAdd(p.tileCounter, 1);
     } else if (lane0) {
       // This CTA fetches no more: the last CTA to get here sets the counters back to 0. (The fence
       // orders this CTA's fetches before its count, for the CTA that reads the count.)
@@ -373,6 +377,12 @@ struct DynamicTileSearch {
     }
     ring.post(t);
     return t;
+  }
+
+  // The unit after the one just handed out (each tile handed out calls this once, the end marker
+  // does not).
+  __device__ __forceinline__ void prefetch() {
+    if (threadIdx.x % 32 == 0) fetched = atomicAdd(p.tileCounter, 1);
   }
 };
 
