@@ -19,7 +19,7 @@
 #           then production against _sleep, _uwg and _sleep_uwg in one bench, into $OUT/issue_*.log.
 #           ab: same-run A/Bs of checker experiments against production. AB is a space-separated list of
 #           BASE,EXPERIMENT[,...]@SEQLENS@PASSES (kernel names without attn_fwd_sm90_; the windowed ones time
-#           causal problems), default the ones sessions 20 and 21 prepared (kernels/NOTES.md, "Session 21"); each
+#           causal problems), default the ones sessions 20-22 prepared (kernels/NOTES.md, "Session 22"); each
 #           experiment first gets the acceptance check (--only), then every pair is timed with its
 #           passes interleaved, into $OUT/ab_*.log, and scripts/bench-ab.py prints the ratios of sums.
 #           AB_RACE="NAME ..." runs racecheck on those experiments' small problems first.
