@@ -297,6 +297,8 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 2200000000, attn_fwd_sm90_x_bf16_hd128_uwg_cluster)   \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd128_sleep_uwg_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster) \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2200000000, attn_fwd_sm90_x_bf16_hd256_uwg_cluster)   \
+  X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2200000004, attn_fwd_sm90_x_bf16_hd256_p4_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000001, attn_fwd_sm90_x_bf16_hd128_n176_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd128_p6_cluster)                 \
