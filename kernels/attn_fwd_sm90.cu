@@ -70,6 +70,10 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
     }
     if constexpr (T::kVarlen) mbarrierInit(smem.landedV, 1);
     if constexpr (T::kOInV) mbarrierInit(smem.freeO, T::kConsumerWarpgroups);
+    if constexpr (T::kUnitHandoff) {
+      mbarrierInit(smem.unitFull, 1);
+      mbarrierInit(smem.unitEmpty, 1);
+    }
     fenceBarrierInit();
     FA_SM90_TRACE_INIT();
   }
@@ -90,7 +94,8 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       PipelineState<T::kStages> k, v;
       if constexpr (T::kTileHandover) {
         // The producer warp finds the tiles (of the packed sequences, or from the global counter)
-        // and hands them to the consumers (tile_scheduler.cuh). One CTA: no tail.
+        // and hands them to the consumers (tile_scheduler.cuh); clusters (dynamic tiles) end with
+        // the tail, as below.
         std::conditional_t<T::kVarlen, VarlenTileSearch<T>, DynamicTileSearch<T>> search(p, smem);
         for (uint32_t iteration = 0;; ++iteration) {
           const Tile tile = search.next();
@@ -101,6 +106,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
             producer.run(tile, keyBlockRange<T>(p, tile), k, v, iteration);
           }
         }
+        producer.tail(k, v);
       } else {
         for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {
           const Tile tile = scheduler.tile();

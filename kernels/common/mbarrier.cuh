@@ -104,6 +104,22 @@ __device__ __forceinline__ void mbarrierArriveCluster(uint64_t* bar, uint32_t ct
       : "memory");
 }
 
+// st.async (PTX ISA, "Data Movement and Conversion Instructions: st.async"): stores `value` at the
+// offset of `dst` in the shared memory of the cluster's CTA `ctaRank` and completes 4 bytes of
+// transactions on the mbarrier at the offset of `bar` there, so the receiver waits on its own
+// barrier (with an expect_tx of 4) and then reads the word: data and signal in one message.
+__device__ __forceinline__ void storeAsyncCluster32(const void* dst, uint32_t value, uint64_t* bar, uint32_t ctaRank) {
+  asm volatile(
+      "{\n"
+      ".reg .b32 rdst, rbar;\n"
+      "mapa.shared::cluster.u32 rdst, %0, %3;\n"
+      "mapa.shared::cluster.u32 rbar, %1, %3;\n"
+      "st.async.shared::cluster.mbarrier::complete_tx::bytes.b32 [rdst], %2, [rbar];\n"
+      "}\n" ::"r"(smemAddress(dst)),
+      "r"(smemAddress(bar)), "r"(value), "r"(ctaRank)
+      : "memory");
+}
+
 // barrier.cluster.arrive.release + barrier.cluster.wait.acquire: every thread of every CTA of the
 // cluster (warp-aligned: whole warps call it). Before the first cross-CTA access it makes the
 // peers' barrier inits visible.

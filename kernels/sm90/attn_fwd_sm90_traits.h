@@ -122,9 +122,15 @@ struct Traits {
   // kScheduleOverride 3 (checker experiments, `_dyn`): single tiles handed out by a global counter,
   // longest first within L2 sections of heads (DynamicTileSearch, tile_scheduler.cuh; FA3's
   // dynamic scheduler). The producer warp fetches them and posts them to the consumers through the
-  // varlen kernels' ring (kTileHandover). One CTA (a cluster's CTAs would have to agree on a unit).
+  // varlen kernels' ring (kTileHandover). Clusters: the CTAs of a cluster take the same unit (a
+  // group of adjacent query blocks), which rank 0's producer fetches and passes to rank 1's
+  // (kUnitHandoff).
   static constexpr bool kDynamicTiles = kWindowed_ && kPersistent_ && kWarpSpecialized_ && !kVarlen_ && !kPackGqa_ &&
-                                        kClusterOverride == 0 && kScheduleOverride == 3;
+                                        kScheduleOverride == 3;
+  // Dynamic tiles in a cluster of two: rank 0 stores each unit into rank 1's shared memory
+  // (st.async, completing a transaction on rank 1's unitFull mbarrier) and rank 1 frees the slot
+  // with a remote arrival on rank 0's unitEmpty (DynamicTileSearch::exchangeUnit).
+  static constexpr bool kUnitHandoff = kDynamicTiles && kClusterOverride > 1;
   // The producer warp hands each tile to the consumers through shared memory (tile_scheduler.cuh).
   static constexpr bool kTileHandover = kVarlen_ || kDynamicTiles;
 
@@ -355,7 +361,9 @@ struct Traits {
   // Q full, Q free, full/empty K, full/empty V; varlen: V landed (the tail block before zeroing);
   // with O in the V stages (kOInV, below) one more, O stored (kBarrierCount).
   // (The tile slots are handed over with named barriers: tile_scheduler.cuh.)
-  static constexpr int kBarrierCountBase = 2 * kQBuffers + 4 * kStages + (kVarlen ? 1 : 0);
+  // kUnitHandoff: unitFull and unitEmpty, and 8 bytes for the unit after the tile slots.
+  static constexpr int kBarrierCountBase = 2 * kQBuffers + 4 * kStages + (kVarlen ? 1 : 0) + (kUnitHandoff ? 2 : 0);
+  static constexpr int kUnitSlotBytes = kUnitHandoff ? 8 : 0;
   static constexpr int kSmemAlign = 1024;
   static constexpr int kMaxSmemBytes = 232448;  // 227 KB, what an H100 block may use
   // O gets its own tile where it fits (head dims 64 and 128; 192 and 256 have no room): Q is then
@@ -365,7 +373,7 @@ struct Traits {
   // Dynamic shared memory is only 16-byte aligned: kSmemAlign of slack rounds the base up.
   static constexpr bool kSeparateO =
       kSeparateOAllowed && (kQBuffers + 1) * kQBytes + kStages * (kKBytes + kVBytes) + kPBytes + 8 * kBarrierCountBase +
-                                   kTileSlots * kTileSlotBytes + kSmemAlign <=
+                                   kTileSlots * kTileSlotBytes + kUnitSlotBytes + kSmemAlign <=
                                kMaxSmemBytes;
   // Tile boundaries of the persistent loop (kernels/NOTES.md, "Session 7"). With an O tile of its
   // own, Q is only read by the S GEMMs, so
@@ -489,7 +497,8 @@ struct Traits {
   static constexpr int kOffsetP = kOffsetV + kStages * kVBytes;  // kPBytes (0 but with kPFromSmem)
   static constexpr int kOffsetBarriers = kOffsetP + kPBytes;
   static constexpr int kOffsetTileSlots = kOffsetBarriers + 8 * kBarrierCount;
-  static constexpr int kSmemBytes = kOffsetTileSlots + kTileSlots * kTileSlotBytes + kSmemAlign;
+  static constexpr int kOffsetUnitSlot = kOffsetTileSlots + kTileSlots * kTileSlotBytes;
+  static constexpr int kSmemBytes = kOffsetUnitSlot + kUnitSlotBytes + kSmemAlign;
   static_assert(kSmemBytes <= kMaxSmemBytes, "more than the 227 KB of shared memory an H100 block may use");
 };
 
@@ -550,7 +559,12 @@ struct SharedTiles {
   // T::kOInV: the O tile (in the V stages) has been written and read by its TMA store, one arrival
   // per consumer warpgroup per tile; the producer waits on it before the next tile's first V load.
   uint64_t* freeO;
-  Tile* tiles;  // varlen, [kTileSlots]
+  // T::kUnitHandoff: rank 1's unit has landed (1 arrival + 4 bytes of st.async from rank 0) / rank
+  // 0's slot in rank 1 is free again (1 remote arrival from rank 1); the unit itself.
+  uint64_t* unitFull;
+  uint64_t* unitEmpty;
+  int32_t* unitSlot;
+  Tile* tiles;  // varlen and dynamic tiles, [kTileSlots]
 
   __device__ __forceinline__ explicit SharedTiles(uint8_t* raw) {
     uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw) + T::kSmemAlign - 1) &
@@ -571,6 +585,10 @@ struct SharedTiles {
     landedV = emptyV + T::kStages;
     // Only when T::kOInV:
     freeO = landedV + (T::kVarlen ? 1 : 0);
+    // Only when T::kUnitHandoff:
+    unitFull = freeO + (T::kOInV ? 1 : 0);
+    unitEmpty = unitFull + 1;
+    unitSlot = reinterpret_cast<int32_t*>(base + T::kOffsetUnitSlot);
     tiles = reinterpret_cast<Tile*>(base + T::kOffsetTileSlots);
   }
   __device__ __forceinline__ uint8_t* qBuffer(uint32_t b) const { return q + b * T::kQBytes; }

@@ -315,74 +315,120 @@ struct VarlenTileSearch {
   }
 };
 
-// Dynamic tiles (T::kDynamicTiles), the producer warp's side. Warp-collective. Unit t, in the
-// order the counter hands them out: section s = t / (S x M) of S (head, batch) groups (the last
-// section may have fewer, n), and inside it level l = r / n and group r % n of r = t - s S M, so a
-// section's tiles go out longest first (query block M - 1 - l; l under a window bounded on the left
-// only, whose first block is the longest), S groups to a level.
-// The counter (p.tileCounter[0]) starts at 0 and is back at 0 when the kernel ends: every CTA
-// counts itself in p.tileCounter[1] after its last fetch, and the last one to do so, after which no
-// fetch of this launch can follow, sets both to 0. So the host zeroes the two words once, when it
-// allocates them, and launches that may run at the same time need words of their own (one pair per
-// stream). The next unit is fetched once the tile's Q and first K load are issued (prefetch(), from
-// MainloopProducer::run, as FA3's producer does), where the producer would wait for a free K stage
-// anyway: ptxas turns the single-lane atomic into a warp-aggregated one that waits for its result
-// at once (a SHFL of it right after the ATOMG; FA3's SASS has the same), so it cannot be left in
-// flight until the next search.
+// Dynamic tiles (T::kDynamicTiles), the producer warp's side. Warp-collective. A unit is a group of
+// kClusterSize adjacent query blocks of one (head, batch) (a single block without clusters; CTA r
+// of a cluster takes block kClusterSize g + r of group g). Unit t, in the order the counter hands
+// them out: section s = t / (S x G) of S (head, batch) groups of G query groups each (the last
+// section may have fewer, n), and inside it level l = r / n and group r % n of r = t - s S G, so a
+// section's tiles go out longest first (query group G - 1 - l; l under a window bounded on the
+// left only, whose first block is the longest), S heads to a level.
+// The counter (p.tileCounter[0]) starts at 0 and is back at 0 when the kernel ends: every CTA (with
+// clusters, every rank 0) counts itself in p.tileCounter[1] after its last fetch, and the last one
+// to do so, after which no fetch of this launch can follow, sets both to 0. So the host zeroes the
+// two words once, when it allocates them, and launches that may run at the same time need words
+// of their own (one pair per stream). The next unit is fetched once the tile's Q and first K load
+// are issued (prefetch(), from MainloopProducer::run, as FA3's producer does), where the producer
+// would wait for a free K stage anyway: ptxas turns the single-lane atomic into a warp-aggregated
+// one that waits for its result at once (a SHFL of it right after the ATOMG; FA3's SASS has the
+// same), so it cannot be left in flight until the next search.
+// Clusters (T::kUnitHandoff): rank 0 fetches, and passes every unit it hands out (the end
+// included) to rank 1 (exchangeUnit), so both CTAs walk the same groups in the same order, as
+// their shared K/V stages require.
 template <class T>
 struct DynamicTileSearch {
   static constexpr unsigned kAllLanes = 0xffffffffu;
   // K/V bytes a section's heads may read: FA3's L2 budget (its DynamicPersistentTileScheduler).
   static constexpr uint32_t kL2SectionBytes = 32u << 20;
+  static constexpr int kCtas = T::kClusterSize;
   const AttnFwdSm90Params& p;
-  // Lane 0: the counter's value for the next unit, gridDim.x + fetched (the first unit: blockIdx.x).
-  int fetched = static_cast<int>(blockIdx.x) - static_cast<int>(gridDim.x);
+  const SharedTiles<T>& smem;
+  // Lane 0 (of rank 0): the counter's value for the next unit, units + fetched with units = the
+  // clusters in the grid (the first unit: this cluster's index).
+  int fetched = static_cast<int>(blockIdx.x) / kCtas - static_cast<int>(gridDim.x) / kCtas;
+  uint32_t handoffs = 0;  // units rank 0 has passed to rank 1 (kUnitHandoff)
   TileRing<T> ring;
 
   __device__ __forceinline__ DynamicTileSearch(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_)
-      : p(p_), ring{smem_} {}
+      : p(p_), smem(smem_), ring{smem_} {}
 
   // The next tile of this CTA, posted to the consumers; mBlock < 0 when there is none (also posted,
   // and the hand-over is then closed).
   __device__ __forceinline__ Tile next() {
-    const int unit = static_cast<int>(gridDim.x) + __shfl_sync(kAllLanes, fetched, 0);
+    const int clusters = static_cast<int>(gridDim.x) / kCtas;
+    const int rank = clusterRank<T>();
+    int unit = clusters + __shfl_sync(kAllLanes, fetched, 0);
+    if constexpr (T::kUnitHandoff) unit = exchangeUnit(unit);
     const int mBlocks = (p.seqlenQ + T::kBlockM - 1) / T::kBlockM;
+    const int queryGroups = (mBlocks + kCtas - 1) / kCtas;
     const int groups = p.heads * p.batch;
     const bool lane0 = threadIdx.x % 32 == 0;
     Tile t{-1, 0, 0, 0, 0, 0, 0};
-    if (unit < mBlocks * groups) {
+    if (unit < queryGroups * groups) {
       // (head, batch) groups per section: the query heads of the KV heads whose K and V fit in
-      // kL2SectionBytes, at most all of them (so perSection x mBlocks <= the unit count). seqlenK is
-      // capped so that the product fits 32 bits; at the cap a KV head is 64 MB or more, a section
-      // of one.
+      // kL2SectionBytes, at most all of them (so perSection x queryGroups <= the unit count).
+      // seqlenK is capped so that the product fits 32 bits; at the cap a KV head is 64 MB or more,
+      // a section of one.
       const uint32_t kvHeadBytes = static_cast<uint32_t>(min(p.seqlenK, 1 << 20)) * (T::kHeadDim * 4u);
       const int perSection =
           min(groups, max(1, static_cast<int>(kL2SectionBytes / max(kvHeadBytes, 1u))) * p.headGroup);
-      const int section = unit / (perSection * mBlocks);
+      const int section = unit / (perSection * queryGroups);
       const int first = section * perSection;
       const int n = min(perSection, groups - first);
-      const int r = unit - first * mBlocks;
+      const int r = unit - first * queryGroups;
       const int level = r / n;
       const int hb = first + (r - level * n);
-      const int m = p.windowRight < 0 && p.windowLeft >= 0 ? level : mBlocks - 1 - level;
-      t = Tile{m, hb % p.heads, hb / p.heads, 0, 0, p.seqlenQ, p.seqlenK};
-    } else if (lane0) {
-      // This CTA fetches no more: the last CTA to get here sets the counters back to 0. (The fence
-      // orders this CTA's fetches before its count, for the CTA that reads the count.)
+      const int g = p.windowRight < 0 && p.windowLeft >= 0 ? level : queryGroups - 1 - level;
+      t = Tile{g * kCtas + rank, hb % p.heads, hb / p.heads, 0, 0, p.seqlenQ, p.seqlenK};
+    } else if (lane0 && rank == 0) {
+      // This CTA (cluster) fetches no more: the last to get here sets the counters back to 0. (The
+      // fence orders this CTA's fetches before its count, for the CTA that reads the count.)
       __threadfence();
-      if (atomicAdd(p.tileCounter + 1, 1) == static_cast<int>(gridDim.x) - 1) {
+      if (atomicAdd(p.tileCounter + 1, 1) == clusters - 1) {
         atomicExch(p.tileCounter, 0);
         atomicExch(p.tileCounter + 1, 0);
       }
+    }
+    if constexpr (T::kUnitHandoff) {
+      // Rank 0 stays until rank 1 has read the end (its arrival lands in this CTA's shared memory).
+      if (t.mBlock < 0 && rank == 0 && lane0) mbarrierWait(smem.unitEmpty, (handoffs - 1) & 1);
     }
     ring.post(t);
     return t;
   }
 
   // The unit after the one just handed out (each tile handed out calls this once, the end marker
-  // does not).
+  // does not). With clusters rank 0 alone fetches.
   __device__ __forceinline__ void prefetch() {
-    if (threadIdx.x % 32 == 0) fetched = atomicAdd(p.tileCounter, 1);
+    if (threadIdx.x % 32 == 0 && clusterRank<T>() == 0) fetched = atomicAdd(p.tileCounter, 1);
+  }
+
+ private:
+  // Rank 0 passes `unit` to rank 1 and returns it; rank 1 returns what it receives. Handoff k uses
+  // parity k & 1 of both barriers: rank 0 waits until rank 1 has read handoff k - 1 (a fresh
+  // unitEmpty reports the phase before the first complete), then st.async's the unit into rank 1's
+  // slot with 4 bytes of transactions on rank 1's unitFull; rank 1 arrives on unitFull with that
+  // expectation, waits, reads the slot, and frees it by a remote arrival on rank 0's unitEmpty
+  // once the value is in a register (the shuffle needs it).
+  __device__ __forceinline__ int exchangeUnit(int unit) {
+    const uint32_t k = handoffs++;
+    const bool lane0 = threadIdx.x % 32 == 0;
+    if (clusterRank<T>() == 0) {
+      if (lane0) {
+        mbarrierWait(smem.unitEmpty, (k & 1) ^ 1);
+        storeAsyncCluster32(smem.unitSlot, static_cast<uint32_t>(unit), smem.unitFull, 1);
+      }
+      __syncwarp();
+      return unit;
+    }
+    int received = 0;
+    if (lane0) {
+      mbarrierArriveExpectTx(smem.unitFull, 4);
+      mbarrierWait(smem.unitFull, k & 1);
+      received = static_cast<int>(loadShared32(smemAddress(smem.unitSlot)));
+    }
+    received = __shfl_sync(kAllLanes, received, 0);
+    if (lane0) mbarrierArriveCluster(smem.unitEmpty, 0);
+    return received;
   }
 };
 

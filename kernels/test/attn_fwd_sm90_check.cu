@@ -299,6 +299,9 @@ FA_EXPERIMENTS(FA_EXPERIMENT_KERNEL)
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 3200000000, attn_fwd_sm90_x_bf16_hd256_sleep_uwg_cluster) \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2200000000, attn_fwd_sm90_x_bf16_hd256_uwg_cluster)   \
   X(__nv_bfloat16, 256, false, 0, 0, true, 0, 2200000004, attn_fwd_sm90_x_bf16_hd256_p4_uwg_cluster) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 30200000000, attn_fwd_sm90_x_bf16_hd128_window_dyn_cluster) \
+  X(__half, 128, true, 0, 0, true, 0, 30200000000, attn_fwd_sm90_x_fp16_hd128_window_dyn_cluster) \
+  X(__nv_bfloat16, 256, true, 0, 0, true, 0, 32200000000, attn_fwd_sm90_x_bf16_hd256_window_dyn_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000001, attn_fwd_sm90_x_bf16_hd128_n176_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 176, 0, true, 0, 3200000004, attn_fwd_sm90_x_bf16_hd128_n176_p4_sleep_uwg_cluster) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 200000006, attn_fwd_sm90_x_bf16_hd128_p6_cluster)                 \
@@ -586,9 +589,9 @@ static void launch(const Entry& e, const Problem& pr, const DeviceRun& dr, float
   if (e.cluster > 1) {
     // A unit is e.cluster adjacent query blocks, one per CTA of a cluster; the grid
     // is whole clusters, at most as many as can be resident at once (clusterCap).
-    // Windowed: pairs of those groups, the longer first (tile_scheduler.cuh).
+    // Windowed: pairs of those groups, the longer first (tile_scheduler.cuh); dynamic tiles: the groups singly.
     const int groups = (mBlocks + e.cluster - 1) / e.cluster;
-    const int pairs = (e.windowed ? (groups + 1) / 2 : groups) * pr.heads * pr.batch;
+    const int pairs = (e.windowed && !e.dynamicTiles ? (groups + 1) / 2 : groups) * pr.heads * pr.batch;
     grid = dim3(e.cluster * std::max(1, std::min({clusterCap(e), pairs, gridCap / e.cluster})));
   }
   e.fn<<<grid, e.threads, e.smemBytes, st>>>(p);
