@@ -140,7 +140,7 @@ __device__ __forceinline__ void attnFwdSm90(const AttnFwdSm90Params& p) {
       float invSum[2], lse[2];
       typename Consumer::Softmax softmax(p.scoreScaleLog2);
       if (wg == 0) namedBarrierArrive(kBarrierSchedulerWg0, 2 * 128);
-      auto stream = [&](auto cap) {
+      auto stream = [&](auto cap) __attribute__((always_inline)) {
         constexpr int kCap = decltype(cap)::value;
         bool havePrev = false;
         for (uint32_t iteration = 0; scheduler.valid(); scheduler.next(), ++iteration) {

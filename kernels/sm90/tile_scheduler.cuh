@@ -109,7 +109,11 @@ struct TileScheduler {
   // (kRecountUnits: the streamed cluster kernels), a product of the kernel parameters at each
   // valid(); held across the role split it was the one value the streamed cluster kernel spilled
   // (4 B / 24 B), recounted it spills nothing.
-  static constexpr bool kRecountUnits = T::kStreamTiles && T::kClusterSize > 1;
+  // The head-dim-128 half diagonal (`_hd128_window_bnd_stream_uwg_halfdiag_lean`) spilled the held
+  // count too (16 B, the SASS's STL before setmaxnreg); recounted, at head dim 64 the half diagonal's
+  // wgmmas were serialized instead (C7511), so that one holds it.
+  static constexpr bool kRecountUnits =
+      T::kStreamTiles && (T::kClusterSize > 1 || (T::kHalfDiagonal && T::kHeadDim == 128));
   int numUnitsHeld;
   int unit;        // current unit (snake: the round); done once index() >= numUnits()
   int second;      // windowed pairs: 1 while running the lower block of the pair

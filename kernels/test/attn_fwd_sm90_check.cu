@@ -160,6 +160,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__nv_bfloat16, 128, true, 64, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd128_window_n64_bnd_stream_uwg) \
   X(__nv_bfloat16, 64, true, 64, 0, true, 0, 2009000000, attn_fwd_sm90_x_bf16_hd64_window_n64_bnd_stream_uwg) \
   X(__nv_bfloat16, 64, true, 0, 0, true, 0, 3302009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_halfdiag) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 4502009000100, attn_fwd_sm90_x_bf16_hd128_window_bnd_stream_uwg_halfdiag_lean) \
+  X(__half, 128, true, 0, 0, true, 0, 4502009000100, attn_fwd_sm90_x_fp16_hd128_window_bnd_stream_uwg_halfdiag_lean) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1302009000100, attn_fwd_sm90_x_bf16_hd128_window_bnd_stream_uwg_lean) \
   X(__nv_bfloat16, 64, true, 128, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_plainloop) \
   X(__nv_bfloat16, 64, true, 96, 0, true, 3, 100000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_plainloop) \
   X(__nv_bfloat16, 64, true, 128, 0, true, 3, 7, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_psmem) \
