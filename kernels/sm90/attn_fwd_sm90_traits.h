@@ -57,6 +57,7 @@ enum NamedBarrierId : uint32_t {
   kBarrierTileFull0 = 7,     // varlen, + tile slot: the producer warp posted the slot (tile_scheduler.cuh)
   kBarrierTileEmpty0 = 9,    // varlen, + tile slot: every reader is done with the slot
   kBarrierConsumers = 11,    // Traits::kOInV: every consumer thread, before O is written over the V stages
+  kBarrierTileFullWg1_0 = 12,  // Traits::kTileFullPerWg, + tile slot: as kBarrierTileFull0, for warpgroup 1 alone
 };
 
 // kBlockNOverride (0: TileN), kStagesOverride (0: 2), kSeparateOAllowed = false,
@@ -426,8 +427,14 @@ struct Traits {
   static constexpr bool kSkipEpilogue = (kBoundaryMode & 4) != 0;
   static_assert(!kSkipEpilogue || !kNextTileBeforeEpilogue, "the no-epilogue diagnostic runs on the per-tile loop");
   static_assert(!kStreamTiles || (!kSkipEpilogue && !kNextTileBeforeEpilogue), "streamed tiles have their own boundary");
-  static_assert(!kDynamicTiles || (!kStreamTiles && !kNextTileBeforeEpilogue),
-                "dynamic tiles: the per-tile loop (the consumers read each tile from the ring)");
+  static_assert(!kDynamicTiles || !kNextTileBeforeEpilogue,
+                "dynamic tiles: the consumers read each tile from the ring, so they cannot look ahead");
+  // Streamed tiles with the dynamic hand-out: each consumer warpgroup waits for a posted tile at its
+  // own named barrier (the producer warp arrives on both), since a full barrier shared by both
+  // would make them meet at every tile boundary, which the streamed boundary avoids (warpgroup 0
+  // starts the next tile while warpgroup 1 finishes the last softmax). Two consumer warpgroups.
+  static constexpr bool kTileFullPerWg = kDynamicTiles && kStreamTiles;
+  static_assert(!kTileFullPerWg || kConsumerWarpgroups == 2, "per-warpgroup tile barriers: two consumer warpgroups");
   // Row sums of P (checker diagnostics so far; kRowSumOverride = 1 + bits): bit 0 leaves out the
   // 64 FADD per thread and key block that sum the f32 p (the output is then wrong: timing only);
   // bit 1 adds a m64n8k16 wgmma per k16 step of P V, P times a block of ones (what a tensor-core row

@@ -208,6 +208,8 @@ struct TileScheduler {
 // producer warp also waited on the full barrier, were reported).
 template <class T>
 constexpr int kTileHandoverThreads = 32 + 128 * T::kConsumerWarpgroups;
+// Traits::kTileFullPerWg: a full barrier per consumer warpgroup (the producer warp and that warpgroup).
+constexpr int kTileFullPerWgThreads = 32 + 128;
 
 // The producer warp's end of the ring. Warp-collective.
 template <class T>
@@ -225,7 +227,12 @@ struct TileRing {
     if (pending & (1u << slot)) namedBarrierSync(kBarrierTileEmpty0 + slot, kTileHandoverThreads<T>);
     if (threadIdx.x % 32 == 0) smem.tiles[slot] = t;
     __syncwarp();
-    namedBarrierArrive(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    if constexpr (T::kTileFullPerWg) {
+      namedBarrierArrive(kBarrierTileFull0 + slot, kTileFullPerWgThreads);
+      namedBarrierArrive(kBarrierTileFullWg1_0 + slot, kTileFullPerWgThreads);
+    } else {
+      namedBarrierArrive(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    }
     pending |= 1u << slot;
     if (++slot == T::kTileSlots) slot = 0;
     if (t.mBlock < 0) {
@@ -447,7 +454,13 @@ struct TileScheduler<T, true> {
   __device__ __forceinline__ TileScheduler(const AttnFwdSm90Params&, const SharedTiles<T>& smem_) : smem(smem_) {}
 
   __device__ __forceinline__ bool valid() const {
-    namedBarrierSync(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    if constexpr (T::kTileFullPerWg) {
+      // Warpgroup 1 (threads 256-383) waits at its own barrier; warpgroup 0 at the shared id's.
+      const uint32_t id = threadIdx.x >= 256 ? kBarrierTileFullWg1_0 : kBarrierTileFull0;
+      namedBarrierSync(id + slot, kTileFullPerWgThreads);
+    } else {
+      namedBarrierSync(kBarrierTileFull0 + slot, kTileHandoverThreads<T>);
+    }
     if constexpr (T::kDynamicTiles) return static_cast<int>(loadShared32(slotAddress())) >= 0;  // mBlock
     return smem.tiles[slot].mBlock >= 0;
   }

@@ -171,6 +171,9 @@ static Entry entryOf(const char* name, void (*fn)(AttnFwdSm90Params), bool persi
   X(__half, 64, true, 96, 0, true, 3, 30000000000, attn_fwd_sm90_x_fp16_hd64_window_wide_dyn) \
   X(__nv_bfloat16, 64, true, 128, 0, true, 3, 130000000000, attn_fwd_sm90_x_bf16_hd64_window_wide_n128_plainloop_dyn) \
   X(__nv_bfloat16, 128, true, 0, 0, true, 0, 30000000000, attn_fwd_sm90_x_bf16_hd128_window_dyn) \
+  X(__nv_bfloat16, 64, true, 0, 0, true, 0, 32009000000, attn_fwd_sm90_x_bf16_hd64_window_bnd_stream_uwg_dyn) \
+  X(__half, 64, true, 0, 0, true, 0, 32009000000, attn_fwd_sm90_x_fp16_hd64_window_bnd_stream_uwg_dyn) \
+  X(__nv_bfloat16, 128, true, 0, 0, true, 0, 1332009000000, attn_fwd_sm90_x_bf16_hd128_window_bnd_stream_uwg_dyn) \
   X(__nv_bfloat16, 256, true, 0, 0, true, 0, 32000000000, attn_fwd_sm90_x_bf16_hd256_window_dyn_uwg) \
   X(__nv_bfloat16, 64, false, 0, 0, true, 0, 7, attn_fwd_sm90_x_bf16_hd64_psmem) \
   X(__nv_bfloat16, 128, false, 0, 0, true, 0, 5000000, attn_fwd_sm90_x_bf16_hd128_noepi)      \
