@@ -2,8 +2,9 @@
  * The Hopper forward kernels (src/attention/sm90.ts, kernels/attn_fwd_sm90.cu).
  *
  * Without a GPU: the build's artifacts (PTX has wgmma / TMA / setmaxnreg, ptxas reports no spill
- * and no ignored-setmaxnreg or serialized-wgmma warning, every kernel the launcher can name was
- * built), the parameter struct against the C++ offsets, the TypeScript tile table against the C++
+ * and no ignored-setmaxnreg or serialized-wgmma warning, the SASS of every kernel has HGMMA, UTMALDG
+ * and USETMAXREG and no local memory where an nvdisasm is at hand, every kernel the launcher can
+ * name was built), the parameter struct against the C++ offsets, the TypeScript tile table against the C++
  * one, and supports() reasons. On an sm_90 GPU: the public API forced onto the sm90 backend
  * against the float64 reference with FlashAttention's acceptance rule, on fresh random inputs and
  * NaN-poisoned outputs, over every head dim and dtype, awkward seqlens, seqlenQ != seqlenK both
@@ -13,6 +14,7 @@
  * the test runner can run them beside this file.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -85,6 +87,40 @@ test('ptxas: no spills, no ignored setmaxnreg, no serialized wgmma in any sm90 k
   // injected; C7519: warpgroup.arrive injected (kernels/NOTES.md, session 7, has what set off three).
   const warnings = report.split('\n').filter((l) => /C75\d\d/.test(l));
   assert.deepEqual(warnings, [], 'ptxas performance warnings');
+});
+
+/** nvdisasm: .tools/bin's (scripts/get-sass-tools.sh) or one on the PATH (a CUDA toolkit's); undefined if none. */
+function nvdisasm(): string | undefined {
+  const local = join(root, '.tools', 'bin', 'nvdisasm');
+  if (existsSync(local)) return local;
+  return spawnSync('nvdisasm', ['--version']).status === 0 ? 'nvdisasm' : undefined;
+}
+
+test('the SASS of every sm90 kernel has HGMMA, UTMALDG and setmaxnreg, and no local memory', (t) => {
+  const m = cuda.kernelManifest()?.modules.find((x) => x.name === SM90_MODULE);
+  if (!m) return t.skip(`kernel module ${SM90_MODULE} was not built (no nvcc)`);
+  const tool = nvdisasm();
+  if (tool === undefined) return t.skip('no nvdisasm: bash scripts/get-sass-tools.sh fetches one (or a CUDA toolkit on the PATH)');
+  const r = spawnSync(tool, ['-c', join(cuda.kernelsDir(), m.file)], { encoding: 'utf8', maxBuffer: 512 << 20 });
+  assert.equal(r.status, 0, `nvdisasm failed: ${r.stderr}`);
+  // The listing's sections: a line ".text.<kernel>:" opens each kernel's code.
+  const bodies = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of r.stdout.split('\n')) {
+    const open = /^\.text\.(\S+):/.exec(line);
+    if (open) bodies.set(open[1]!, (current = []));
+    else if (current && /^\s+\/\*[0-9a-f]+\*\//.test(line)) current.push(line);
+  }
+  for (const f of m.functions) {
+    const code = bodies.get(f.name);
+    assert.ok(code && code.length > 0, `${f.name} missing from the SASS listing`);
+    const has = (op: RegExp): boolean => code.some((l) => op.test(l));
+    assert.ok(has(/\bHGMMA\./), `${f.name}: no HGMMA`);
+    assert.ok(has(/\bUTMALDG\./), `${f.name}: no UTMALDG`);
+    assert.ok(has(/\bUSETMAXREG\./), `${f.name}: no USETMAXREG`);
+    // Spills would show as local loads and stores (ptxas's report says 0; this is the code itself).
+    assert.ok(!has(/\b(STL|LDL)\b/), `${f.name}: local-memory access (STL/LDL)`);
+  }
 });
 
 test('every kernel the launcher can name was built', (t) => {
