@@ -9,10 +9,10 @@ __device__ __forceinline__ uint32_t smemAddress(const void* p) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(p));
 }
 
-// st.shared.b32 at a shared-window address (smemAddress) (PTX ISA 9.7.9.10, st; ld is 9.7.9.8). A C++ store through a pointer into the
-// dynamic shared memory (after the alignment arithmetic on its address) compiles to a generic
-// ST.E, which resolves the address space at run time (the sm90 epilogue's O stores, SASS of
-// session 7); this is the shared-memory store itself.
+// st.shared.b32 at a shared-window address (smemAddress) (PTX ISA 9.7.9.10, st; ld is 9.7.9.8).
+// A C++ store through a pointer into the dynamic shared memory (after the alignment arithmetic on
+// its address) compiles to a generic ST.E, which resolves the address space at run time (the sm90
+// epilogue's O stores, SASS of session 7); this is the shared-memory store itself.
 __device__ __forceinline__ void storeShared32(uint32_t addr, uint32_t value) {
   asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(value) : "memory");
 }

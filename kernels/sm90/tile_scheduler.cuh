@@ -352,7 +352,6 @@ struct DynamicTileSearch {
   static constexpr uint32_t kL2SectionBytes = 32u << 20;
   static constexpr int kCtas = T::kClusterSize;
   const AttnFwdSm90Params& p;
-  const SharedTiles<T>& smem;
   // Lane 0 (of rank 0): the counter's value for the next unit, units + fetched with units = the
   // clusters in the grid (the first unit: this cluster's index).
   int fetched = static_cast<int>(blockIdx.x) / kCtas - static_cast<int>(gridDim.x) / kCtas;
@@ -360,7 +359,7 @@ struct DynamicTileSearch {
   TileRing<T> ring;
 
   __device__ __forceinline__ DynamicTileSearch(const AttnFwdSm90Params& p_, const SharedTiles<T>& smem_)
-      : p(p_), smem(smem_), ring{smem_} {}
+      : p(p_), ring{smem_} {}
 
   // The next tile of this CTA, posted to the consumers; mBlock < 0 when there is none (also posted,
   // and the hand-over is then closed).
@@ -401,7 +400,7 @@ struct DynamicTileSearch {
     }
     if constexpr (T::kUnitHandoff) {
       // Rank 0 stays until rank 1 has read the end (its arrival lands in this CTA's shared memory).
-      if (t.mBlock < 0 && rank == 0 && lane0) mbarrierWait(smem.unitEmpty, (handoffs - 1) & 1);
+      if (t.mBlock < 0 && rank == 0 && lane0) mbarrierWait(ring.smem.unitEmpty, (handoffs - 1) & 1);
     }
     ring.post(t);
     return t;
@@ -425,20 +424,20 @@ struct DynamicTileSearch {
     const bool lane0 = threadIdx.x % 32 == 0;
     if (clusterRank<T>() == 0) {
       if (lane0) {
-        mbarrierWait(smem.unitEmpty, (k & 1) ^ 1);
-        storeAsyncCluster32(smem.unitSlot, static_cast<uint32_t>(unit), smem.unitFull, 1);
+        mbarrierWait(ring.smem.unitEmpty, (k & 1) ^ 1);
+        storeAsyncCluster32(ring.smem.unitSlot, static_cast<uint32_t>(unit), ring.smem.unitFull, 1);
       }
       __syncwarp();
       return unit;
     }
     int received = 0;
     if (lane0) {
-      mbarrierArriveExpectTx(smem.unitFull, 4);
-      mbarrierWait(smem.unitFull, k & 1);
-      received = static_cast<int>(loadShared32(smemAddress(smem.unitSlot)));
+      mbarrierArriveExpectTx(ring.smem.unitFull, 4);
+      mbarrierWait(ring.smem.unitFull, k & 1);
+      received = static_cast<int>(loadShared32(smemAddress(ring.smem.unitSlot)));
     }
     received = __shfl_sync(kAllLanes, received, 0);
-    if (lane0) mbarrierArriveCluster(smem.unitEmpty, 0);
+    if (lane0) mbarrierArriveCluster(ring.smem.unitEmpty, 0);
     return received;
   }
 };
